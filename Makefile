@@ -1,0 +1,71 @@
+# Two commands on a fresh clone: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PIP := $(BIN)/pip --disable-pip-version-check --quiet
+
+.DEFAULT_GOAL := help
+.PHONY: help run test serve admin seed lint format install install-dev clean
+
+help:
+	@echo "make run     install, migrate, seed and serve http://$(HOST):$(PORT) (SQLite by default)"
+	@echo "make test    lint, check migrations and run the whole test suite"
+	@echo "make serve   production-like: gunicorn + whitenoise, DEBUG off"
+	@echo "make admin   create a superuser for /admin/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamps: installing again only when pyproject.toml changes keeps `make run` fast.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	$(BIN)/python -c "import django, PIL"
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e '.[dev]'
+	$(BIN)/python -c "import pytest_django, playwright"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(MANAGE) migrate --no-input
+	$(MANAGE) createcachetable
+
+seed: migrate
+	$(MANAGE) seed_etoile
+
+run: seed
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(MANAGE) makemigrations --check --dry-run
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)
+
+# Production-like on this machine: DEBUG off, static files through whitenoise, plain http.
+serve: seed
+	$(MANAGE) collectstatic --no-input --verbosity 0
+	DJANGO_DEBUG=0 DJANGO_HTTPS=0 DJANGO_SERVE_MEDIA=1 \
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .django-secret-key)}" \
+	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	$(BIN)/gunicorn etoile_app.wsgi --bind $(HOST):$(PORT) --workers 2 --no-control-socket --access-logfile -
+
+admin: migrate
+	$(MANAGE) createsuperuser
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

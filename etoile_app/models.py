@@ -1,0 +1,110 @@
+import re
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+HANDLE_MAX_LENGTH = 30
+RESERVED_HANDLES = frozenset(
+    {"admin", "me", "api", "accounts", "settings", "static", "media", "etoile", "staff", "support"}
+)
+
+handle_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$",
+    _("Use lowercase letters, digits and hyphens, starting and ending with a letter or digit."),
+)
+
+
+def validate_handle_not_reserved(value: str) -> None:
+    if value.lower() in RESERVED_HANDLES:
+        raise ValidationError(_("This handle is reserved."), code="reserved")
+
+
+def handle_from_email(email: str) -> str:
+    """A readable starting handle; members choose their own in profile settings."""
+    local_part = email.split("@", 1)[0].lower()
+    stem = re.sub(r"[^a-z0-9]+", "-", local_part).strip("-")[:20] or "member"
+    return f"{stem}-{secrets.token_hex(3)}"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email: str) -> "User":
+        # Members sign in with their email in any letter case.
+        return self.get(email__iexact=email)
+
+    def _create(self, email: str, password: str | None, **extra) -> "User":
+        if not email:
+            raise ValueError("A member needs an email address.")
+        email = self.normalize_email(email).lower()
+        extra.setdefault("handle", handle_from_email(email))
+        user = self.model(email=email, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> "User":
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A member. Email is how members sign in; the handle names their public profile."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    handle = models.CharField(
+        _("handle"),
+        max_length=HANDLE_MAX_LENGTH,
+        unique=True,
+        validators=[handle_validator, validate_handle_not_reserved],
+        help_text=_("Your profile address: lowercase letters, digits and hyphens."),
+    )
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    bio = models.TextField(_("bio"), max_length=500, blank=True)
+    is_staff = models.BooleanField(
+        _("staff status"),
+        default=False,
+        help_text=_("Can sign in to the admin site."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("member since"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(Lower("handle"), name="user_handle_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.handle
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.handle = self.handle.lower()
+
+    def get_full_name(self) -> str:
+        return self.display_name or self.handle
+
+    def get_short_name(self) -> str:
+        return self.display_name or self.handle
