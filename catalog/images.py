@@ -1,0 +1,156 @@
+"""Safe image uploads and the renditions the pages use.
+
+An upload is checked before Pillow decodes it (size in bytes, format and pixel count read
+from the header), then re-encoded from its pixels alone: anything appended to the file, EXIF
+and GPS data and colour-profile tricks are left behind, and the EXIF orientation is applied
+first so that photos stand the right way up. Renditions (WebP plus a JPEG fallback at each
+width a page asks for) are made once, when the image is saved.
+"""
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+RENDITION_FORMATS = (("webp", "WEBP", "image/webp"), ("jpg", "JPEG", "image/jpeg"))
+
+
+@dataclass(frozen=True)
+class RenditionSpec:
+    field: str
+    widths: tuple[int, ...]
+    ratio: tuple[int, int]
+
+    @property
+    def renditions_field(self) -> str:
+        return f"{self.field}_renditions"
+
+    def height_for(self, width: int) -> int:
+        return round(width * self.ratio[1] / self.ratio[0])
+
+
+def clean_upload(upload) -> ContentFile:
+    """Validate an uploaded image and return a re-encoded copy, or raise ValidationError."""
+    max_bytes = settings.MAX_IMAGE_UPLOAD_BYTES
+    if upload.size is not None and upload.size > max_bytes:
+        raise ValidationError(
+            _("This file is %(size)s MB; images may be at most %(max)s MB.")
+            % {"size": round(upload.size / 1_048_576, 1), "max": max_bytes // 1_048_576},
+            code="too_large",
+        )
+    upload.seek(0)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationError(_("This image is too large."), code="too_large")
+    try:
+        # Opening reads only the header: format and size are known before any decoding.
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            width, height = probe.size
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise ValidationError(
+            _("This file is not an image we can read. Upload a JPEG, PNG or WebP picture."),
+            code="not_an_image",
+        ) from error
+    if image_format not in ALLOWED_FORMATS:
+        raise ValidationError(_("Only JPEG, PNG and WebP images are accepted."), code="bad_format")
+    if width * height > settings.MAX_IMAGE_PIXELS:
+        raise ValidationError(
+            _(
+                "This image is %(width)s × %(height)s pixels; the limit is %(megapixels)s megapixels."
+            )
+            % {
+                "width": width,
+                "height": height,
+                "megapixels": settings.MAX_IMAGE_PIXELS // 1_000_000,
+            },
+            code="too_many_pixels",
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            pixels = _strip_to_pixels(upright)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ValidationError(
+            _("This image is damaged or incomplete. Please upload another copy."),
+            code="damaged",
+        ) from error
+    output = io.BytesIO()
+    extension = ALLOWED_FORMATS[image_format]
+    if image_format == "JPEG":
+        pixels.convert("RGB").save(output, "JPEG", quality=90, optimize=True)
+    else:
+        pixels.save(output, image_format, **({"quality": 90} if image_format == "WEBP" else {}))
+    digest = hashlib.sha256(output.getvalue()).hexdigest()[:16]
+    return ContentFile(output.getvalue(), name=f"{digest}.{extension}")
+
+
+def _strip_to_pixels(image: Image.Image) -> Image.Image:
+    """A new image holding only the pixels: no EXIF, XMP, ICC or text chunks survive."""
+    mode = "RGBA" if image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info else "RGB"
+    converted = image.convert(mode)
+    clean = Image.new(mode, converted.size)
+    clean.paste(converted)
+    return clean
+
+
+def build_renditions(instance, spec: RenditionSpec) -> dict:
+    """Make every rendition for the instance's image and return {format: {width: name}}."""
+    image_file = getattr(instance, spec.field)
+    if not image_file:
+        return {}
+    image_file.open("rb")
+    try:
+        with Image.open(image_file) as image:
+            image.load()
+            source = image.convert("RGB")
+    finally:
+        image_file.close()
+    stem = image_file.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    renditions: dict[str, dict[str, str]] = {}
+    for extension, pil_format, _mime in RENDITION_FORMATS:
+        renditions[extension] = {}
+        for width in spec.widths:
+            fitted = ImageOps.fit(
+                source, (width, spec.height_for(width)), method=Image.Resampling.LANCZOS
+            )
+            buffer = io.BytesIO()
+            fitted.save(buffer, pil_format, quality=82)
+            name = f"renditions/{spec.field}/{stem}-{width}.{extension}"
+            if default_storage.exists(name):
+                default_storage.delete(name)
+            renditions[extension][str(width)] = default_storage.save(
+                name, ContentFile(buffer.getvalue())
+            )
+    return renditions
+
+
+def picture_sources(renditions: dict, spec: RenditionSpec) -> dict | None:
+    """What templates need for a <picture>: srcsets per format, the fallback and its size."""
+    if not renditions:
+        return None
+    sources = []
+    for extension, _pil_format, mime in RENDITION_FORMATS:
+        names = renditions.get(extension, {})
+        srcset = ", ".join(
+            f"{default_storage.url(name)} {width}w"
+            for width, name in sorted(names.items(), key=lambda item: int(item[0]))
+        )
+        sources.append({"type": mime, "srcset": srcset})
+    smallest = str(min(spec.widths))
+    fallback = default_storage.url(renditions["jpg"][smallest])
+    return {
+        "sources": sources[:1],
+        "fallback_srcset": sources[1]["srcset"],
+        "src": fallback,
+        "width": min(spec.widths),
+        "height": spec.height_for(min(spec.widths)),
+    }

@@ -1,0 +1,347 @@
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from catalog.images import RenditionSpec
+
+AWAITING_CURATION_HELP = _(
+    "Ticked where the seed articles are silent and a placeholder stands in. "
+    "Untick once an editor has checked the facts."
+)
+
+
+class CurationQuerySet(models.QuerySet):
+    def awaiting_curation(self):
+        return self.filter(awaiting_curation=True)
+
+
+class CatalogModel(models.Model):
+    awaiting_curation = models.BooleanField(
+        _("awaiting curation"), default=False, db_index=True, help_text=AWAITING_CURATION_HELP
+    )
+    curation_note = models.CharField(_("what awaits curation"), max_length=300, blank=True)
+    citations = GenericRelation("catalog.Citation")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Source(models.Model):
+    """One of the articles the catalog's facts come from."""
+
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    publication = models.CharField(_("publication"), max_length=120, blank=True)
+    headline = models.CharField(_("headline"), max_length=300, blank=True)
+    author = models.CharField(_("author"), max_length=120, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    url = models.URLField(_("web address"), blank=True)
+    file_name = models.CharField(
+        _("seed file"),
+        max_length=120,
+        blank=True,
+        help_text=_("The copy of the article kept in catalog/seed/articles/."),
+    )
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        if self.headline:
+            return self.headline
+        if self.publication:
+            return str(_("Untitled article in %(publication)s") % {"publication": self.publication})
+        return str(_("Untitled article (%(key)s)") % {"key": self.key})
+
+
+class Citation(models.Model):
+    """Ties one seeded fact (an object's field) to the sentence of a source that states it.
+
+    `seeded_value` is what the seed wrote, so a later run can tell an admin's edit
+    (the field no longer equals it) from its own value, and keep the edit.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    field = models.CharField(
+        _("field"),
+        max_length=60,
+        blank=True,
+        help_text=_("The field the quote supports; empty when it supports the whole record."),
+    )
+    quote = models.TextField(_("quoted sentence"))
+    note = models.CharField(
+        _("note"),
+        max_length=300,
+        blank=True,
+        help_text=_("How the value follows from the quote, where it is not word for word."),
+    )
+    seeded_value = models.JSONField(_("value written by the seed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["source", "content_type", "object_id", "field", "pk"]
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "content_type", "object_id", "field", "quote"],
+                name="citation_unique_quote_per_fact",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_object} · {self.field or '—'}"
+
+    @property
+    def field_label(self) -> str:
+        if not self.field:
+            return ""
+        model = self.content_type.model_class()
+        return str(model._meta.get_field(self.field).verbose_name).capitalize()
+
+    @property
+    def current_value(self):
+        if not self.field or self.content_object is None:
+            return None
+        return getattr(self.content_object, self.field, None)
+
+
+class ShowQuerySet(CurationQuerySet):
+    def current(self):
+        """The site covers one series; this returns it, or None before seeding."""
+        return self.order_by("pk").first()
+
+
+class Show(CatalogModel):
+    POSTER = RenditionSpec(field="poster", widths=(320, 640), ratio=(2, 3))
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    network = models.CharField(_("network"), max_length=120, blank=True)
+    where_to_watch = models.CharField(_("where to watch"), max_length=200, blank=True)
+    premise = models.TextField(_("premise"), blank=True)
+    genre = models.CharField(_("genre"), max_length=80, blank=True)
+    original_language = models.CharField(_("original language"), max_length=80, blank=True)
+    premiere_date = models.DateField(_("premiere date"), null=True, blank=True)
+    new_york_premiere_date = models.DateField(_("New York premiere"), null=True, blank=True)
+    new_york_premiere_venue = models.CharField(
+        _("New York premiere venue"), max_length=200, blank=True
+    )
+    theme_song_title = models.CharField(_("theme song title"), max_length=200, blank=True)
+    theme_song_note = models.TextField(_("about the theme song"), blank=True)
+    poster = models.ImageField(_("poster"), upload_to="posters/", blank=True)
+    poster_renditions = models.JSONField(default=dict, blank=True, editable=False)
+
+    objects = ShowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("show")
+        verbose_name_plural = _("shows")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("home")
+
+
+class Season(CatalogModel):
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="seasons")
+    number = models.PositiveSmallIntegerField(_("number"))
+    premiere_date = models.DateField(_("premiere date"), null=True, blank=True)
+    episode_count = models.PositiveSmallIntegerField(
+        _("announced episode count"),
+        null=True,
+        blank=True,
+        help_text=_("How many episodes the season has, as the sources state it."),
+    )
+    availability = models.CharField(_("availability"), max_length=300, blank=True)
+
+    objects = CurationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["show", "number"]
+        verbose_name = _("season")
+        verbose_name_plural = _("seasons")
+        constraints = [
+            models.UniqueConstraint(fields=["show", "number"], name="season_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="season_number_positive"),
+            models.CheckConstraint(
+                condition=Q(episode_count__isnull=True) | Q(episode_count__gte=1),
+                name="season_episode_count_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Season %(number)s") % {"number": self.number})
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:season", kwargs={"season": self.number})
+
+
+class Episode(CatalogModel):
+    STILL = RenditionSpec(field="still", widths=(480, 960), ratio=(16, 9))
+
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="episodes")
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    release_date = models.DateField(_("release date"), null=True, blank=True)
+    runtime_minutes = models.PositiveSmallIntegerField(
+        _("runtime (minutes)"), null=True, blank=True
+    )
+    synopsis = models.TextField(_("synopsis"), blank=True)
+    still = models.ImageField(_("still"), upload_to="stills/", blank=True)
+    still_renditions = models.JSONField(default=dict, blank=True, editable=False)
+
+    objects = CurationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["season__number", "number"]
+        verbose_name = _("episode")
+        verbose_name_plural = _("episodes")
+        constraints = [
+            models.UniqueConstraint(fields=["season", "number"], name="episode_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="episode_number_positive"),
+            models.CheckConstraint(
+                condition=Q(runtime_minutes__isnull=True) | Q(runtime_minutes__gte=1),
+                name="episode_runtime_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"S{self.season.number:02d}E{self.number:02d} · {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "catalog:episode", kwargs={"season": self.season.number, "episode": self.number}
+        )
+
+
+class Person(CatalogModel):
+    HEADSHOT = RenditionSpec(field="headshot", widths=(160, 320), ratio=(1, 1))
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        GROUP = "group", _("Group or band")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.INDIVIDUAL)
+    also_known_as = models.CharField(_("also known as"), max_length=200, blank=True)
+    about = models.TextField(_("about"), blank=True)
+    headshot = models.ImageField(_("headshot"), upload_to="headshots/", blank=True)
+    headshot_renditions = models.JSONField(default=dict, blank=True, editable=False)
+
+    objects = CurationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:person", kwargs={"slug": self.slug})
+
+
+class Character(CatalogModel):
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="characters")
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = CurationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("character")
+        verbose_name_plural = _("characters")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:character", kwargs={"slug": self.slug})
+
+
+class CreditQuerySet(models.QuerySet):
+    def for_display(self):
+        return self.select_related("person", "character").order_by("billing_order", "person__name")
+
+    def cast(self):
+        return self.filter(role=Credit.Role.CAST)
+
+    def crew(self):
+        return self.exclude(role=Credit.Role.CAST)
+
+
+class Credit(models.Model):
+    """A person's part in the show: a role, a character for cast, and a billing order."""
+
+    class Role(models.TextChoices):
+        CREATOR = "creator", _("Creator")
+        SHOWRUNNER = "showrunner", _("Showrunner")
+        EXECUTIVE_PRODUCER = "executive-producer", _("Executive producer")
+        CAST = "cast", _("Cast")
+        CHOREOGRAPHER = "choreographer", _("Choreographer")
+        THEME_MUSIC = "theme-music", _("Theme music")
+        WRITER = "writer", _("Writer")
+        DIRECTOR = "director", _("Director")
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="credits")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="credits")
+    role = models.CharField(_("role"), max_length=30, choices=Role)
+    character = models.ForeignKey(
+        Character,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credits",
+        help_text=_("Cast credits name the character; other roles leave this empty."),
+    )
+    billing_order = models.PositiveSmallIntegerField(_("billing order"), default=100)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    citations = GenericRelation("catalog.Citation")
+
+    objects = CreditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["billing_order", "person__name"]
+        verbose_name = _("credit")
+        verbose_name_plural = _("credits")
+        constraints = [
+            # Two constraints because NULL characters are distinct in a plain unique index.
+            models.UniqueConstraint(
+                fields=["show", "person", "role", "character"],
+                condition=Q(character__isnull=False),
+                name="credit_unique_with_character",
+            ),
+            models.UniqueConstraint(
+                fields=["show", "person", "role"],
+                condition=Q(character__isnull=True),
+                name="credit_unique_without_character",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    (Q(role="cast") & Q(character__isnull=False))
+                    | (~Q(role="cast") & Q(character__isnull=True))
+                ),
+                name="credit_character_only_for_cast",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.character_id:
+            return f"{self.person} as {self.character}"
+        return f"{self.person} · {self.get_role_display()}"
