@@ -1,0 +1,299 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from catalog.images import RenditionSpec, build_renditions, clean_upload
+from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
+
+
+class CitationInline(GenericTabularInline):
+    """Seeded citations are evidence: shown to editors, never edited by hand."""
+
+    model = Citation
+    extra = 0
+    can_delete = False
+    fields = ["field", "source", "quote", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("citations (from the seed articles, read-only)")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SafeImageForm(forms.ModelForm):
+    """Runs every uploaded image through catalog.images.clean_upload before it is stored."""
+
+    image_specs: tuple[RenditionSpec, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        for spec in self.image_specs:
+            upload = cleaned.get(spec.field)
+            if upload and spec.field in self.changed_data and hasattr(upload, "content_type"):
+                try:
+                    cleaned[spec.field] = clean_upload(upload)
+                except forms.ValidationError as error:
+                    self.add_error(spec.field, error)
+        return cleaned
+
+
+class ImageAdminMixin:
+    """Makes the renditions once, when an image is uploaded, and previews it."""
+
+    image_specs: tuple[RenditionSpec, ...] = ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.image_specs = self.image_specs
+        return form
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            changed_specs = [spec for spec in self.image_specs if spec.field in form.changed_data]
+            for spec in changed_specs:
+                setattr(obj, spec.renditions_field, build_renditions(obj, spec))
+            if changed_specs:
+                obj.save(update_fields=[spec.renditions_field for spec in changed_specs])
+
+    @admin.display(description=_("image"))
+    def image_preview(self, obj):
+        for spec in self.image_specs:
+            renditions = getattr(obj, spec.renditions_field)
+            if renditions:
+                smallest = str(min(spec.widths))
+                return format_html(
+                    '<img src="{}" alt="" width="80" style="height:auto">',
+                    default_storage.url(renditions["jpg"][smallest]),
+                )
+        return "—"
+
+
+@admin.action(description=_("Mark selected as curated"))
+def mark_curated(modeladmin, request, queryset):
+    updated = queryset.update(awaiting_curation=False)
+    modeladmin.message_user(
+        request,
+        ngettext("%d record marked as curated.", "%d records marked as curated.", updated)
+        % updated,
+        messages.SUCCESS,
+    )
+
+
+@admin.action(description=_("Mark selected as awaiting curation"))
+def mark_awaiting_curation(modeladmin, request, queryset):
+    updated = queryset.update(awaiting_curation=True)
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%d record marked as awaiting curation.",
+            "%d records marked as awaiting curation.",
+            updated,
+        )
+        % updated,
+        messages.SUCCESS,
+    )
+
+
+CURATION_ACTIONS = [mark_curated, mark_awaiting_curation]
+
+
+class CreditInlineForShow(admin.TabularInline):
+    model = Credit
+    extra = 0
+    fields = ["person", "role", "character", "billing_order", "note"]
+    autocomplete_fields = ["person", "character"]
+    ordering = ["role", "billing_order"]
+
+
+class CreditInlineForPerson(admin.TabularInline):
+    model = Credit
+    extra = 0
+    fields = ["show", "role", "character", "billing_order", "note"]
+    autocomplete_fields = ["character"]
+
+
+class EpisodeInline(admin.TabularInline):
+    model = Episode
+    extra = 0
+    fields = ["number", "title", "release_date", "runtime_minutes", "awaiting_curation"]
+    show_change_link = True
+
+
+@admin.register(Show)
+class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
+    form = SafeImageForm
+    image_specs = (Show.POSTER,)
+    list_display = ["title", "network", "premiere_date", "awaiting_curation", "image_preview"]
+    list_filter = ["awaiting_curation"]
+    search_fields = ["title", "premise"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["image_preview"]
+    inlines = [CreditInlineForShow, CitationInline]
+    actions = CURATION_ACTIONS
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "network", "where_to_watch", "premise"]}),
+        (
+            _("Dates"),
+            {"fields": ["premiere_date", "new_york_premiere_date", "new_york_premiere_venue"]},
+        ),
+        (
+            _("Details"),
+            {"fields": ["genre", "original_language", "theme_song_title", "theme_song_note"]},
+        ),
+        (_("Poster"), {"fields": ["poster", "image_preview"]}),
+        (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
+    ]
+
+
+@admin.register(Season)
+class SeasonAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "show", "premiere_date", "episode_count", "awaiting_curation"]
+    list_filter = ["awaiting_curation", "show"]
+    list_select_related = ["show"]
+    inlines = [EpisodeInline, CitationInline]
+    actions = CURATION_ACTIONS
+
+
+@admin.register(Episode)
+class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
+    form = SafeImageForm
+    image_specs = (Episode.STILL,)
+    list_display = [
+        "__str__",
+        "number",
+        "title",
+        "release_date",
+        "runtime_minutes",
+        "awaiting_curation",
+        "image_preview",
+    ]
+    list_display_links = ["__str__"]
+    list_editable = ["title", "release_date"]
+    list_filter = ["awaiting_curation", "season"]
+    list_select_related = ["season"]
+    search_fields = ["title", "synopsis"]
+    readonly_fields = ["image_preview"]
+    actions = CURATION_ACTIONS
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "season",
+                    "number",
+                    "title",
+                    "release_date",
+                    "runtime_minutes",
+                    "synopsis",
+                ]
+            },
+        ),
+        (_("Still"), {"fields": ["still", "image_preview"]}),
+        (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
+    ]
+
+
+@admin.register(Person)
+class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
+    form = SafeImageForm
+    image_specs = (Person.HEADSHOT,)
+    list_display = ["name", "kind", "credit_summary", "awaiting_curation", "image_preview"]
+    list_filter = ["awaiting_curation", "kind", "credits__role"]
+    search_fields = ["name", "also_known_as"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["image_preview"]
+    inlines = [CreditInlineForPerson, CitationInline]
+    actions = CURATION_ACTIONS
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "also_known_as", "about"]}),
+        (_("Headshot"), {"fields": ["headshot", "image_preview"]}),
+        (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("credits__character")
+
+    @admin.display(description=_("credits"))
+    def credit_summary(self, obj):
+        return ", ".join(
+            str(credit.character or credit.get_role_display()) for credit in obj.credits.all()
+        )
+
+
+@admin.register(Character)
+class CharacterAdmin(admin.ModelAdmin):
+    list_display = ["name", "show", "played_by", "awaiting_curation"]
+    list_filter = ["awaiting_curation", "show"]
+    list_select_related = ["show"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [CitationInline]
+    actions = CURATION_ACTIONS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("credits__person")
+
+    @admin.display(description=_("played by"))
+    def played_by(self, obj):
+        return ", ".join(credit.person.name for credit in obj.credits.all())
+
+
+@admin.register(Credit)
+class CreditAdmin(admin.ModelAdmin):
+    list_display = ["person", "role", "character", "show", "billing_order"]
+    list_filter = ["role", "show"]
+    list_select_related = ["person", "character", "show"]
+    search_fields = ["person__name", "character__name"]
+    autocomplete_fields = ["person", "character"]
+    ordering = ["role", "billing_order"]
+    inlines = [CitationInline]
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "publication", "author", "published_on", "citation_count"]
+    search_fields = ["headline", "publication", "author"]
+    readonly_fields = ["key", "file_name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(citation_total=Count("citations"))
+
+    @admin.display(description=_("citations"), ordering="citation_total")
+    def citation_count(self, obj):
+        return obj.citation_total
+
+
+@admin.register(Citation)
+class CitationAdmin(admin.ModelAdmin):
+    """Read-only: citations are written by the seed from the reviewed data file."""
+
+    list_display = ["__str__", "field", "source", "short_quote"]
+    list_filter = ["source", "content_type"]
+    list_select_related = ["source", "content_type"]
+    search_fields = ["quote", "field"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("content_object")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("quote"))
+    def short_quote(self, obj):
+        return obj.quote if len(obj.quote) <= 90 else f"{obj.quote[:87]}…"
