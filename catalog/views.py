@@ -1,0 +1,130 @@
+from collections import defaultdict
+
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
+
+
+def current_show() -> Show:
+    show = Show.objects.current()
+    if show is None:
+        raise Http404("The catalog has not been seeded yet.")
+    return show
+
+
+def season_detail(request: HttpRequest, season: int) -> HttpResponse:
+    season_obj = get_object_or_404(
+        Season.objects.select_related("show").prefetch_related("episodes"),
+        show=current_show(),
+        number=season,
+    )
+    return render(
+        request,
+        "catalog/season.html",
+        {
+            "show": season_obj.show,
+            "season": season_obj,
+            "episodes": season_obj.episodes.all(),
+            "citations": citations_for(season_obj),
+        },
+    )
+
+
+def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
+    episode_obj = get_object_or_404(
+        Episode.objects.select_related("season__show"),
+        season__show=current_show(),
+        season__number=season,
+        number=episode,
+    )
+    # One query for the neighbours: the season's other episode numbers and titles.
+    siblings = list(episode_obj.season.episodes.only("number", "title", "season_id"))
+    previous_episode = next((e for e in reversed(siblings) if e.number < episode_obj.number), None)
+    next_episode = next((e for e in siblings if e.number > episode_obj.number), None)
+    for sibling in (previous_episode, next_episode):
+        if sibling is not None:
+            sibling.season = episode_obj.season
+    return render(
+        request,
+        "catalog/episode.html",
+        {
+            "show": episode_obj.season.show,
+            "season": episode_obj.season,
+            "episode": episode_obj,
+            "previous_episode": previous_episode,
+            "next_episode": next_episode,
+        },
+    )
+
+
+def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    person = get_object_or_404(Person, slug=slug)
+    credits = person.credits.select_related("character", "show").order_by("role", "billing_order")
+    return render(
+        request,
+        "catalog/person.html",
+        {"person": person, "credits": credits, "citations": citations_for(person)},
+    )
+
+
+def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    character = get_object_or_404(Character.objects.select_related("show"), slug=slug)
+    credits = character.credits.select_related("person").order_by("billing_order")
+    return render(
+        request,
+        "catalog/character.html",
+        {"character": character, "credits": credits, "citations": citations_for(character)},
+    )
+
+
+def sources(request: HttpRequest) -> HttpResponse:
+    """Every seeded fact, grouped by article, then by the record it supports."""
+    source_list = list(
+        Source.objects.prefetch_related(
+            Prefetch(
+                "citations",
+                queryset=Citation.objects.select_related("content_type").prefetch_related(
+                    "content_object"
+                ),
+            )
+        )
+    )
+    # Credits name their person and character: fetch those in one query, not one per row.
+    credit_ids = {
+        citation.object_id
+        for source in source_list
+        for citation in source.citations.all()
+        if citation.content_type.model == "credit"
+    }
+    credits = Credit.objects.select_related("person", "character").in_bulk(credit_ids)
+    grouped = []
+    for source in source_list:
+        by_record = defaultdict(list)
+        for citation in source.citations.all():
+            record = citation.content_object
+            if isinstance(record, Credit):
+                record = credits.get(record.pk, record)
+                citation.content_object = record
+            by_record[(citation.content_type_id, citation.object_id)].append(citation)
+        records = sorted(by_record.values(), key=lambda citations: record_sort_key(citations[0]))
+        grouped.append({"source": source, "records": records})
+    return render(request, "catalog/sources.html", {"grouped_sources": grouped})
+
+
+SOURCES_PAGE_ORDER = ["show", "season", "episode", "person", "character", "credit"]
+
+
+def record_sort_key(citation: Citation) -> tuple[int, str]:
+    model = citation.content_type.model
+    rank = (
+        SOURCES_PAGE_ORDER.index(model) if model in SOURCES_PAGE_ORDER else len(SOURCES_PAGE_ORDER)
+    )
+    return rank, str(citation.content_object)
+
+
+def citations_for(record) -> list[Citation]:
+    return list(
+        record.citations.select_related("source", "content_type").order_by("field", "source__key")
+    )
