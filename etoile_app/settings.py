@@ -164,6 +164,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # a real deployment puts them behind the web server or object storage.
 SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", DEBUG)
 
+# In development whitenoise serves straight from the app and static folders.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,0 +1,69 @@
+import os
+
+import pytest
+from django.core.management import call_command
+
+from catalog.models import Show
+
+CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium on these machines: no sandbox as root, and no background traffic
+# to the outside network, which is closed here (see shared/TOOLS.md).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+IN_CI = bool(os.environ.get("CI"))
+
+
+def pytest_collection_modifyitems(config, items):
+    # On a member's laptop without chromium the browser journeys skip with a reason;
+    # in CI they must run, so a missing browser fails there instead of skipping.
+    if IN_CI or os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} not found (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files in each test go to a temporary folder, never the developer's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def seeded(db) -> Show:
+    """The catalog as `make run` seeds it."""
+    call_command("seed_etoile", verbosity=0)
+    return Show.objects.get(slug="etoile")
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    return django_user_model.objects.create_superuser(
+        email="admin@example.com", password="correct horse battery staple"
+    )
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def seeded_live_server(live_server, transactional_db):
+    call_command("seed_etoile", verbosity=0)
+    return live_server

@@ -1,0 +1,118 @@
+"""Settings come from the environment: each case runs in a fresh interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from django.conf import settings
+
+PRINT_SETTINGS = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'debug': settings.DEBUG, 'engine': settings.DATABASES['default']['ENGINE'], "
+    "'cache': settings.CACHES['default']['BACKEND'], 'hosts': settings.ALLOWED_HOSTS, "
+    "'db_name': settings.DATABASES['default']['NAME'], 'email': settings.EMAIL_BACKEND, "
+    "'media': str(settings.MEDIA_ROOT), 'ssl_redirect': settings.SECURE_SSL_REDIRECT}))"
+)
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def run_with_env(code: str, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean.pop("REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "etoile_app.settings", **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def settings_under(**env) -> dict:
+    result = run_with_env(PRINT_SETTINGS, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_development_defaults_are_sqlite_the_database_cache_and_console_email():
+    values = settings_under()
+    assert values["debug"] is True
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["cache"] == "django.core.cache.backends.db.DatabaseCache"
+    assert values["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["ssl_redirect"] is False
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_with_env(PRINT_SETTINGS, DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_from_the_environment():
+    values = settings_under(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_ALLOWED_HOSTS="etoile.example, www.etoile.example",
+        DATABASE_URL="postgres://etoile@db.internal:5432/etoile",
+        REDIS_URL="redis://cache.internal:6379/0",
+        MEDIA_ROOT="/srv/etoile/media",
+    )
+    assert values["debug"] is False
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["db_name"] == "etoile"
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["hosts"] == ["etoile.example", "www.etoile.example"]
+    assert values["media"] == "/srv/etoile/media"
+    assert values["ssl_redirect"] is True
+
+
+def test_a_mistyped_boolean_is_an_error_not_a_guess():
+    result = run_with_env(PRINT_SETTINGS, DJANGO_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be a boolean" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_check():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "a-long-random-production-key-" + uuid.uuid4().hex * 2,
+            "DJANGO_ALLOWED_HOSTS": "etoile.example",
+        },
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+def test_the_redis_cache_stores_and_reads_back():
+    if not redis_reachable():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required in CI at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    key = f"etoile-test-{uuid.uuid4().hex}"
+    code = (
+        "import django; django.setup(); from django.core.cache import cache; "
+        f"cache.set('{key}', 'pointe', 30); print(cache.get('{key}')); cache.delete('{key}')"
+    )
+    result = run_with_env(code, REDIS_URL=REDIS_URL)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "pointe"
