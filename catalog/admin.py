@@ -169,15 +169,14 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
     form = SafeImageForm
     image_specs = (Episode.STILL,)
     list_display = [
-        "__str__",
-        "number",
+        "code",
         "title",
         "release_date",
         "runtime_minutes",
         "awaiting_curation",
         "image_preview",
     ]
-    list_display_links = ["__str__"]
+    list_display_links = ["code"]
     list_editable = ["title", "release_date"]
     list_filter = ["awaiting_curation", "season"]
     list_select_related = ["season"]
@@ -201,6 +200,10 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
         (_("Still"), {"fields": ["still", "image_preview"]}),
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
+
+    @admin.display(description=_("episode"), ordering="number")
+    def code(self, obj):
+        return f"S{obj.season.number:02d}E{obj.number:02d}"
 
 
 @admin.register(Person)

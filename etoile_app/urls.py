@@ -1,9 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
 from etoile_app import views
+
+admin.site.site_header = _("Étoile administration")
+admin.site.site_title = _("Étoile admin")
+admin.site.index_title = _("Catalog and members")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -8,10 +8,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         report = seed_catalog()
+        if options["verbosity"] == 0:
+            return
         if not report.changed_anything and not report.kept_edits:
             self.stdout.write("Catalog already up to date: nothing changed.")
             return
-        for label in report.created:
+        for label in report.created if options["verbosity"] > 1 else []:
             self.stdout.write(f"created  {label}")
         for label in report.updated:
             self.stdout.write(f"updated  {label}")
