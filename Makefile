@@ -7,6 +7,9 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP := $(BIN)/pip --disable-pip-version-check --quiet
+# axe-core and the vnu HTML validator for tests/test_page_quality.py. Without npm the
+# test target still runs; those checks then skip with a reason (and fail under CI).
+NODE_TOOLS := $(if $(shell command -v npm),node_modules/.installed)
 
 .DEFAULT_GOAL := help
 .PHONY: help run test serve admin seed lint format install install-dev clean
@@ -31,6 +34,10 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -c "import pytest_django, playwright"
 	touch $@
 
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
@@ -52,7 +59,7 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+test: lint $(NODE_TOOLS)
 	$(MANAGE) makemigrations --check --dry-run
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)
 

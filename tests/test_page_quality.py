@@ -1,0 +1,127 @@
+"""Page quality: accessibility (axe-core in chromium) and HTML validity (the Nu validator).
+
+Both tools come from npm (see package.json; `make test` installs them when npm exists).
+Without them these tests skip with a reason on a laptop, and fail under CI, where they
+must run.
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+IN_CI = bool(os.environ.get("CI"))
+
+# Every kind of page on the seeded site, with the status it must answer.
+PAGES = [
+    ("/", 200),
+    ("/season/1/", 200),
+    ("/season/1/episode/1/", 200),
+    ("/season/1/episode/8/", 200),
+    ("/people/luke-kirby/", 200),
+    ("/people/sons-of-raphael/", 200),
+    ("/characters/cheyenne/", 200),
+    ("/characters/the-matriarch/", 200),
+    ("/sources/", 200),
+    ("/no-such-page/", 404),  # templates/404.html: DEBUG is off in tests
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"]
+SCHEMES = ["light", "dark"]
+WIDTHS = [320, 1280]
+PHONE_WIDTH = 320
+
+
+def require(*, axe: bool = False, vnu: bool = False) -> None:
+    """Skip with a reason when a tool is missing; under CI fail instead, never skip."""
+    missing = []
+    if axe and not AXE_JS.is_file():
+        missing.append(str(AXE_JS.relative_to(ROOT)))
+    if vnu and not VNU_JAR.is_file():
+        missing.append(str(VNU_JAR.relative_to(ROOT)))
+    if vnu and shutil.which("java") is None:
+        missing.append("java (a Java 11+ runtime, e.g. apt-get install default-jre-headless)")
+    if not missing:
+        return
+    reason = f"run npm install (missing: {', '.join(missing)})"
+    if IN_CI:
+        pytest.fail(f"CI is set, so page-quality checks must run, but tools are missing: {reason}")
+    pytest.skip(reason)
+
+
+def describe_violations(violations: list[dict], where: str) -> list[str]:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"{where}: {violation['id']} ({violation['impact']}): {violation['help']}"
+            f" <{violation['helpUrl']}>"
+        )
+        for node in violation["nodes"]:
+            summary = " ".join((node.get("failureSummary") or "").split())
+            lines.append(f"    {node['target']}: {summary}")
+    return lines
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, scheme, width):
+    require(axe=True)
+    context = browser.new_context(
+        base_url=seeded_live_server.url,
+        color_scheme=scheme,
+        viewport={"width": width, "height": 900},
+    )
+    problems = []
+    try:
+        page = context.new_page()
+        for path, status in PAGES:
+            where = f"{path} [{scheme}, {width}px]"
+            response = page.goto(path, wait_until="load")
+            assert response is not None, f"{where}: no response"
+            assert response.status == status, f"{where}: HTTP {response.status}, not {status}"
+            # Contrast is measured on the text as drawn: wait for the web font.
+            page.evaluate("() => document.fonts.ready.then(() => true)")
+            page.add_script_tag(path=str(AXE_JS))
+            results = page.evaluate(
+                "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                AXE_TAGS,
+            )
+            problems += describe_violations(results["violations"], where)
+            if width == PHONE_WIDTH:
+                scroll_width, inner_width = page.evaluate(
+                    "() => [document.documentElement.scrollWidth, window.innerWidth]"
+                )
+                if scroll_width > inner_width:
+                    problems.append(
+                        f"{where}: scrolls sideways, the page is {scroll_width}px wide"
+                        f" in a {inner_width}px window"
+                    )
+    finally:
+        context.close()
+    assert not problems, "Page-quality problems:\n" + "\n".join(problems)
+
+
+def test_pages_are_valid_html(seeded, client, tmp_path):
+    require(vnu=True)
+    files = {}
+    for path, status in PAGES:
+        response = client.get(path)
+        assert response.status_code == status, f"{path}: HTTP {response.status_code}"
+        name = path.strip("/").replace("/", "--") or "home"
+        file = tmp_path / f"{name}.html"
+        file.write_bytes(response.content)
+        files[file] = path
+    # One validator run for every page: starting the JVM is most of the cost.
+    command = [shutil.which("java"), "-jar", str(VNU_JAR), "--errors-only", "--format", "text"]
+    result = subprocess.run(  # noqa: S603 (a fixed command on files this test wrote)
+        [*command, *map(str, files)], capture_output=True, text=True, timeout=300, check=False
+    )
+    output = (result.stdout + result.stderr).strip()
+    for file, path in files.items():
+        output = output.replace(f"file:{file}", path)
+    assert result.returncode == 0, f"The HTML validator found errors:\n{output}"
