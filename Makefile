@@ -64,12 +64,14 @@ test: lint $(NODE_TOOLS)
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)
 
 # Production-like on this machine: DEBUG off, static files through whitenoise, plain http.
-serve: seed
-	$(MANAGE) collectstatic --no-input --verbosity 0
-	DJANGO_DEBUG=0 DJANGO_HTTPS=0 DJANGO_SERVE_MEDIA=1 \
+SERVE_ENV = DJANGO_DEBUG=0 DJANGO_HTTPS=0 DJANGO_SERVE_MEDIA=1 \
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .django-secret-key)}" \
-	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
-	$(BIN)/gunicorn etoile_app.wsgi --bind $(HOST):$(PORT) --workers 2 --no-control-socket --access-logfile -
+	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
+
+serve: seed
+	$(SERVE_ENV) $(MANAGE) collectstatic --no-input --verbosity 0
+	$(SERVE_ENV) $(BIN)/gunicorn etoile_app.wsgi --bind $(HOST):$(PORT) --workers 2 \
+		--no-control-socket --access-logfile -
 
 admin: migrate
 	$(MANAGE) createsuperuser
