@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -267,6 +268,8 @@ class SourceAdmin(admin.ModelAdmin):
     list_display = ["__str__", "publication", "author", "published_on", "citation_count"]
     search_fields = ["headline", "publication", "author"]
     readonly_fields = ["key", "file_name"]
+    # A web address typed without a scheme is taken as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(citation_total=Count("citations"))
@@ -286,7 +289,24 @@ class CitationAdmin(admin.ModelAdmin):
     search_fields = ["quote", "field"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("content_object")
+        # Credits name their person and character, so they need joins of their own.
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                GenericPrefetch(
+                    "content_object",
+                    [
+                        Show.objects.all(),
+                        Season.objects.all(),
+                        Episode.objects.select_related("season"),
+                        Person.objects.all(),
+                        Character.objects.all(),
+                        Credit.objects.select_related("person", "character"),
+                    ],
+                )
+            )
+        )
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -42,7 +42,7 @@ def clean_upload(upload) -> ContentFile:
     if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
             _("This file is %(size)s MB; images may be at most %(max)s MB.")
-            % {"size": round(upload.size / 1_048_576, 1), "max": max_bytes // 1_048_576},
+            % {"size": _megabytes(upload.size), "max": _megabytes(max_bytes)},
             code="too_large",
         )
     upload.seek(0)
@@ -52,9 +52,17 @@ def clean_upload(upload) -> ContentFile:
     try:
         # Opening reads only the header: format and size are known before any decoding.
         with Image.open(io.BytesIO(data)) as probe:
-            image_format = probe.format
+            # Phones store depth and gain maps as extra JPEG frames; Pillow calls that "MPO".
+            image_format = "JPEG" if probe.format == "MPO" else probe.format
             width, height = probe.size
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:
+        # Pillow refuses headers over twice its own limit before we can read the size.
+        raise ValidationError(
+            _("This image has too many pixels; the limit is %(megapixels)s megapixels.")
+            % {"megapixels": _megapixels(settings.MAX_IMAGE_PIXELS)},
+            code="too_many_pixels",
+        ) from error
+    except (UnidentifiedImageError, OSError) as error:
         raise ValidationError(
             _("This file is not an image we can read. Upload a JPEG, PNG or WebP picture."),
             code="not_an_image",
@@ -69,7 +77,7 @@ def clean_upload(upload) -> ContentFile:
             % {
                 "width": width,
                 "height": height,
-                "megapixels": settings.MAX_IMAGE_PIXELS // 1_000_000,
+                "megapixels": _megapixels(settings.MAX_IMAGE_PIXELS),
             },
             code="too_many_pixels",
         )
@@ -91,6 +99,14 @@ def clean_upload(upload) -> ContentFile:
         pixels.save(output, image_format, **({"quality": 90} if image_format == "WEBP" else {}))
     digest = hashlib.sha256(output.getvalue()).hexdigest()[:16]
     return ContentFile(output.getvalue(), name=f"{digest}.{extension}")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:g}" if size >= 1_048_576 else f"{size / 1_048_576:.2g}"
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1_000_000:g}"
 
 
 def _strip_to_pixels(image: Image.Image) -> Image.Image:
