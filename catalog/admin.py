@@ -9,8 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from catalog.images import RenditionSpec, build_renditions, clean_upload
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
+from etoile_app.images import RenditionSpec, build_renditions, clean_upload
 
 
 class CitationInline(GenericTabularInline):
@@ -31,7 +31,7 @@ class CitationInline(GenericTabularInline):
 
 
 class SafeImageForm(forms.ModelForm):
-    """Runs every uploaded image through catalog.images.clean_upload before it is stored."""
+    """Runs every uploaded image through etoile_app.images.clean_upload before it is stored."""
 
     image_specs: tuple[RenditionSpec, ...] = ()
 

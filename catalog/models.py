@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from catalog.images import RenditionSpec
+from etoile_app.images import RenditionSpec
 
 AWAITING_CURATION_HELP = _(
     "Ticked where the seed articles are silent and a placeholder stands in. "

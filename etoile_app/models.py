@@ -6,10 +6,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from etoile_app.images import RenditionSpec
+
 HANDLE_MAX_LENGTH = 30
+DISPLAY_NAME_MAX_LENGTH = 60
+BIO_MAX_LENGTH = 500
 RESERVED_HANDLES = frozenset(
     {"admin", "me", "api", "accounts", "settings", "static", "media", "etoile", "staff", "support"}
 )
@@ -71,8 +76,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         validators=[handle_validator, validate_handle_not_reserved],
         help_text=_("Your profile address: lowercase letters, digits and hyphens."),
     )
-    display_name = models.CharField(_("display name"), max_length=60, blank=True)
-    bio = models.TextField(_("bio"), max_length=500, blank=True)
+    display_name = models.CharField(
+        _("display name"), max_length=DISPLAY_NAME_MAX_LENGTH, blank=True
+    )
+    bio = models.TextField(_("bio"), max_length=BIO_MAX_LENGTH, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
+    avatar_renditions = models.JSONField(default=dict, blank=True, editable=False)
     is_staff = models.BooleanField(
         _("staff status"),
         default=False,
@@ -80,6 +89,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("member since"), default=timezone.now)
+
+    AVATAR = RenditionSpec(field="avatar", widths=(48, 96, 192), ratio=(1, 1))
 
     objects = UserManager()
 
@@ -102,6 +113,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
         self.handle = self.handle.lower()
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile", kwargs={"handle": self.handle})
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.handle
 
     def get_full_name(self) -> str:
         return self.display_name or self.handle

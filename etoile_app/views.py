@@ -1,11 +1,21 @@
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog.models import Credit, Episode, Season, Show
+from etoile_app import services
+from etoile_app.exports import build_export
+from etoile_app.forms import AvatarForm, DeleteAccountForm, ProfileForm
+from etoile_app.models import User
 
 ROLE_ORDER = list(Credit.Role.values)
 
@@ -52,3 +62,90 @@ def favicon(request: HttpRequest) -> FileResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     Season.objects.exists()  # proves the database answers
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def profile(request: HttpRequest, handle: str) -> HttpResponse:
+    member = get_object_or_404(User, handle=handle.lower(), is_active=True)
+    if handle != member.handle:
+        return redirect(member, permanent=True)
+    return render(request, "etoile_app/profile.html", {"member": member})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    if request.method == "POST":
+        profile_form = ProfileForm(request.POST, instance=member)
+        if profile_form.is_valid():
+            profile_form.save()
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("member-settings")
+        # The form keeps what was typed; the member object must not show unsaved values.
+        member.refresh_from_db()
+    else:
+        profile_form = ProfileForm(instance=member)
+    return render(
+        request,
+        "etoile_app/settings.html",
+        {"profile_form": profile_form, "avatar_form": AvatarForm()},
+        status=400 if profile_form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def avatar_upload(request: HttpRequest) -> HttpResponse:
+    avatar_form = AvatarForm(request.POST, request.FILES)
+    if avatar_form.is_valid():
+        try:
+            services.avatar_set(member=request.user, image=avatar_form.cleaned_data["avatar"])
+        except (OSError, ValidationError):
+            avatar_form.add_error("avatar", _("This picture could not be processed."))
+        else:
+            messages.success(request, _("Your new avatar is in place."))
+            return redirect("member-settings")
+    return render(
+        request,
+        "etoile_app/settings.html",
+        {"profile_form": ProfileForm(instance=request.user), "avatar_form": avatar_form},
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def avatar_remove(request: HttpRequest) -> HttpResponse:
+    services.avatar_remove(member=request.user)
+    messages.success(request, _("Your avatar has been removed."))
+    return redirect("member-settings")
+
+
+@login_required
+@require_safe
+def export(request: HttpRequest) -> HttpResponse:
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    response = HttpResponse(build_export(request.user), content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="etoile-{request.user.handle}-{stamp}.zip"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@reauthentication_required(allow_get=False)
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.member_delete(request=request, member=request.user)
+        messages.success(request, _("Your account and everything in it have been deleted."))
+        return redirect("home")
+    return render(
+        request,
+        "etoile_app/delete_account.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )

@@ -2,8 +2,8 @@ import zlib
 
 from django import template
 
-from catalog.images import picture_sources
 from catalog.models import Episode, Person, Show
+from etoile_app.images import picture_sources
 
 register = template.Library()
 

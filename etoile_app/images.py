@@ -9,6 +9,7 @@ width a page asks for) are made once, when the image is saved.
 
 import hashlib
 import io
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,9 +37,13 @@ class RenditionSpec:
         return round(width * self.ratio[1] / self.ratio[0])
 
 
-def clean_upload(upload) -> ContentFile:
-    """Validate an uploaded image and return a re-encoded copy, or raise ValidationError."""
-    max_bytes = settings.MAX_IMAGE_UPLOAD_BYTES
+def clean_upload(upload, *, max_bytes: int | None = None, random_name: bool = False) -> ContentFile:
+    """Validate an uploaded image and return a re-encoded copy, or raise ValidationError.
+
+    The stored name is derived from the content, or random where it must not be guessable
+    or comparable between members (avatars).
+    """
+    max_bytes = max_bytes or settings.MAX_IMAGE_UPLOAD_BYTES
     if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
             _("This file is %(size)s MB; images may be at most %(max)s MB.")
@@ -97,8 +102,11 @@ def clean_upload(upload) -> ContentFile:
         pixels.convert("RGB").save(output, "JPEG", quality=90, optimize=True)
     else:
         pixels.save(output, image_format, **({"quality": 90} if image_format == "WEBP" else {}))
-    digest = hashlib.sha256(output.getvalue()).hexdigest()[:16]
-    return ContentFile(output.getvalue(), name=f"{digest}.{extension}")
+    if random_name:
+        stem = secrets.token_hex(16)
+    else:
+        stem = hashlib.sha256(output.getvalue()).hexdigest()[:16]
+    return ContentFile(output.getvalue(), name=f"{stem}.{extension}")
 
 
 def _megabytes(size: int) -> str:
@@ -147,6 +155,24 @@ def build_renditions(instance, spec: RenditionSpec) -> dict:
                 name, ContentFile(buffer.getvalue())
             )
     return renditions
+
+
+def stored_names(instance, spec: RenditionSpec) -> list[str]:
+    """Every file an instance's image occupies in storage: the image and its renditions."""
+    names = [
+        name
+        for widths in getattr(instance, spec.renditions_field, {}).values()
+        for name in widths.values()
+    ]
+    image_file = getattr(instance, spec.field)
+    if image_file:
+        names.append(image_file.name)
+    return names
+
+
+def delete_stored(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def picture_sources(renditions: dict, spec: RenditionSpec) -> dict | None:

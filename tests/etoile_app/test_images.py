@@ -1,4 +1,4 @@
-"""catalog.images: what an uploaded picture must pass before it is stored, and its renditions."""
+"""etoile_app.images: what an uploaded picture must pass before it is stored, and its renditions."""
 
 import io
 import random
@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from PIL import ExifTags, Image, ImageFile, PngImagePlugin
 
-from catalog.images import build_renditions, clean_upload, picture_sources
 from catalog.models import Episode, Person
+from etoile_app.images import build_renditions, clean_upload, picture_sources
 
 
 def image_bytes(image_format: str, size=(48, 32), mode="RGB", color=(200, 40, 40), **save) -> bytes:

@@ -1,0 +1,15 @@
+from allauth.account.adapter import DefaultAccountAdapter
+
+from etoile_app.models import handle_from_email
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        # Sign-up asks only for email and password; every member still needs a handle
+        # for their profile address, which they can change in their settings.
+        user = super().save_user(request, user, form, commit=False)
+        if not user.handle:
+            user.handle = handle_from_email(user.email)
+        if commit:
+            user.save()
+        return user

@@ -1,0 +1,89 @@
+"""Everything the site holds about a member, as JSON and CSV files in one zip.
+
+Each section is a list of flat rows, so the same data makes a CSV file and a part of
+the JSON document. Later issues add their sections (ratings, reviews, watches) to
+`export_sections`.
+"""
+
+import csv
+import io
+import json
+import zipfile
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.utils import timezone
+
+from etoile_app.models import User
+
+
+def profile_rows(member: User) -> list[dict]:
+    return [
+        {
+            "email": member.email,
+            "handle": member.handle,
+            "display_name": member.display_name,
+            "bio": member.bio,
+            "member_since": member.date_joined.isoformat(),
+            "last_sign_in": member.last_login.isoformat() if member.last_login else "",
+            "has_avatar": bool(member.avatar),
+        }
+    ]
+
+
+def email_rows(member: User) -> list[dict]:
+    return [
+        {"email": address.email, "verified": address.verified, "primary": address.primary}
+        for address in EmailAddress.objects.filter(user=member).order_by("email")
+    ]
+
+
+def two_factor_rows(member: User) -> list[dict]:
+    # The kinds and dates only: secrets and recovery codes never leave the site.
+    return [
+        {
+            "type": authenticator.type,
+            "created_at": authenticator.created_at.isoformat(),
+            "last_used_at": authenticator.last_used_at.isoformat()
+            if authenticator.last_used_at
+            else "",
+        }
+        for authenticator in Authenticator.objects.filter(user=member).order_by("created_at")
+    ]
+
+
+def export_sections(member: User) -> dict[str, list[dict]]:
+    return {
+        "profile": profile_rows(member),
+        "email_addresses": email_rows(member),
+        "two_factor_methods": two_factor_rows(member),
+    }
+
+
+def _csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def build_export(member: User) -> bytes:
+    sections = export_sections(member)
+    document = {
+        "site": "Étoile companion",
+        "exported_at": timezone.now().isoformat(),
+        "member": member.handle,
+        **sections,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("etoile-export.json", json.dumps(document, ensure_ascii=False, indent=2))
+        for name, rows in sections.items():
+            archive.writestr(f"{name}.csv", _csv(rows))
+        if member.avatar:
+            with member.avatar.open("rb") as avatar:
+                extension = member.avatar.name.rsplit(".", 1)[-1]
+                archive.writestr(f"avatar.{extension}", avatar.read())
+    return buffer.getvalue()

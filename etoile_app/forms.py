@@ -1,0 +1,58 @@
+from django import forms
+from django.conf import settings
+from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
+
+from etoile_app.images import clean_upload
+from etoile_app.models import User
+
+
+class SiteFormRenderer(TemplatesSetting):
+    """Every field, ours and allauth's, renders through templates/forms/field.html."""
+
+    field_template_name = "forms/field.html"
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "handle", "bio"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "display_name": _("Shown on your profile and beside your reviews. Optional."),
+            "bio": _("A few words about you, up to 500 characters."),
+        }
+
+    def clean_handle(self) -> str:
+        handle = self.cleaned_data["handle"].strip().lower()
+        taken = User.objects.filter(handle__iexact=handle).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("This handle is taken. Please choose another."))
+        return handle
+
+    def clean_display_name(self) -> str:
+        return " ".join(self.cleaned_data["display_name"].split())
+
+
+class AvatarForm(forms.Form):
+    # A plain FileField: etoile_app.images checks the picture itself, before decoding,
+    # with clearer messages than ImageField's generic "not a valid image".
+    avatar = forms.FileField(
+        label=_("New avatar"),
+        help_text=_("A JPEG, PNG or WebP picture, at most 5 MB. It is cropped to a square."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def clean_avatar(self):
+        return clean_upload(
+            self.cleaned_data["avatar"],
+            max_bytes=settings.MAX_AVATAR_UPLOAD_BYTES,
+            random_name=True,
+        )
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that my account and everything listed above will be deleted."),
+        error_messages={"required": _("Tick the box to confirm that you want to delete.")},
+    )
