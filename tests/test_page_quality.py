@@ -29,6 +29,25 @@ PAGES = [
     ("/characters/the-matriarch/", 200),
     ("/sources/", 200),
     ("/no-such-page/", 404),  # templates/404.html: DEBUG is off in tests
+    ("/accounts/login/", 200),
+    ("/accounts/signup/", 200),
+    ("/accounts/password/reset/", 200),
+    ("/accounts/confirm-email/", 200),
+]
+# The same checks for a signed-in member who has just confirmed their password
+# (account deletion and two-factor set-up ask for that first).
+MEMBER_EMAIL = "page.quality@example.com"
+MEMBER_PASSWORD = "arabesque penchee 1841"
+MEMBER_PAGES = [
+    ("/me/settings/", 200),
+    ("/u/page-quality/", 200),
+    ("/accounts/email/", 200),
+    ("/accounts/password/change/", 200),
+    ("/accounts/2fa/", 200),
+    ("/accounts/2fa/totp/activate/", 200),
+    ("/accounts/reauthenticate/", 200),
+    ("/accounts/logout/", 200),
+    ("/me/delete/", 200),
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"]
 SCHEMES = ["light", "dark"]
@@ -53,6 +72,28 @@ def require(*, axe: bool = False, vnu: bool = False) -> None:
     pytest.skip(reason)
 
 
+def make_member():
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    member = get_user_model().objects.create_user(
+        email=MEMBER_EMAIL, password=MEMBER_PASSWORD, handle="page-quality", bio="Pas de chat."
+    )
+    EmailAddress.objects.create(user=member, email=MEMBER_EMAIL, verified=True, primary=True)
+    return member
+
+
+def sign_in_and_confirm(page) -> None:
+    """Sign in through the real form, then confirm the password once, as a member would."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(MEMBER_EMAIL)
+    page.get_by_label("Password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.goto("/accounts/reauthenticate/")
+    page.get_by_label("Password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+
+
 def describe_violations(violations: list[dict], where: str) -> list[str]:
     lines = []
     for violation in violations:
@@ -67,9 +108,10 @@ def describe_violations(violations: list[dict], where: str) -> list[str]:
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "member"])
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, scheme, width):
+def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, scheme, width, signed_in):
     require(axe=True)
     context = browser.new_context(
         base_url=seeded_live_server.url,
@@ -79,7 +121,10 @@ def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, scheme, 
     problems = []
     try:
         page = context.new_page()
-        for path, status in PAGES:
+        if signed_in:
+            make_member()
+            sign_in_and_confirm(page)
+        for path, status in MEMBER_PAGES if signed_in else PAGES:
             where = f"{path} [{scheme}, {width}px]"
             response = page.goto(path, wait_until="load")
             assert response is not None, f"{where}: no response"
@@ -108,14 +153,36 @@ def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, scheme, 
 
 def test_pages_are_valid_html(seeded, client, tmp_path):
     require(vnu=True)
-    files = {}
+    pages = {}
     for path, status in PAGES:
-        response = client.get(path)
-        assert response.status_code == status, f"{path}: HTTP {response.status_code}"
-        name = path.strip("/").replace("/", "--") or "home"
+        pages[path] = client.get(path)
+        assert pages[path].status_code == status, f"{path}: HTTP {pages[path].status_code}"
+    # Forms showing their errors, as a person sees them after a mistake.
+    pages["/accounts/signup/ (errors)"] = client.post(
+        "/accounts/signup/", {"email": "not-an-email", "password1": "a", "password2": "b"}
+    )
+    pages["/accounts/login/ (errors)"] = client.post(
+        "/accounts/login/", {"login": "nobody@example.com", "password": "wrong"}
+    )
+    make_member()
+    client.post("/accounts/login/", {"login": MEMBER_EMAIL, "password": MEMBER_PASSWORD})
+    client.post("/accounts/reauthenticate/", {"password": MEMBER_PASSWORD})
+    for path, status in MEMBER_PAGES:
+        if path == "/accounts/logout/":
+            continue  # checked last: viewing it is harmless, but keep the session below
+        pages[path] = client.get(path)
+        assert pages[path].status_code == status, f"{path}: HTTP {pages[path].status_code}"
+    pages["/me/settings/ (errors)"] = client.post(
+        "/me/settings/", {"display_name": "x", "handle": "Not Valid!", "bio": "y" * 600}
+    )
+    pages["/me/delete/ (errors)"] = client.post("/me/delete/", {})
+    pages["/accounts/logout/"] = client.get("/accounts/logout/")
+    files = {}
+    for label, response in pages.items():
+        name = "".join(c if c.isalnum() else "-" for c in label) or "home"
         file = tmp_path / f"{name}.html"
         file.write_bytes(response.content)
-        files[file] = path
+        files[file] = label
     # One validator run for every page: starting the JVM is most of the cost.
     command = [shutil.which("java"), "-jar", str(VNU_JAR), "--errors-only", "--format", "text"]
     result = subprocess.run(  # noqa: S603 (a fixed command on files this test wrote)
