@@ -8,6 +8,7 @@ the JSON document. Later issues add their sections (ratings, reviews, watches) t
 import csv
 import io
 import json
+import logging
 import zipfile
 
 from allauth.account.models import EmailAddress
@@ -15,6 +16,8 @@ from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from etoile_app.models import User
+
+logger = logging.getLogger(__name__)
 
 
 def profile_rows(member: User) -> list[dict]:
@@ -83,7 +86,13 @@ def build_export(member: User) -> bytes:
         for name, rows in sections.items():
             archive.writestr(f"{name}.csv", _csv(rows))
         if member.avatar:
-            with member.avatar.open("rb") as avatar:
-                extension = member.avatar.name.rsplit(".", 1)[-1]
-                archive.writestr(f"avatar.{extension}", avatar.read())
+            try:
+                with member.avatar.open("rb") as avatar:
+                    extension = member.avatar.name.rsplit(".", 1)[-1]
+                    archive.writestr(f"avatar.{extension}", avatar.read())
+            except OSError:
+                # A file lost from storage must not cost the member the rest of their data.
+                logger.warning(
+                    "Avatar file missing from storage for export: %s", member.avatar.name
+                )
     return buffer.getvalue()

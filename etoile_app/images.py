@@ -9,6 +9,7 @@ width a page asks for) are made once, when the image is saved.
 
 import hashlib
 import io
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -110,7 +111,8 @@ def clean_upload(upload, *, max_bytes: int | None = None, random_name: bool = Fa
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1_048_576:g}" if size >= 1_048_576 else f"{size / 1_048_576:.2g}"
+    # Rounded up: a file one byte over a 5 MB limit must not read as "5 MB".
+    return f"{math.ceil(size / 1_048_576 * 10) / 10:g}"
 
 
 def _megapixels(pixels: int) -> str:

@@ -138,7 +138,7 @@ def export(request: HttpRequest) -> HttpResponse:
 @reauthentication_required(allow_get=False)
 @require_http_methods(["GET", "POST"])
 def delete_account(request: HttpRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.member_delete(request=request, member=request.user)
         messages.success(request, _("Your account and everything in it have been deleted."))
