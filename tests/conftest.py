@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from catalog.models import Show
@@ -41,6 +42,19 @@ def media_root(settings, tmp_path):
     """Uploaded files in each test go to a temporary folder, never the developer's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(request):
+    """allauth's rate limits live in the cache (a database table here): no test inherits
+    another's failed sign-ins. Tests without the database have no cache to clear."""
+    if request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames):
+        request.getfixturevalue("db")
+        cache.clear()
 
 
 @pytest.fixture
