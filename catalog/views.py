@@ -1,10 +1,11 @@
 from collections import defaultdict
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
+from reviews.context import episode_context, season_context
 
 
 def current_show() -> Show:
@@ -16,47 +17,62 @@ def current_show() -> Show:
 
 def season_detail(request: HttpRequest, season: int) -> HttpResponse:
     season_obj = get_object_or_404(
-        Season.objects.select_related("show").prefetch_related("episodes"),
+        Season.objects.select_related("show").prefetch_related(
+            Prefetch("episodes", queryset=Episode.objects.select_related("scores"))
+        ),
         show=current_show(),
         number=season,
     )
+    episodes = list(season_obj.episodes.all())
     return render(
         request,
         "catalog/season.html",
         {
             "show": season_obj.show,
             "season": season_obj,
-            "episodes": season_obj.episodes.all(),
+            "episodes": episodes,
             "citations": citations_for(season_obj),
+            **season_context(request, episodes),
         },
     )
 
 
-def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
-    episode_obj = get_object_or_404(
-        Episode.objects.select_related("season__show"),
-        season__show=current_show(),
+def episode_by_numbers(season: int, episode: int) -> Episode:
+    """The current show's episode, its season, show and rating counters in one query."""
+    return get_object_or_404(
+        Episode.objects.select_related("season__show", "scores"),
+        season__show=Subquery(Show.objects.order_by("pk").values("pk")[:1]),
         season__number=season,
         number=episode,
     )
+
+
+def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200, **forms):
+    """The episode page; review views call it to show a form with its errors in place."""
     # One query for the neighbours: the season's other episode numbers and titles.
-    siblings = list(episode_obj.season.episodes.only("number", "title", "season_id"))
-    previous_episode = next((e for e in reversed(siblings) if e.number < episode_obj.number), None)
-    next_episode = next((e for e in siblings if e.number > episode_obj.number), None)
+    siblings = list(episode.season.episodes.only("number", "title", "season_id"))
+    previous_episode = next((e for e in reversed(siblings) if e.number < episode.number), None)
+    next_episode = next((e for e in siblings if e.number > episode.number), None)
     for sibling in (previous_episode, next_episode):
         if sibling is not None:
-            sibling.season = episode_obj.season
+            sibling.season = episode.season
     return render(
         request,
         "catalog/episode.html",
         {
-            "show": episode_obj.season.show,
-            "season": episode_obj.season,
-            "episode": episode_obj,
+            "show": episode.season.show,
+            "season": episode.season,
+            "episode": episode,
             "previous_episode": previous_episode,
             "next_episode": next_episode,
+            **episode_context(request, episode, **forms),
         },
+        status=status,
     )
+
+
+def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
+    return render_episode(request, episode_by_numbers(season, episode))
 
 
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -16,6 +16,7 @@ from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from etoile_app.models import User
+from reviews.models import Like, Rating, Review
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +56,58 @@ def two_factor_rows(member: User) -> list[dict]:
     ]
 
 
+def rating_rows(member: User) -> list[dict]:
+    return [
+        {
+            "season": rating.episode.season.number,
+            "episode": rating.episode.number,
+            "episode_title": rating.episode.title,
+            "score": rating.score,
+            "stars": rating.score / 2,
+            "rated_at": rating.created_at.isoformat(),
+            "updated_at": rating.updated_at.isoformat(),
+        }
+        for rating in Rating.objects.filter(member=member)
+        .select_related("episode__season")
+        .order_by("episode__season__number", "episode__number")
+    ]
+
+
+def review_rows(member: User) -> list[dict]:
+    return [
+        {
+            "id": review.pk,
+            "season": review.episode.season.number,
+            "episode": review.episode.number,
+            "reply_to": review.parent_id or "",
+            "body": review.body,
+            "contains_spoilers": review.is_spoiler,
+            "status": review.status,
+            "likes": review.like_count,
+            "written_at": review.created_at.isoformat(),
+            "edited_at": review.edited_at.isoformat() if review.edited_at else "",
+        }
+        for review in Review.objects.filter(member=member)
+        .select_related("episode__season")
+        .order_by("created_at")
+    ]
+
+
+def like_rows(member: User) -> list[dict]:
+    return [
+        {"review": like.review_id, "liked_at": like.created_at.isoformat()}
+        for like in Like.objects.filter(member=member).order_by("created_at")
+    ]
+
+
 def export_sections(member: User) -> dict[str, list[dict]]:
     return {
         "profile": profile_rows(member),
         "email_addresses": email_rows(member),
         "two_factor_methods": two_factor_rows(member),
+        "ratings": rating_rows(member),
+        "reviews": review_rows(member),
+        "likes": like_rows(member),
     }
 
 

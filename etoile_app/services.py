@@ -8,6 +8,7 @@ from django.db import transaction
 
 from etoile_app.images import build_renditions, delete_stored, stored_names
 from etoile_app.models import User
+from reviews.services import member_contributions_delete
 
 
 def avatar_set(*, member: User, image: ContentFile) -> None:
@@ -43,12 +44,13 @@ def avatar_remove(*, member: User) -> None:
 def member_delete(*, request, member: User) -> None:
     """Delete the account and everything that belongs to it, then sign the member out.
 
-    Email addresses, two-factor authenticators and (from later issues) ratings, reviews
-    and watches go with the User row through cascading foreign keys; uploaded files are
-    removed once the deletion commits.
+    Email addresses, two-factor authenticators, ratings, reviews (with the replies others
+    wrote to them) and likes go with the User row through cascading foreign keys, after
+    their counters are taken back; uploaded files are removed once the deletion commits.
     """
     previous = stored_names(member, User.AVATAR)
     with transaction.atomic():
+        member_contributions_delete(member=member)
         member.delete()
         transaction.on_commit(partial(delete_stored, previous))
     logout(request)

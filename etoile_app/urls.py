@@ -16,6 +16,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("catalog.urls")),
+    path("", include("reviews.urls")),
     path("u/<str:handle>/", views.profile, name="profile"),
     path("me/settings/", views.settings_view, name="member-settings"),
     path("me/avatar/", views.avatar_upload, name="avatar-upload"),

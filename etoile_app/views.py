@@ -16,6 +16,9 @@ from etoile_app import services
 from etoile_app.exports import build_export
 from etoile_app.forms import AvatarForm, DeleteAccountForm, ProfileForm
 from etoile_app.models import User
+from reviews.context import season_context, with_author_scores
+
+PROFILE_REVIEWS = 20
 
 ROLE_ORDER = list(Credit.Role.values)
 
@@ -25,9 +28,15 @@ def home(request: HttpRequest) -> HttpResponse:
     show = Show.objects.current()
     if show is None:
         return render(request, "etoile_app/empty.html", status=503)
-    seasons = show.seasons.prefetch_related(
-        Prefetch("episodes", queryset=Episode.objects.order_by("number"))
+    seasons = list(
+        show.seasons.prefetch_related(
+            Prefetch(
+                "episodes", queryset=Episode.objects.select_related("scores").order_by("number")
+            )
+        )
     )
+    for season in seasons:
+        season.chart = season_context(request, list(season.episodes.all()))["season_chart"]
     credits = list(show.credits.for_display())
     people_by_role: dict[str, list[Credit]] = {}
     for credit in credits:
@@ -69,7 +78,17 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
     member = get_object_or_404(User, handle=handle.lower(), is_active=True)
     if handle != member.handle:
         return redirect(member, permanent=True)
-    return render(request, "etoile_app/profile.html", {"member": member})
+    ratings = member.ratings.select_related("episode__season").order_by(
+        "episode__season__number", "episode__number"
+    )
+    reviews = with_author_scores(
+        member.reviews.visible().select_related("episode__season", "parent__member")
+    ).order_by("-created_at")[:PROFILE_REVIEWS]
+    return render(
+        request,
+        "etoile_app/profile.html",
+        {"member": member, "ratings": ratings, "reviews": reviews},
+    )
 
 
 @login_required

@@ -1,1 +1,186 @@
-# Ratings, reviews, watchlist and watches arrive with issues 4 and 5 (see DESIGN.md).
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from catalog.models import Episode
+
+SCORES = range(1, 11)  # half stars: 1 is ½ star, 10 is five stars
+REVIEW_MAX_LENGTH = 5000
+
+
+def stars_label(score: int) -> str:
+    """A score as people say it: "3½ stars", "½ star"."""
+    whole, half = divmod(score, 2)
+    text = f"{whole if whole else ''}{'½' if half else ''}"
+    return ngettext("%(stars)s star", "%(stars)s stars", 1 if score <= 2 else 2) % {"stars": text}
+
+
+class Rating(models.Model):
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings"
+    )
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="ratings")
+    score = models.PositiveSmallIntegerField(_("score"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "episode"], name="rating_one_per_member"),
+            models.CheckConstraint(
+                condition=Q(score__gte=1) & Q(score__lte=10), name="rating_score_in_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["episode", "score"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.episode_id} · {self.score}"
+
+    @property
+    def stars(self) -> float:
+        return self.score / 2
+
+    @property
+    def label(self) -> str:
+        return stars_label(self.score)
+
+
+class EpisodeScores(models.Model):
+    """The rating aggregates of one episode: how many ratings at each half-star step.
+
+    Kept up to date by reviews.services in the same transaction as each rating change,
+    with F() expressions, so reading them costs one row whatever the number of ratings.
+    `recount_ratings` rebuilds them from Rating.
+    """
+
+    episode = models.OneToOneField(
+        Episode, on_delete=models.CASCADE, primary_key=True, related_name="scores"
+    )
+    # count_1 is the number of ½-star ratings, count_10 of five-star ones.
+    count_1 = models.PositiveIntegerField(default=0)
+    count_2 = models.PositiveIntegerField(default=0)
+    count_3 = models.PositiveIntegerField(default=0)
+    count_4 = models.PositiveIntegerField(default=0)
+    count_5 = models.PositiveIntegerField(default=0)
+    count_6 = models.PositiveIntegerField(default=0)
+    count_7 = models.PositiveIntegerField(default=0)
+    count_8 = models.PositiveIntegerField(default=0)
+    count_9 = models.PositiveIntegerField(default=0)
+    count_10 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # PositiveIntegerField adds the CHECK (count >= 0) in the database.
+        verbose_name = _("episode scores")
+        verbose_name_plural = _("episode scores")
+
+    def __str__(self) -> str:
+        return f"{self.episode_id}: {self.count} ratings"
+
+    @property
+    def distribution(self) -> list[int]:
+        return [getattr(self, f"count_{score}") for score in SCORES]
+
+    @property
+    def count(self) -> int:
+        return sum(self.distribution)
+
+    @property
+    def mean_score(self) -> float | None:
+        """The mean on the 1–10 half-star scale, or None without ratings."""
+        count = self.count
+        if not count:
+            return None
+        return sum(score * n for score, n in zip(SCORES, self.distribution, strict=True)) / count
+
+    @property
+    def mean_stars(self) -> float | None:
+        """The mean in stars (0.5–5), to one decimal."""
+        mean = self.mean_score
+        return None if mean is None else round(mean / 2, 1)
+
+
+class ReviewQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(status=Review.Status.VISIBLE)
+
+    def top_level(self):
+        return self.filter(parent__isnull=True)
+
+    def for_listing(self):
+        return self.select_related("member")
+
+    def sorted_by(self, order: str):
+        if order == "liked":
+            return self.order_by("-like_count", "-created_at", "-pk")
+        return self.order_by("-created_at", "-pk")
+
+
+class Review(models.Model):
+    """A member's review of an episode, or a reply to a review (one level deep)."""
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", _("Visible")
+        HELD = "held", _("Held for moderation")
+        HIDDEN = "hidden", _("Hidden by a moderator")
+        REMOVED = "removed", _("Removed")
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+    )
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="reviews")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    body = models.TextField(_("review"), max_length=REVIEW_MAX_LENGTH)
+    is_spoiler = models.BooleanField(_("contains spoilers"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.VISIBLE, db_index=True
+    )
+    like_count = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.CheckConstraint(condition=~Q(body=""), name="review_body_not_empty"),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="review_not_its_own_parent"),
+        ]
+        indexes = [
+            models.Index(fields=["episode", "status", "-created_at"], name="review_episode_newest"),
+            models.Index(fields=["episode", "status", "-like_count"], name="review_episode_liked"),
+            models.Index(fields=["member", "-created_at"], name="review_member_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} on {self.episode_id}: {self.body[:40]}"
+
+    @property
+    def is_reply(self) -> bool:
+        return self.parent_id is not None
+
+
+class Like(models.Model):
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
+    )
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "review"], name="like_one_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} likes {self.review_id}"

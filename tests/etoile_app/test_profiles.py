@@ -808,6 +808,9 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         "profile.csv",
         "email_addresses.csv",
         "two_factor_methods.csv",
+        "ratings.csv",
+        "reviews.csv",
+        "likes.csv",
     }
 
 
@@ -1055,7 +1058,9 @@ def add_members(count: int) -> None:
 
 # Measured, then pinned: the profile is one query for the member shown, plus the session and
 # the signed-in member for a visitor who is signed in; settings are the session and the member.
-PROFILE_QUERIES = {"visitor": 1, "signed-in": 3}
+# The member, then their ratings and their latest reviews; a signed-in viewer adds the
+# session and their own user row.
+PROFILE_QUERIES = {"visitor": 3, "signed-in": 5}
 SETTINGS_QUERIES = 2
 
 

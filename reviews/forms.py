@@ -1,0 +1,45 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reviews.models import REVIEW_MAX_LENGTH, SCORES, stars_label
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("Your rating"),
+        choices=[(score, stars_label(score)) for score in SCORES],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose from ½ to 5 stars.")},
+    )
+
+
+class ReviewForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your review"),
+        max_length=REVIEW_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Plain text, up to 5,000 characters. Line breaks are kept; links work."),
+        error_messages={"required": _("Write something first: a review cannot be empty.")},
+    )
+    is_spoiler = forms.BooleanField(
+        label=_("This review contains spoilers"),
+        required=False,
+        help_text=_("Readers will see it collapsed until they choose to open it."),
+    )
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].replace("\r\n", "\n").replace("\x00", "")
+        if not body.strip():
+            raise forms.ValidationError(self.fields["body"].error_messages["required"])
+        return body.strip()
+
+
+class ReplyForm(ReviewForm):
+    is_spoiler = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = _("Your reply")
+        self.fields["body"].widget.attrs["rows"] = 3
+        self.fields["body"].help_text = _("Plain text, up to 5,000 characters.")

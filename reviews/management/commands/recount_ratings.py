@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from reviews.services import recount_ratings
+
+
+class Command(BaseCommand):
+    help = "Rebuild every episode's rating counters from the ratings themselves."
+
+    def handle(self, *args, **options):
+        episodes = recount_ratings()
+        self.stdout.write(self.style.SUCCESS(f"Recounted the ratings of {episodes} episodes."))

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from reviews import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("season/<int:season>/episode/<int:episode>/rating/", views.rating_set, name="rating-set"),
+    path(
+        "season/<int:season>/episode/<int:episode>/reviews/",
+        views.review_create,
+        name="review-create",
+    ),
+    path("reviews/<int:pk>/replies/", views.reply_create, name="reply-create"),
+    path("reviews/<int:pk>/edit/", views.review_edit, name="review-edit"),
+    path("reviews/<int:pk>/delete/", views.review_delete, name="review-delete"),
+    path("reviews/<int:pk>/like/", views.like_toggle, name="like-toggle"),
+]

@@ -1,0 +1,171 @@
+from allauth.core import ratelimit
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from catalog.views import episode_by_numbers, render_episode
+from reviews import services
+from reviews.context import rating_panel_context
+from reviews.forms import RatingForm, ReplyForm, ReviewForm
+from reviews.models import Review
+
+
+def _sign_in_first(request: HttpRequest, return_to: str) -> HttpResponse:
+    """Visitors are sent to sign in and brought back to the page they were on."""
+    if request.htmx:
+        login = reverse("account_login") + "?" + f"next={return_to}"
+        return HttpResponseClientRedirect(login)
+    return redirect_to_login(return_to)
+
+
+def own_review(request: HttpRequest, pk: int) -> Review:
+    """The member's own review or reply; anyone else's is a 404, never a 403 or a 500."""
+    return get_object_or_404(
+        Review.objects.select_related("episode__season"), pk=pk, member=request.user
+    )
+
+
+@require_POST
+def rating_set(request: HttpRequest, season: int, episode: int) -> HttpResponse:
+    episode_obj = episode_by_numbers(season, episode)
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, episode_obj.get_absolute_url())
+    form = RatingForm(request.POST)
+    if "remove" in request.POST:
+        if services.rating_remove(member=request.user, episode=episode_obj):
+            messages.success(request, _("Your rating has been removed."))
+        form = None
+    elif form.is_valid():
+        services.rating_set(
+            member=request.user, episode=episode_obj, score=form.cleaned_data["score"]
+        )
+        messages.success(request, _("Your rating has been saved."))
+        form = None
+    if request.htmx:
+        # Messages are for the next full page; the panel shows its own state.
+        list(messages.get_messages(request))
+        context = rating_panel_context(request, episode_obj, rating_form=form)
+        return render(request, "reviews/_rating_panel.html", context, status=400 if form else 200)
+    if form is not None:
+        return render_episode(request, episode_obj, status=400, rating_form=form)
+    return redirect(episode_obj.get_absolute_url() + "#rating")
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    return not ratelimit.consume(request, action="review_post", user=request.user)
+
+
+@require_POST
+def review_create(request: HttpRequest, season: int, episode: int) -> HttpResponse:
+    episode_obj = episode_by_numbers(season, episode)
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, episode_obj.get_absolute_url() + "#write-review")
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        if _rate_limited(request):
+            form.add_error(
+                None,
+                _(
+                    "You are posting faster than we allow (5 a minute, 50 a day). "
+                    "Your text is still here: try again in a moment."
+                ),
+            )
+        else:
+            review = services.review_post(
+                member=request.user,
+                episode=episode_obj,
+                body=form.cleaned_data["body"],
+                is_spoiler=form.cleaned_data["is_spoiler"],
+            )
+            messages.success(request, _("Your review is published."))
+            return redirect(f"{episode_obj.get_absolute_url()}#review-{review.pk}")
+    return render_episode(request, episode_obj, status=400, review_form=form)
+
+
+@require_POST
+def reply_create(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = get_object_or_404(
+        Review.objects.visible().top_level().select_related("episode__season"), pk=pk
+    )
+    episode_obj = parent.episode
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, f"{episode_obj.get_absolute_url()}#review-{parent.pk}")
+    form = ReplyForm(request.POST, prefix=f"reply-{parent.pk}")
+    if form.is_valid():
+        if _rate_limited(request):
+            form.add_error(
+                None,
+                _(
+                    "You are posting faster than we allow (5 a minute, 50 a day). "
+                    "Your text is still here: try again in a moment."
+                ),
+            )
+        else:
+            reply = services.review_post(
+                member=request.user,
+                episode=episode_obj,
+                body=form.cleaned_data["body"],
+                parent=parent,
+            )
+            messages.success(request, _("Your reply is published."))
+            return redirect(f"{episode_obj.get_absolute_url()}#review-{reply.pk}")
+    return render_episode(request, episode_obj, status=400, reply_forms={parent.pk: form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    review = own_review(request, pk)
+    form_class = ReplyForm if review.is_reply else ReviewForm
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            services.review_edit(
+                review=review,
+                body=form.cleaned_data["body"],
+                is_spoiler=form.cleaned_data.get("is_spoiler", False),
+            )
+            messages.success(request, _("Your changes are saved."))
+            return redirect(f"{review.episode.get_absolute_url()}#review-{review.pk}")
+    else:
+        form = form_class(initial={"body": review.body, "is_spoiler": review.is_spoiler})
+    return render(
+        request,
+        "reviews/review_edit.html",
+        {"review": review, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    review = own_review(request, pk)
+    if request.method == "POST":
+        episode_url = review.episode.get_absolute_url()
+        services.review_delete(review=review)
+        messages.success(request, _("Deleted."))
+        return redirect(episode_url + "#reviews")
+    return render(request, "reviews/review_delete.html", {"review": review})
+
+
+@require_POST
+def like_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_object_or_404(Review.objects.visible().select_related("episode__season"), pk=pk)
+    anchor = f"{review.episode.get_absolute_url()}#review-{review.pk}"
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, anchor)
+    if review.member_id == request.user.pk:
+        # Liking your own words is not a vote; the button is not offered either.
+        return redirect(anchor)
+    liked = services.like_toggle(member=request.user, review=review)
+    if request.htmx:
+        review.refresh_from_db(fields=["like_count"])
+        return render(request, "reviews/_like.html", {"review": review, "liked": liked})
+    return redirect(anchor)
