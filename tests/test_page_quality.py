@@ -39,6 +39,9 @@ PAGES = [
 MEMBER_EMAIL = "page.quality@example.com"
 MEMBER_PASSWORD = "arabesque penchee 1841"
 MEMBER_PAGES = [
+    ("/", 200),
+    ("/season/1/", 200),
+    ("/season/1/episode/3/", 200),
     ("/me/settings/", 200),
     ("/u/page-quality/", 200),
     ("/accounts/email/", 200),
@@ -73,13 +76,34 @@ def require(*, axe: bool = False, vnu: bool = False) -> None:
 
 
 def make_member():
+    """The member, and enough of other members' activity for every part of the pages to show:
+    ratings and both charts, reviews with and without spoilers, a reply, a like."""
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
 
-    member = get_user_model().objects.create_user(
+    from catalog.models import Episode
+    from reviews import services
+
+    users = get_user_model().objects
+    member = users.create_user(
         email=MEMBER_EMAIL, password=MEMBER_PASSWORD, handle="page-quality", bio="Pas de chat."
     )
     EmailAddress.objects.create(user=member, email=MEMBER_EMAIL, verified=True, primary=True)
+    critic = users.create_user(email="critic@example.com", handle="critic")
+    episodes = list(Episode.objects.order_by("number")[:4])
+    for index, episode in enumerate(episodes):
+        services.rating_set(member=critic, episode=episode, score=4 + index)
+        services.rating_set(member=member, episode=episode, score=9 - index)
+    third = episodes[2]
+    review = services.review_post(
+        member=critic,
+        episode=third,
+        body="The rehearsal scene!\nSee https://example.com/ballet <b>now</b>.",
+    )
+    services.review_post(member=critic, episode=third, body="The ending.", is_spoiler=True)
+    services.review_post(member=member, episode=third, body="Agreed.", parent=review)
+    services.like_toggle(member=member, review=review)
+    services.review_post(member=member, episode=third, body="My own review, with my rating.")
     return member
 
 
@@ -124,6 +148,8 @@ def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, scheme, 
         if signed_in:
             make_member()
             sign_in_and_confirm(page)
+        else:
+            make_member()  # visitors see the same ratings and reviews
         for path, status in MEMBER_PAGES if signed_in else PAGES:
             where = f"{path} [{scheme}, {width}px]"
             response = page.goto(path, wait_until="load")
