@@ -92,7 +92,12 @@ def rating_panel_context(request: HttpRequest, episode: Episode, *, rating_form=
 
 
 def episode_context(
-    request: HttpRequest, episode: Episode, *, review_form=None, reply_forms=None
+    request: HttpRequest,
+    episode: Episode,
+    *,
+    review_form=None,
+    reply_forms=None,
+    rating_form=None,
 ) -> dict:
     page = review_page(request, episode)
     liked_ids: set[int] = set()
@@ -109,7 +114,7 @@ def episode_context(
     for review in page.reviews:
         review.reply_form = reply_forms.get(review.pk) or ReplyForm(prefix=f"reply-{review.pk}")
     return {
-        **rating_panel_context(request, episode),
+        **rating_panel_context(request, episode, rating_form=rating_form),
         "review_page": page,
         "liked_ids": liked_ids,
         "review_form": review_form or ReviewForm(),

@@ -1,3 +1,5 @@
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -97,10 +99,12 @@ class EpisodeScores(models.Model):
         return sum(score * n for score, n in zip(SCORES, self.distribution, strict=True)) / count
 
     @property
-    def mean_stars(self) -> float | None:
-        """The mean in stars (0.5–5), to one decimal."""
+    def mean_stars(self) -> Decimal | None:
+        """The mean in stars (0.5–5), to one decimal, halves rounded up as people expect."""
         mean = self.mean_score
-        return None if mean is None else round(mean / 2, 1)
+        if mean is None:
+            return None
+        return (Decimal(str(mean)) / 2).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 class ReviewQuerySet(models.QuerySet):

@@ -35,21 +35,25 @@ def _shift_counts(episode_id: int, changes: Counter) -> None:
 
 
 def rating_set(*, member: User, episode: Episode, score: int) -> Rating:
-    if score not in SCORES:
+    if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
         raise ValueError(f"A score is a whole number from 1 to 10, not {score!r}")
     _ensure_scores_row(episode)
     with transaction.atomic():
-        rating = Rating.objects.select_for_update().filter(member=member, episode=episode).first()
-        if rating is None:
+        while True:
+            rating = (
+                Rating.objects.select_for_update().filter(member=member, episode=episode).first()
+            )
+            if rating is not None:
+                break
             try:
                 with transaction.atomic():
                     rating = Rating.objects.create(member=member, episode=episode, score=score)
             except IntegrityError:
-                # Another request from this member created it first: change that one.
-                rating = Rating.objects.select_for_update().get(member=member, episode=episode)
-            else:
-                _shift_counts(episode.pk, Counter({score: 1}))
-                return rating
+                # Another request from this member created it first, and may have removed
+                # it again since: look once more.
+                continue
+            _shift_counts(episode.pk, Counter({score: 1}))
+            return rating
         if rating.score != score:
             _shift_counts(episode.pk, Counter({rating.score: -1, score: 1}))
             rating.score = score

@@ -50,8 +50,12 @@ def rating_set(request: HttpRequest, season: int, episode: int) -> HttpResponse:
     if request.htmx:
         # Messages are for the next full page; the panel shows its own state.
         list(messages.get_messages(request))
+        # The counters were read with the episode, before this change: read them again.
+        episode_obj = episode_by_numbers(season, episode)
         context = rating_panel_context(request, episode_obj, rating_form=form)
-        return render(request, "reviews/_rating_panel.html", context, status=400 if form else 200)
+        # 200 even for a mistake: htmx only swaps successful answers into the page,
+        # and the status line must show the error.
+        return render(request, "reviews/_rating_panel.html", context)
     if form is not None:
         return render_episode(request, episode_obj, status=400, rating_form=form)
     return redirect(episode_obj.get_absolute_url() + "#rating")
