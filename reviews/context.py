@@ -15,6 +15,8 @@ from reviews.forms import RatingForm, ReplyForm, ReviewForm
 from reviews.models import EpisodeScores, Like, Rating, Review
 
 REVIEWS_PER_PAGE = 20
+# Past any real page, and small enough for every database's OFFSET.
+MAX_PAGE = 100_000
 SORTS = {"newest", "liked"}
 
 
@@ -50,7 +52,7 @@ def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
     sort = request.GET.get("sort", "newest")
     sort = sort if sort in SORTS else "newest"
     try:
-        number = max(1, int(request.GET.get("page", "1")))
+        number = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
     except ValueError:
         number = 1
     replies = with_author_scores(

@@ -14,8 +14,18 @@ class RatingForm(forms.Form):
     )
 
 
+class ReviewBodyField(forms.CharField):
+    """Text as a browser sends it. A line break counts as one character, as the textarea's
+    maxlength counts it (browsers submit CR LF), and NUL characters are dropped, not refused."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\x00", "")
+        return super().to_python(value)
+
+
 class ReviewForm(forms.Form):
-    body = forms.CharField(
+    body = ReviewBodyField(
         label=_("Your review"),
         max_length=REVIEW_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -29,7 +39,7 @@ class ReviewForm(forms.Form):
     )
 
     def clean_body(self) -> str:
-        body = self.cleaned_data["body"].replace("\r\n", "\n").replace("\x00", "")
+        body = self.cleaned_data["body"]
         if not body.strip():
             raise forms.ValidationError(self.fields["body"].error_messages["required"])
         return body.strip()

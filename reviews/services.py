@@ -126,9 +126,11 @@ def review_edit(*, review: Review, body: str, is_spoiler: bool) -> Review:
 
 def review_delete(*, review: Review) -> None:
     with transaction.atomic():
-        if review.parent_id is not None:
+        # Only the request that really deletes the row changes the count: a double click's
+        # second request finds nothing left to delete (on PostgreSQL it waits for the first).
+        deleted, _ = Review.objects.filter(pk=review.pk).delete()
+        if deleted and review.parent_id is not None:
             Review.objects.filter(pk=review.parent_id).update(reply_count=F("reply_count") - 1)
-        review.delete()
 
 
 def like_toggle(*, member: User, review: Review) -> bool:

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -19,8 +18,8 @@ from reviews.models import Review
 def _sign_in_first(request: HttpRequest, return_to: str) -> HttpResponse:
     """Visitors are sent to sign in and brought back to the page they were on."""
     if request.htmx:
-        login = reverse("account_login") + "?" + f"next={return_to}"
-        return HttpResponseClientRedirect(login)
+        # The same address as the redirect below, `next` encoded so its #anchor survives.
+        return HttpResponseClientRedirect(redirect_to_login(return_to).url)
     return redirect_to_login(return_to)
 
 
