@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
-from reviews.context import episode_context, season_context
+from reviews.context import episode_context, reader_score_of, season_context
 
 
 def current_show() -> Show:
@@ -37,10 +37,14 @@ def season_detail(request: HttpRequest, season: int) -> HttpResponse:
     )
 
 
-def episode_by_numbers(season: int, episode: int) -> Episode:
-    """The current show's episode, its season, show and rating counters in one query."""
+def episode_by_numbers(season: int, episode: int, reader=None) -> Episode:
+    """The current show's episode, its season, show, rating counters and (given a signed-in
+    reader) their own rating, in one query."""
+    episodes = Episode.objects.select_related("season__show", "scores")
+    if reader is not None and reader.is_authenticated:
+        episodes = episodes.annotate(reader_score=reader_score_of(reader))
     return get_object_or_404(
-        Episode.objects.select_related("season__show", "scores"),
+        episodes,
         season__show=Subquery(Show.objects.order_by("pk").values("pk")[:1]),
         season__number=season,
         number=episode,
@@ -65,14 +69,16 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
             "episode": episode,
             "previous_episode": previous_episode,
             "next_episode": next_episode,
-            **episode_context(request, episode, **forms),
+            **episode_context(
+                request, episode, episode_numbers=[e.number for e in siblings], **forms
+            ),
         },
         status=status,
     )
 
 
 def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
-    return render_episode(request, episode_by_numbers(season, episode))
+    return render_episode(request, episode_by_numbers(season, episode, reader=request.user))
 
 
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -16,7 +16,7 @@ class SiteFormRenderer(TemplatesSetting):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "handle", "bio"]
+        fields = ["display_name", "handle", "bio", "hide_unwatched"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         help_texts = {
             "display_name": _("Shown on your profile and beside your reviews. Optional."),

@@ -80,6 +80,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("display name"), max_length=DISPLAY_NAME_MAX_LENGTH, blank=True
     )
     bio = models.TextField(_("bio"), max_length=BIO_MAX_LENGTH, blank=True)
+    hide_unwatched = models.BooleanField(
+        _("hide ratings and reviews of episodes I have not watched"),
+        default=False,
+        help_text=_("Until you mark an episode watched, its scores and reviews stay hidden."),
+    )
     avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
     avatar_renditions = models.JSONField(default=dict, blank=True, editable=False)
     is_staff = models.BooleanField(

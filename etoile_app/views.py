@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,7 +16,10 @@ from etoile_app import services
 from etoile_app.exports import build_export
 from etoile_app.forms import AvatarForm, DeleteAccountForm, ProfileForm
 from etoile_app.models import User
+from reviews.charts import distribution_chart
 from reviews.context import season_context, with_author_scores
+from reviews.models import SCORES, EpisodeScores
+from reviews.tracking import is_collapsed
 
 PROFILE_REVIEWS = 20
 
@@ -36,7 +39,9 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     )
     for season in seasons:
-        season.chart = season_context(request, list(season.episodes.all()))["season_chart"]
+        at_a_glance = season_context(request, list(season.episodes.all()))
+        season.chart = at_a_glance["season_chart"]
+        season.progress = at_a_glance["progress"]
     credits = list(show.credits.for_display())
     people_by_role: dict[str, list[Credit]] = {}
     for credit in credits:
@@ -84,10 +89,27 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
     reviews = with_author_scores(
         member.reviews.visible().select_related("episode__season", "parent__member")
     ).order_by("-created_at")[:PROFILE_REVIEWS]
+    ratings = list(ratings)
+    reviews = list(reviews)
+    for review in reviews:
+        review.collapsed = is_collapsed(review, request=request, episode=review.episode)
+    watch_stats = member.watches.aggregate(
+        episodes=Count("episode", distinct=True), watches=Count("pk")
+    )
+    given = [rating.score for rating in ratings]
     return render(
         request,
         "etoile_app/profile.html",
-        {"member": member, "ratings": ratings, "reviews": reviews},
+        {
+            "member": member,
+            "ratings": ratings,
+            "reviews": reviews,
+            "watch_stats": watch_stats,
+            "average_given": round(sum(given) / len(given) / 2, 1) if given else None,
+            "own_distribution": distribution_chart(
+                EpisodeScores(**{f"count_{s}": given.count(s) for s in SCORES}), None
+            ),
+        },
     )
 
 

@@ -63,8 +63,12 @@ def _season_y(stars: float) -> float:
     return round(SEASON_BASE - (SEASON_BASE - SEASON_TOP) * stars / 5, 1)
 
 
-def season_chart(episode_scores: list, own_scores: dict[int, int]) -> dict:
-    """episode_scores: [(episode, EpisodeScores)] in order; own_scores: {episode_id: score}."""
+def season_chart(
+    episode_scores: list, own_scores: dict[int, int], hidden: set[int] | None = None
+) -> dict:
+    """episode_scores: [(episode, EpisodeScores)] in order; own_scores: {episode_id: score};
+    hidden: episodes whose mean the member chose not to see before watching them."""
+    hidden = hidden or set()
     count = len(episode_scores) or 1
     step = (SEASON_RIGHT - SEASON_LEFT) / count
     points = []
@@ -77,6 +81,7 @@ def season_chart(episode_scores: list, own_scores: dict[int, int]) -> dict:
                 "episode": episode,
                 "x": x,
                 "mean": mean,
+                "hidden": episode.pk in hidden,
                 "count": scores.count,
                 "y": _season_y(mean) if mean is not None else None,
                 "own": own,

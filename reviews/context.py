@@ -4,15 +4,19 @@ The catalog app calls these helpers and renders the `reviews/_*.html` partials; 
 touches reviews' models directly.
 """
 
+import uuid
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest
+from django.utils import timezone
 
 from catalog.models import Episode
 from reviews.charts import distribution_chart, season_chart
-from reviews.forms import RatingForm, ReplyForm, ReviewForm
-from reviews.models import EpisodeScores, Like, Rating, Review
+from reviews.forms import RatingForm, ReplyForm, ReviewForm, WatchForm
+from reviews.models import EpisodeScores, Like, Rating, Review, WatchlistEntry
+from reviews.services import earliest_watch_date
+from reviews.tracking import hides_unwatched, is_collapsed, season_progress, watch_summary
 
 REVIEWS_PER_PAGE = 20
 # Past any real page, and small enough for every database's OFFSET.
@@ -36,6 +40,14 @@ def with_author_scores(reviews):
     return reviews.annotate(author_score=Subquery(author_rating))
 
 
+def with_reader_likes(request: HttpRequest, reviews):
+    """Each review says whether the reader has liked it, in the same query."""
+    if not request.user.is_authenticated:
+        return reviews
+    mine = Like.objects.filter(member=request.user, review=OuterRef("pk"))
+    return reviews.annotate(liked_by_reader=Exists(mine))
+
+
 @dataclass
 class ReviewPage:
     reviews: list[Review]
@@ -55,11 +67,16 @@ def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
         number = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
     except ValueError:
         number = 1
-    replies = with_author_scores(
-        Review.objects.visible().select_related("member").order_by("created_at", "pk")
+    replies = with_reader_likes(
+        request,
+        with_author_scores(
+            Review.objects.visible().select_related("member").order_by("created_at", "pk")
+        ),
     )
     reviews = (
-        with_author_scores(Review.objects.visible().top_level().for_listing())
+        with_reader_likes(
+            request, with_author_scores(Review.objects.visible().top_level().for_listing())
+        )
         .filter(episode=episode)
         .sorted_by(sort)
         .prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
@@ -75,21 +92,55 @@ def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
     )
 
 
-def member_rating(member, episode: Episode) -> Rating | None:
+def reader_score_of(member):
+    """An annotation: the member's score of each episode."""
+    return Subquery(
+        Rating.objects.filter(member=member, episode=OuterRef("pk")).values("score")[:1]
+    )
+
+
+def own_score(member, episode: Episode) -> int | None:
+    """The member's rating of the episode: read with the episode when the view asked for it
+    (catalog.views.episode_by_numbers), otherwise one query."""
     if not member.is_authenticated:
         return None
-    return Rating.objects.filter(member=member, episode=episode).first()
+    if hasattr(episode, "reader_score"):
+        return episode.reader_score
+    return (
+        Rating.objects.filter(member=member, episode=episode)
+        .values_list("score", flat=True)
+        .first()
+    )
 
 
 def rating_panel_context(request: HttpRequest, episode: Episode, *, rating_form=None) -> dict:
-    own = member_rating(request.user, episode)
+    own = own_score(request.user, episode)
     scores = scores_of(episode)
     return {
         "episode": episode,
         "scores": scores,
-        "own_rating": own,
-        "rating_form": rating_form or RatingForm(initial={"score": own.score} if own else None),
-        "distribution": distribution_chart(scores, own.score if own else None),
+        "own_score": own,
+        "rating_form": rating_form or RatingForm(initial={"score": own} if own else None),
+        "distribution": distribution_chart(scores, own),
+    }
+
+
+def watch_panel_context(request: HttpRequest, episode: Episode, *, watch_form=None) -> dict:
+    if not request.user.is_authenticated:
+        return {}
+    times, last = watch_summary(request).by_episode.get(episode.pk, (0, None))
+    today = timezone.localdate()
+    earliest = earliest_watch_date(episode)
+    return {
+        "watch_times": times,
+        "last_watched_on": last,
+        "on_watchlist": WatchlistEntry.objects.filter(
+            member=request.user, episode=episode
+        ).exists(),
+        "watch_form": watch_form
+        or WatchForm(initial={"watched_on": today, "submission_key": uuid.uuid4()}),
+        "watch_min": earliest,
+        "watch_max": today,
     }
 
 
@@ -100,31 +151,28 @@ def episode_context(
     review_form=None,
     reply_forms=None,
     rating_form=None,
+    watch_form=None,
+    episode_numbers=None,
 ) -> dict:
     page = review_page(request, episode)
-    liked_ids: set[int] = set()
-    if request.user.is_authenticated:
-        on_page = [r.pk for r in page.reviews] + [
-            reply.pk for r in page.reviews for reply in r.visible_replies
-        ]
-        liked_ids = set(
-            Like.objects.filter(member=request.user, review_id__in=on_page).values_list(
-                "review_id", flat=True
-            )
-        )
     reply_forms = reply_forms or {}
     for review in page.reviews:
         review.reply_form = reply_forms.get(review.pk) or ReplyForm(prefix=f"reply-{review.pk}")
+        review.collapsed = is_collapsed(review, request=request, episode=episode)
+    if episode_numbers is None:
+        episode_numbers = list(episode.season.episodes.values_list("number", flat=True))
     return {
         **rating_panel_context(request, episode, rating_form=rating_form),
+        **watch_panel_context(request, episode, watch_form=watch_form),
+        "hidden_until_watched": hides_unwatched(request, episode),
         "review_page": page,
-        "liked_ids": liked_ids,
-        "review_form": review_form or ReviewForm(),
+        "review_form": review_form or ReviewForm(episode_numbers=episode_numbers),
     }
 
 
 def season_context(request: HttpRequest, episodes: list[Episode]) -> dict:
-    """The season at a glance: each episode's mean, and the member's own ratings."""
+    """The season at a glance: each episode's mean and the member's own ratings, with
+    the means of unwatched episodes held back for members who asked for that."""
     own = {}
     if request.user.is_authenticated:
         own = dict(
@@ -132,4 +180,12 @@ def season_context(request: HttpRequest, episodes: list[Episode]) -> dict:
                 "episode_id", "score"
             )
         )
-    return {"season_chart": season_chart([(e, scores_of(e)) for e in episodes], own)}
+    shown = [
+        (e, EpisodeScores(episode=e) if hides_unwatched(request, e) else scores_of(e))
+        for e in episodes
+    ]
+    hidden = {e.pk for e in episodes if hides_unwatched(request, e)}
+    return {
+        "season_chart": season_chart(shown, own, hidden=hidden),
+        "progress": season_progress(request, episodes) if request.user.is_authenticated else None,
+    }

@@ -35,8 +35,22 @@ class ReviewForm(forms.Form):
     is_spoiler = forms.BooleanField(
         label=_("This review contains spoilers"),
         required=False,
-        help_text=_("Readers will see it collapsed until they choose to open it."),
+        help_text=_("Readers who have not watched this episode see it collapsed."),
     )
+    spoils_up_to = forms.TypedChoiceField(
+        label=_("It spoils episodes up to"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Readers who have not watched that far see it collapsed."),
+    )
+
+    def __init__(self, *args, episode_numbers=range(1, 9), **kwargs):
+        super().__init__(*args, **kwargs)
+        if "spoils_up_to" in self.fields:
+            self.fields["spoils_up_to"].choices = [("", _("Only this episode, if at all"))] + [
+                (number, _("Episode %(number)s") % {"number": number}) for number in episode_numbers
+            ]
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
@@ -47,9 +61,20 @@ class ReviewForm(forms.Form):
 
 class ReplyForm(ReviewForm):
     is_spoiler = None
+    spoils_up_to = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"].label = _("Your reply")
         self.fields["body"].widget.attrs["rows"] = 3
         self.fields["body"].help_text = _("Plain text, up to 5,000 characters.")
+
+
+class WatchForm(forms.Form):
+    watched_on = forms.DateField(
+        label=_("Watched on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date such as 2025-04-24.")},
+    )
+    # A fresh key is printed in every form: posting the same form twice makes one watch.
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)

@@ -141,6 +141,12 @@ class Review(models.Model):
     )
     body = models.TextField(_("review"), max_length=REVIEW_MAX_LENGTH)
     is_spoiler = models.BooleanField(_("contains spoilers"), default=False)
+    spoils_up_to = models.PositiveSmallIntegerField(
+        _("spoils up to episode"),
+        null=True,
+        blank=True,
+        help_text=_("Readers who have not watched this far see the review collapsed."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status, default=Status.VISIBLE, db_index=True
     )
@@ -188,3 +194,52 @@ class Like(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} likes {self.review_id}"
+
+
+class WatchlistEntry(models.Model):
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watchlist"
+    )
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("watchlist entry")
+        verbose_name_plural = _("watchlist entries")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "episode"], name="watchlist_once_per_episode")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} wants to watch {self.episode_id}"
+
+
+class Watch(models.Model):
+    """One viewing of an episode; a second one for the same episode is a rewatch."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches"
+    )
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
+    watched_on = models.DateField(_("watched on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Sent by the form that marked it: the same form posted twice makes one watch, not two.
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("watch")
+        verbose_name_plural = _("watches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "submission_key"],
+                condition=Q(submission_key__isnull=False),
+                name="watch_one_per_submission",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["member", "-watched_on", "-created_at"], name="watch_diary"),
+            models.Index(fields=["member", "episode"], name="watch_member_episode"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} watched {self.episode_id} on {self.watched_on}"

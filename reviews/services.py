@@ -5,15 +5,18 @@ expressions in that same transaction, and the database constraints are the last 
 double submission that trips one is turned into the idempotent answer.
 """
 
+import datetime
 from collections import Counter
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from catalog.models import Episode
 from etoile_app.models import User
-from reviews.models import SCORES, EpisodeScores, Like, Rating, Review
+from reviews.models import SCORES, EpisodeScores, Like, Rating, Review, Watch, WatchlistEntry
 
 
 class ReviewError(Exception):
@@ -94,7 +97,13 @@ def recount_ratings(episodes=None) -> int:
 
 
 def review_post(
-    *, member: User, episode: Episode, body: str, is_spoiler: bool = False, parent=None
+    *,
+    member: User,
+    episode: Episode,
+    body: str,
+    is_spoiler: bool = False,
+    spoils_up_to: int | None = None,
+    parent=None,
 ) -> Review:
     if parent is not None:
         if parent.parent_id is not None:
@@ -108,19 +117,25 @@ def review_post(
             parent=parent,
             body=body,
             is_spoiler=is_spoiler if parent is None else False,
+            spoils_up_to=spoils_up_to if parent is None else None,
         )
         if parent is not None:
             Review.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
     return review
 
 
-def review_edit(*, review: Review, body: str, is_spoiler: bool) -> Review:
-    if review.body == body and review.is_spoiler == is_spoiler:
+def review_edit(
+    *, review: Review, body: str, is_spoiler: bool, spoils_up_to: int | None = None
+) -> Review:
+    if review.parent_id is not None:
+        is_spoiler, spoils_up_to = False, None
+    if (review.body, review.is_spoiler, review.spoils_up_to) == (body, is_spoiler, spoils_up_to):
         return review
     review.body = body
-    review.is_spoiler = is_spoiler if review.parent_id is None else False
+    review.is_spoiler = is_spoiler
+    review.spoils_up_to = spoils_up_to
     review.edited_at = timezone.now()
-    review.save(update_fields=["body", "is_spoiler", "edited_at"])
+    review.save(update_fields=["body", "is_spoiler", "spoils_up_to", "edited_at"])
     return review
 
 
@@ -167,3 +182,102 @@ def member_contributions_delete(*, member: User) -> None:
         )
         for parent_id, n in Counter(replied_to).items():
             Review.objects.filter(pk=parent_id).update(reply_count=F("reply_count") - n)
+
+
+# --- Watchlist and watches ------------------------------------------------------------------
+
+
+class WatchDateError(ValueError):
+    """A watch date outside what the catalog allows (the future, or before the premiere)."""
+
+
+def earliest_watch_date(episode: Episode) -> datetime.date | None:
+    """Nobody saw the show before its New York premiere, the earliest date the catalog has."""
+    show = episode.season.show
+    dates = [d for d in (show.new_york_premiere_date, show.premiere_date) if d]
+    return min(dates) if dates else None
+
+
+def check_watch_date(episode: Episode, watched_on: datetime.date) -> None:
+    today = timezone.localdate()
+    if watched_on > today:
+        raise WatchDateError(_("You cannot have watched it in the future."))
+    earliest = earliest_watch_date(episode)
+    if earliest and watched_on < earliest:
+        raise WatchDateError(
+            _("The show was first shown on %(date)s; choose that day or later.")
+            % {"date": date_format(earliest, "DATE_FORMAT")}
+        )
+
+
+def watchlist_add(*, member: User, episodes) -> int:
+    """Add episodes to the watchlist; ones already on it stay as they are."""
+    created = WatchlistEntry.objects.bulk_create(
+        [WatchlistEntry(member=member, episode=episode) for episode in episodes],
+        ignore_conflicts=True,
+    )
+    return len(created)
+
+
+def watchlist_remove(*, member: User, episodes) -> int:
+    deleted, _ = WatchlistEntry.objects.filter(member=member, episode__in=episodes).delete()
+    return deleted
+
+
+def watch_add(
+    *, member: User, episode: Episode, watched_on: datetime.date, submission_key=None
+) -> Watch:
+    """Mark an episode watched (again: a rewatch). The same submission twice makes one watch."""
+    check_watch_date(episode, watched_on)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                watch = Watch.objects.create(
+                    member=member,
+                    episode=episode,
+                    watched_on=watched_on,
+                    submission_key=submission_key,
+                )
+        except IntegrityError:
+            return Watch.objects.get(member=member, submission_key=submission_key)
+        # Watched episodes leave the watchlist, as they do on every tracker.
+        WatchlistEntry.objects.filter(member=member, episode=episode).delete()
+        return watch
+
+
+def watch_undo_last(*, member: User, episode: Episode) -> bool:
+    """Take back the most recent mark; False when there is none."""
+    with transaction.atomic():
+        last = (
+            Watch.objects.select_for_update()
+            .filter(member=member, episode=episode)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if last is None:
+            return False
+        last.delete()
+        return True
+
+
+def watch_season(*, member: User, season, watched_on: datetime.date) -> int:
+    """Mark every episode of the season not yet watched as watched on one day."""
+    episodes = list(season.episodes.select_related("season__show"))
+    for episode in episodes:
+        check_watch_date(episode, watched_on)
+    with transaction.atomic():
+        # Serialise with this member's other season marks, so a double post adds nothing.
+        User.objects.select_for_update().filter(pk=member.pk).first()
+        seen = set(
+            Watch.objects.filter(member=member, episode__in=episodes).values_list(
+                "episode_id", flat=True
+            )
+        )
+        new = [
+            Watch(member=member, episode=episode, watched_on=watched_on)
+            for episode in episodes
+            if episode.pk not in seen
+        ]
+        Watch.objects.bulk_create(new)
+        WatchlistEntry.objects.filter(member=member, episode__in=episodes).delete()
+    return len(new)

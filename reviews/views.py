@@ -1,18 +1,27 @@
+import uuid
+
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import F, OuterRef, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
+from catalog.models import Season, Show
 from catalog.views import episode_by_numbers, render_episode
+from etoile_app.models import User
 from reviews import services
 from reviews.context import rating_panel_context
-from reviews.forms import RatingForm, ReplyForm, ReviewForm
-from reviews.models import Review
+from reviews.forms import RatingForm, ReplyForm, ReviewForm, WatchForm
+from reviews.models import Rating, Review, Watch, WatchlistEntry
 
 
 def _sign_in_first(request: HttpRequest, return_to: str) -> HttpResponse:
@@ -50,7 +59,7 @@ def rating_set(request: HttpRequest, season: int, episode: int) -> HttpResponse:
         # Messages are for the next full page; the panel shows its own state.
         list(messages.get_messages(request))
         # The counters were read with the episode, before this change: read them again.
-        episode_obj = episode_by_numbers(season, episode)
+        episode_obj = episode_by_numbers(season, episode, reader=request.user)
         context = rating_panel_context(request, episode_obj, rating_form=form)
         # 200 even for a mistake: htmx only swaps successful answers into the page,
         # and the status line must show the error.
@@ -58,6 +67,10 @@ def rating_set(request: HttpRequest, season: int, episode: int) -> HttpResponse:
     if form is not None:
         return render_episode(request, episode_obj, status=400, rating_form=form)
     return redirect(episode_obj.get_absolute_url() + "#rating")
+
+
+def _episode_numbers(episode) -> list[int]:
+    return list(episode.season.episodes.values_list("number", flat=True))
 
 
 def _rate_limited(request: HttpRequest) -> bool:
@@ -69,7 +82,7 @@ def review_create(request: HttpRequest, season: int, episode: int) -> HttpRespon
     episode_obj = episode_by_numbers(season, episode)
     if not request.user.is_authenticated:
         return _sign_in_first(request, episode_obj.get_absolute_url() + "#write-review")
-    form = ReviewForm(request.POST)
+    form = ReviewForm(request.POST, episode_numbers=_episode_numbers(episode_obj))
     if form.is_valid():
         if _rate_limited(request):
             form.add_error(
@@ -85,6 +98,7 @@ def review_create(request: HttpRequest, season: int, episode: int) -> HttpRespon
                 episode=episode_obj,
                 body=form.cleaned_data["body"],
                 is_spoiler=form.cleaned_data["is_spoiler"],
+                spoils_up_to=form.cleaned_data["spoils_up_to"],
             )
             messages.success(request, _("Your review is published."))
             return redirect(f"{episode_obj.get_absolute_url()}#review-{review.pk}")
@@ -126,18 +140,27 @@ def reply_create(request: HttpRequest, pk: int) -> HttpResponse:
 def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     review = own_review(request, pk)
     form_class = ReplyForm if review.is_reply else ReviewForm
+    numbers = _episode_numbers(review.episode)
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = form_class(request.POST, episode_numbers=numbers)
         if form.is_valid():
             services.review_edit(
                 review=review,
                 body=form.cleaned_data["body"],
                 is_spoiler=form.cleaned_data.get("is_spoiler", False),
+                spoils_up_to=form.cleaned_data.get("spoils_up_to"),
             )
             messages.success(request, _("Your changes are saved."))
             return redirect(f"{review.episode.get_absolute_url()}#review-{review.pk}")
     else:
-        form = form_class(initial={"body": review.body, "is_spoiler": review.is_spoiler})
+        form = form_class(
+            initial={
+                "body": review.body,
+                "is_spoiler": review.is_spoiler,
+                "spoils_up_to": review.spoils_up_to,
+            },
+            episode_numbers=numbers,
+        )
     return render(
         request,
         "reviews/review_edit.html",
@@ -172,3 +195,134 @@ def like_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         review.refresh_from_db(fields=["like_count"])
         return render(request, "reviews/_like.html", {"review": review, "liked": liked})
     return redirect(anchor)
+
+
+# --- Watchlist and watches ------------------------------------------------------------------
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    """Where a tracking button should return: the page it was on, if it is on this site."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+@require_POST
+def watchlist_toggle(request: HttpRequest, season: int, episode: int) -> HttpResponse:
+    episode_obj = episode_by_numbers(season, episode)
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, episode_obj.get_absolute_url() + "#watching")
+    if request.POST.get("action") == "remove":
+        services.watchlist_remove(member=request.user, episodes=[episode_obj])
+        messages.success(request, _("Removed from your watchlist."))
+    else:
+        services.watchlist_add(member=request.user, episodes=[episode_obj])
+        messages.success(request, _("Added to your watchlist."))
+    return redirect(_back(request, episode_obj.get_absolute_url() + "#watching"))
+
+
+@require_POST
+def watch_add(request: HttpRequest, season: int, episode: int) -> HttpResponse:
+    episode_obj = episode_by_numbers(season, episode)
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, episode_obj.get_absolute_url() + "#watching")
+    form = WatchForm(request.POST)
+    if form.is_valid():
+        try:
+            services.watch_add(
+                member=request.user,
+                episode=episode_obj,
+                watched_on=form.cleaned_data["watched_on"],
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except services.WatchDateError as error:
+            form.add_error("watched_on", str(error))
+        else:
+            messages.success(request, _("Marked as watched."))
+            return redirect(_back(request, episode_obj.get_absolute_url() + "#watching"))
+    return render_episode(request, episode_obj, status=400, watch_form=form)
+
+
+@require_POST
+def watch_undo(request: HttpRequest, season: int, episode: int) -> HttpResponse:
+    episode_obj = episode_by_numbers(season, episode)
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, episode_obj.get_absolute_url() + "#watching")
+    if services.watch_undo_last(member=request.user, episode=episode_obj):
+        messages.success(request, _("Your last watch of this episode was taken back."))
+    return redirect(episode_obj.get_absolute_url() + "#watching")
+
+
+@require_POST
+def season_track(request: HttpRequest, season: int) -> HttpResponse:
+    """The season's two one-step actions: everything on the watchlist, or everything watched."""
+    season_obj = get_object_or_404(
+        Season.objects.select_related("show"),
+        show=Subquery(Show.objects.order_by("pk").values("pk")[:1]),
+        number=season,
+    )
+    url = season_obj.get_absolute_url()
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, url)
+    if request.POST.get("action") == "watchlist":
+        services.watchlist_add(member=request.user, episodes=season_obj.episodes.all())
+        messages.success(request, _("The season is on your watchlist."))
+        return redirect(url)
+    form = WatchForm(request.POST)
+    if form.is_valid():
+        try:
+            marked = services.watch_season(
+                member=request.user, season=season_obj, watched_on=form.cleaned_data["watched_on"]
+            )
+        except services.WatchDateError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)s episode marked as watched.", "%(n)s episodes marked as watched.", marked
+                )
+                % {"n": marked},
+            )
+    else:
+        messages.error(request, _("Enter the date you watched it, such as 2025-04-24."))
+    return redirect(url)
+
+
+@login_required
+@require_safe
+def watchlist(request: HttpRequest) -> HttpResponse:
+    entries = list(
+        WatchlistEntry.objects.filter(member=request.user)
+        .select_related("episode__season")
+        .order_by("episode__season__number", "episode__number")
+    )
+    for entry in entries:
+        entry.submission_key = uuid.uuid4()  # a double click marks it watched once
+    return render(request, "reviews/watchlist.html", {"entries": entries})
+
+
+DIARY_PER_PAGE = 50
+
+
+@require_safe
+def diary(request: HttpRequest, handle: str) -> HttpResponse:
+    member = get_object_or_404(User, handle=handle.lower(), is_active=True)
+    rating = Rating.objects.filter(member=member, episode=OuterRef("episode")).values("score")[:1]
+    watches = (
+        Watch.objects.filter(member=member)
+        .select_related("episode__season")
+        .annotate(
+            # Numbered in the order watched: anything after the first is a rewatch.
+            viewing=Window(
+                RowNumber(),
+                partition_by=[F("episode_id")],
+                order_by=[F("watched_on").asc(), F("created_at").asc(), F("pk").asc()],
+            ),
+            score=Subquery(rating),
+        )
+        .order_by("-watched_on", "-created_at", "-pk")
+    )
+    page = Paginator(watches, DIARY_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "reviews/diary.html", {"member": member, "page": page})
