@@ -12,7 +12,7 @@ PIP := $(BIN)/pip --disable-pip-version-check --quiet
 NODE_TOOLS := $(if $(shell command -v npm),node_modules/.installed)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test serve admin seed lint format install install-dev clean
+.PHONY: help run test serve admin seed migrate lint format install install-dev clean
 
 help:
 	@echo "make run     install, migrate, seed and serve http://$(HOST):$(PORT) (SQLite by default)"

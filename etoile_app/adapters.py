@@ -1,6 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 
-from etoile_app.models import handle_from_email
+from etoile_app.models import new_member_handle
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -9,7 +9,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # for their profile address, which they can change in their settings.
         user = super().save_user(request, user, form, commit=False)
         if not user.handle:
-            user.handle = handle_from_email(user.email)
+            user.handle = new_member_handle()
         if commit:
             user.save()
         return user

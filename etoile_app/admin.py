@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from etoile_app.models import User
+from etoile_app.services import member_purge
 
 
 class MemberCreationForm(AdminUserCreationForm):
@@ -20,6 +21,15 @@ class MemberChangeForm(UserChangeForm):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    # Deleting a member goes through the same service as a member deleting themselves,
+    # so rating counters, like counts and avatar files follow.
+    def delete_model(self, request, obj):
+        member_purge(member=obj)
+
+    def delete_queryset(self, request, queryset):
+        for member in queryset:
+            member_purge(member=member)
+
     form = MemberChangeForm
     add_form = MemberCreationForm
     list_display = ["email", "handle", "display_name", "is_staff", "is_active", "date_joined"]

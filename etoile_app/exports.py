@@ -16,7 +16,7 @@ from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from etoile_app.models import User
-from reviews.models import Like, Rating, Review
+from reviews.models import Like, Rating, Review, Watch, WatchlistEntry
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,35 @@ def like_rows(member: User) -> list[dict]:
     ]
 
 
+def watch_rows(member: User) -> list[dict]:
+    return [
+        {
+            "season": watch.episode.season.number,
+            "episode": watch.episode.number,
+            "episode_title": watch.episode.title,
+            "watched_on": watch.watched_on.isoformat(),
+            "marked_at": watch.created_at.isoformat(),
+        }
+        for watch in Watch.objects.filter(member=member)
+        .select_related("episode__season")
+        .order_by("watched_on", "created_at")
+    ]
+
+
+def watchlist_rows(member: User) -> list[dict]:
+    return [
+        {
+            "season": entry.episode.season.number,
+            "episode": entry.episode.number,
+            "episode_title": entry.episode.title,
+            "added_at": entry.created_at.isoformat(),
+        }
+        for entry in WatchlistEntry.objects.filter(member=member)
+        .select_related("episode__season")
+        .order_by("episode__season__number", "episode__number")
+    ]
+
+
 def export_sections(member: User) -> dict[str, list[dict]]:
     return {
         "profile": profile_rows(member),
@@ -108,6 +137,8 @@ def export_sections(member: User) -> dict[str, list[dict]]:
         "ratings": rating_rows(member),
         "reviews": review_rows(member),
         "likes": like_rows(member),
+        "watches": watch_rows(member),
+        "watchlist": watchlist_rows(member),
     }
 
 

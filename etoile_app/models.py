@@ -1,4 +1,3 @@
-import re
 import secrets
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -30,11 +29,11 @@ def validate_handle_not_reserved(value: str) -> None:
         raise ValidationError(_("This handle is reserved."), code="reserved")
 
 
-def handle_from_email(email: str) -> str:
-    """A readable starting handle; members choose their own in profile settings."""
-    local_part = email.split("@", 1)[0].lower()
-    stem = re.sub(r"[^a-z0-9]+", "-", local_part).strip("-")[:20] or "member"
-    return f"{stem}-{secrets.token_hex(3)}"
+def new_member_handle() -> str:
+    """A starting handle that says nothing about the member: built from their email it would
+    publish most of the address on their profile and beside every review. Members choose
+    their own in their settings."""
+    return f"member-{secrets.token_hex(4)}"
 
 
 class UserManager(BaseUserManager):
@@ -48,7 +47,7 @@ class UserManager(BaseUserManager):
         if not email:
             raise ValueError("A member needs an email address.")
         email = self.normalize_email(email).lower()
-        extra.setdefault("handle", handle_from_email(email))
+        extra.setdefault("handle", new_member_handle())
         user = self.model(email=email, **extra)
         user.set_password(password)
         user.save(using=self._db)

@@ -42,7 +42,13 @@ def avatar_remove(*, member: User) -> None:
 
 
 def member_delete(*, request, member: User) -> None:
-    """Delete the account and everything that belongs to it, then sign the member out.
+    """The member deletes their own account: purge it, then sign them out."""
+    member_purge(member=member)
+    logout(request)
+
+
+def member_purge(*, member: User) -> None:
+    """Delete an account and everything that belongs to it (the member, or staff).
 
     Email addresses, two-factor authenticators, ratings, reviews (with the replies others
     wrote to them) and likes go with the User row through cascading foreign keys, after
@@ -53,4 +59,3 @@ def member_delete(*, request, member: User) -> None:
         member_contributions_delete(member=member)
         member.delete()
         transaction.on_commit(partial(delete_stored, previous))
-    logout(request)

@@ -232,7 +232,7 @@ STORAGES = {
     },
 }
 
-# Uploads larger than this are refused before Pillow sees them (see catalog/images.py).
+# Uploads larger than this are refused before Pillow sees them (see etoile_app/images.py).
 MAX_IMAGE_UPLOAD_BYTES = env_int("ETOILE_MAX_IMAGE_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_AVATAR_UPLOAD_BYTES = env_int("ETOILE_MAX_AVATAR_UPLOAD_BYTES", 5 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env_int("ETOILE_MAX_IMAGE_PIXELS", 16_000_000)

@@ -1,12 +1,14 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import Episode
 from reviews.models import EpisodeScores, Like, Rating, Review
-from reviews.services import recount_ratings
+from reviews.services import like_set, rating_remove, recount_ratings, review_delete
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Members write these; staff read them here. Counters change only through services."""
+    """Members write these; staff read them here. Adding or changing rows here would bypass the
+    services that keep the counters exact, so it is not offered; deleting is, through them."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -15,12 +17,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class EpisodeFilter(admin.RelatedFieldListFilter):
+    """The episode filter, with each episode's season in one query rather than one each."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(episode.pk, str(episode)) for episode in Episode.objects.select_related("season")]
+
+
 @admin.register(Rating)
 class RatingAdmin(ReadOnlyAdmin):
     list_display = ["episode", "member", "score", "updated_at"]
-    list_filter = ["score", "episode"]
+    list_filter = ["score", ("episode", EpisodeFilter)]
     list_select_related = ["episode__season", "member"]
     search_fields = ["member__email", "member__handle"]
+
+    def delete_model(self, request, obj):
+        rating_remove(member=obj.member, episode=obj.episode)
+
+    def delete_queryset(self, request, queryset):
+        for rating in queryset.select_related("member", "episode"):
+            rating_remove(member=rating.member, episode=rating.episode)
 
 
 @admin.register(EpisodeScores)
@@ -28,6 +44,10 @@ class EpisodeScoresAdmin(ReadOnlyAdmin):
     list_display = ["episode", "rating_count", "mean_stars"]
     list_select_related = ["episode__season"]
     actions = ["recount"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The counters are derived data: recount them, never delete them.
+        return False
 
     @admin.display(description=_("ratings"))
     def rating_count(self, obj):
@@ -39,7 +59,7 @@ class EpisodeScoresAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Recount the selected episodes from their ratings"))
     def recount(self, request, queryset):
-        episodes = recount_ratings([scores.episode for scores in queryset])
+        episodes = recount_ratings(Episode.objects.filter(scores__in=queryset))
         self.message_user(
             request, _("Recounted %(n)s episodes.") % {"n": episodes}, messages.SUCCESS
         )
@@ -56,7 +76,7 @@ class ReviewAdmin(admin.ModelAdmin):
         "like_count",
         "created_at",
     ]
-    list_filter = ["status", "is_spoiler", "episode"]
+    list_filter = ["status", "is_spoiler", ("episode", EpisodeFilter)]
     list_select_related = ["episode__season", "member"]
     search_fields = ["body", "member__email", "member__handle"]
     readonly_fields = [
@@ -69,8 +89,23 @@ class ReviewAdmin(admin.ModelAdmin):
         "edited_at",
     ]
 
+    # Through the service, so a deleted reply comes off its review's reply count.
+    def delete_model(self, request, obj):
+        review_delete(review=obj)
+
+    def delete_queryset(self, request, queryset):
+        for review in queryset:
+            review_delete(review=review)
+
 
 @admin.register(Like)
 class LikeAdmin(ReadOnlyAdmin):
     list_display = ["review", "member", "created_at"]
     list_select_related = ["review__member", "member"]
+
+    def delete_model(self, request, obj):
+        like_set(member=obj.member, review=obj.review, liked=False)
+
+    def delete_queryset(self, request, queryset):
+        for like in queryset.select_related("member", "review"):
+            like_set(member=like.member, review=like.review, liked=False)

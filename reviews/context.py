@@ -70,12 +70,18 @@ def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
     replies = with_reader_likes(
         request,
         with_author_scores(
-            Review.objects.visible().select_related("member").order_by("created_at", "pk")
+            Review.objects.visible()
+            .filter(member__is_active=True)
+            .select_related("member")
+            .order_by("created_at", "pk")
         ),
     )
     reviews = (
         with_reader_likes(
-            request, with_author_scores(Review.objects.visible().top_level().for_listing())
+            request,
+            with_author_scores(
+                Review.objects.visible().top_level().filter(member__is_active=True).for_listing()
+            ),
         )
         .filter(episode=episode)
         .sorted_by(sort)

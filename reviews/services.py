@@ -148,20 +148,28 @@ def review_delete(*, review: Review) -> None:
             Review.objects.filter(pk=review.parent_id).update(reply_count=F("reply_count") - 1)
 
 
-def like_toggle(*, member: User, review: Review) -> bool:
-    """Like the review, or take the like back; returns whether it is now liked."""
+def like_set(*, member: User, review: Review, liked: bool) -> bool:
+    """Like the review or take the like back. Saying the wanted state (not "toggle") makes a
+    double click harmless: the second request finds it already so."""
     with transaction.atomic():
-        deleted, _ = Like.objects.filter(member=member, review=review).delete()
-        if deleted:
-            Review.objects.filter(pk=review.pk).update(like_count=F("like_count") - 1)
+        if not liked:
+            deleted, _ = Like.objects.filter(member=member, review=review).delete()
+            if deleted:
+                Review.objects.filter(pk=review.pk).update(like_count=F("like_count") - 1)
             return False
         try:
             with transaction.atomic():
                 Like.objects.create(member=member, review=review)
         except IntegrityError:
-            return True  # a double click: the first one already liked it
+            return True  # already liked
         Review.objects.filter(pk=review.pk).update(like_count=F("like_count") + 1)
         return True
+
+
+def like_toggle(*, member: User, review: Review) -> bool:
+    """Flip the like; returns whether it is now liked."""
+    liked = Like.objects.filter(member=member, review=review).exists()
+    return like_set(member=member, review=review, liked=not liked)
 
 
 def member_contributions_delete(*, member: User) -> None:

@@ -83,8 +83,10 @@ def review_create(request: HttpRequest, season: int, episode: int) -> HttpRespon
     if not request.user.is_authenticated:
         return _sign_in_first(request, episode_obj.get_absolute_url() + "#write-review")
     form = ReviewForm(request.POST, episode_numbers=_episode_numbers(episode_obj))
+    status = 400
     if form.is_valid():
         if _rate_limited(request):
+            status = 429
             form.add_error(
                 None,
                 _(
@@ -102,7 +104,7 @@ def review_create(request: HttpRequest, season: int, episode: int) -> HttpRespon
             )
             messages.success(request, _("Your review is published."))
             return redirect(f"{episode_obj.get_absolute_url()}#review-{review.pk}")
-    return render_episode(request, episode_obj, status=400, review_form=form)
+    return render_episode(request, episode_obj, status=status, review_form=form)
 
 
 @require_POST
@@ -114,8 +116,10 @@ def reply_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return _sign_in_first(request, f"{episode_obj.get_absolute_url()}#review-{parent.pk}")
     form = ReplyForm(request.POST, prefix=f"reply-{parent.pk}")
+    status = 400
     if form.is_valid():
         if _rate_limited(request):
+            status = 429
             form.add_error(
                 None,
                 _(
@@ -132,7 +136,7 @@ def reply_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("Your reply is published."))
             return redirect(f"{episode_obj.get_absolute_url()}#review-{reply.pk}")
-    return render_episode(request, episode_obj, status=400, reply_forms={parent.pk: form})
+    return render_episode(request, episode_obj, status=status, reply_forms={parent.pk: form})
 
 
 @login_required
@@ -190,7 +194,11 @@ def like_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     if review.member_id == request.user.pk:
         # Liking your own words is not a vote; the button is not offered either.
         return redirect(anchor)
-    liked = services.like_toggle(member=request.user, review=review)
+    wanted = request.POST.get("liked")
+    if wanted in {"0", "1"}:
+        liked = services.like_set(member=request.user, review=review, liked=wanted == "1")
+    else:
+        liked = services.like_toggle(member=request.user, review=review)
     if request.htmx:
         review.refresh_from_db(fields=["like_count"])
         return render(request, "reviews/_like.html", {"review": review, "liked": liked})

@@ -21,10 +21,10 @@ AVATAR_SIZES = (32, 48, 96, 192)  # each has a CSS class in site.css
 
 @register.inclusion_tag("etoile_app/_avatar.html")
 def avatar(member: User, size: int = 96):
-    if size not in AVATAR_SIZES:
-        raise template.TemplateSyntaxError(f"avatar size must be one of {AVATAR_SIZES}")
     """The member's picture at a rendition fit for `size` CSS pixels, or their initials
     on a colour derived from the handle: never a grey blank."""
+    if size not in AVATAR_SIZES:
+        raise template.TemplateSyntaxError(f"avatar size must be one of {AVATAR_SIZES}")
     renditions = member.avatar_renditions.get("webp") if member.avatar else None
     context = {"member": member, "size": size}
     if renditions:

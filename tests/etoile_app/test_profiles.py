@@ -811,6 +811,8 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         "ratings.csv",
         "reviews.csv",
         "likes.csv",
+        "watches.csv",
+        "watchlist.csv",
     }
 
 

@@ -12,10 +12,11 @@ def test_the_project_uses_its_own_user_model_with_email_login():
     assert User.USERNAME_FIELD == "email"
 
 
-def test_new_member_gets_a_lowercase_email_and_a_readable_handle():
+def test_new_member_gets_a_lowercase_email_and_a_handle_that_reveals_nothing():
     member = User.objects.create_user(email="Odette@Example.COM", password="pas de deux 1")
     assert member.email == "odette@example.com"
-    assert member.handle.startswith("odette-")
+    # Nothing of the email address shows in the public handle.
+    assert member.handle.startswith("member-") and "odette" not in member.handle
     member.full_clean()  # the generated handle passes the handle rules
 
 

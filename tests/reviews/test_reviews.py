@@ -1167,7 +1167,7 @@ def test_the_sixth_review_within_a_minute_is_refused_and_the_text_is_kept(
 
     response = publish(client, "The sixth, typed with care.")
 
-    assert response.status_code == 400
+    assert response.status_code == 429  # Too Many Requests
     page = page_of(response)
     alert = page.find(role="alert")
     assert TOO_FAST in alert.words
@@ -1190,7 +1190,7 @@ def test_replies_count_towards_the_same_limit_and_the_refused_reply_is_kept(
 
     response = reply_to(client, review, "The sixth, a reply.")
 
-    assert response.status_code == 400
+    assert response.status_code == 429  # Too Many Requests
     article = review_article(page_of(response), review)
     disclosure = article.find("details", **{"class": "reply-compose"})
     assert "open" in disclosure.attrs
