@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from etoile_app.models import User
 from reviews.models import Like, Rating, Review, Watch, WatchlistEntry
+from reviews.tracking import viewing_number
 
 logger = logging.getLogger(__name__)
 
@@ -107,11 +108,13 @@ def watch_rows(member: User) -> list[dict]:
             "episode": watch.episode.number,
             "episode_title": watch.episode.title,
             "watched_on": watch.watched_on.isoformat(),
+            "viewing": watch.viewing,  # 1 is the first watch, 2 and up rewatches
             "marked_at": watch.created_at.isoformat(),
         }
         for watch in Watch.objects.filter(member=member)
         .select_related("episode__season")
-        .order_by("watched_on", "created_at")
+        .annotate(viewing=viewing_number())
+        .order_by("watched_on", "created_at", "pk")
     ]
 
 

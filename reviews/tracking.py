@@ -3,7 +3,8 @@ the spoiler rule, the watch panel, progress and the member menu."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Subquery
+from django.db.models import Count, F, Max, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 
 from catalog.models import Episode, Show
@@ -103,3 +104,13 @@ def show_progress(request: HttpRequest) -> Progress | None:
         .order_by("season__number", "number")
     )
     return season_progress(request, episodes) if episodes else None
+
+
+def viewing_number() -> Window:
+    """An annotation numbering each member's watches of an episode in the order watched:
+    1 is the first watch, anything higher a rewatch."""
+    return Window(
+        RowNumber(),
+        partition_by=[F("episode_id")],
+        order_by=[F("watched_on").asc(), F("created_at").asc(), F("pk").asc()],
+    )

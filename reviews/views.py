@@ -5,8 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import F, OuterRef, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +21,7 @@ from reviews import services
 from reviews.context import rating_panel_context
 from reviews.forms import RatingForm, ReplyForm, ReviewForm, WatchForm
 from reviews.models import Rating, Review, Watch, WatchlistEntry
+from reviews.tracking import viewing_number
 
 
 def _sign_in_first(request: HttpRequest, return_to: str) -> HttpResponse:
@@ -322,12 +322,7 @@ def diary(request: HttpRequest, handle: str) -> HttpResponse:
         Watch.objects.filter(member=member)
         .select_related("episode__season")
         .annotate(
-            # Numbered in the order watched: anything after the first is a rewatch.
-            viewing=Window(
-                RowNumber(),
-                partition_by=[F("episode_id")],
-                order_by=[F("watched_on").asc(), F("created_at").asc(), F("pk").asc()],
-            ),
+            viewing=viewing_number(),
             score=Subquery(rating),
         )
         .order_by("-watched_on", "-created_at", "-pk")

@@ -5,6 +5,7 @@ Without them these tests skip with a reason on a laptop, and fail under CI, wher
 must run.
 """
 
+import datetime
 import os
 import shutil
 import subprocess
@@ -43,7 +44,9 @@ MEMBER_PAGES = [
     ("/season/1/", 200),
     ("/season/1/episode/3/", 200),
     ("/me/settings/", 200),
+    ("/me/watchlist/", 200),
     ("/u/page-quality/", 200),
+    ("/u/page-quality/diary/", 200),
     ("/accounts/email/", 200),
     ("/accounts/password/change/", 200),
     ("/accounts/2fa/", 200),
@@ -104,6 +107,14 @@ def make_member():
     services.review_post(member=member, episode=third, body="Agreed.", parent=review)
     services.like_toggle(member=member, review=review)
     services.review_post(member=member, episode=third, body="My own review, with my rating.")
+    services.review_post(
+        member=critic, episode=third, body="Up to the finale.", is_spoiler=True, spoils_up_to=8
+    )
+    today = datetime.date.today()
+    for episode in episodes[:3]:
+        services.watch_add(member=member, episode=episode, watched_on=today)
+    services.watch_add(member=member, episode=episodes[0], watched_on=today)  # a rewatch
+    services.watchlist_add(member=member, episodes=list(Episode.objects.filter(number__gte=5)))
     return member
 
 
