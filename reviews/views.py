@@ -277,6 +277,10 @@ def season_track(request: HttpRequest, season: int) -> HttpResponse:
         services.watchlist_add(member=request.user, episodes=season_obj.episodes.all())
         messages.success(request, _("The season is on your watchlist."))
         return redirect(url)
+    if request.POST.get("action") == "unwatchlist":
+        services.watchlist_remove(member=request.user, episodes=season_obj.episodes.all())
+        messages.success(request, _("The season is off your watchlist."))
+        return redirect(url)
     form = WatchForm(request.POST)
     if form.is_valid():
         try:

@@ -223,6 +223,17 @@ def test_adding_the_whole_season_puts_all_eight_episodes_on_the_watchlist_once(
     assert len(page_of(client.get("/me/watchlist/")).with_class("watchlist__item")) == 8
 
 
+def test_removing_the_whole_season_empties_the_watchlist_in_one_step(client, odette, episodes):
+    track_season(client, "watchlist")
+
+    response = track_season(client, "unwatchlist")
+
+    assert response["Location"] == SEASON_URL
+    assert "The season is off your watchlist." in messages_of(page_of(client.get(SEASON_URL)))
+    assert watchlist_numbers(odette) == []
+    assert "Nothing here yet." in page_of(client.get("/me/watchlist/")).words
+
+
 def test_adding_to_the_watchlist_twice_keeps_one_entry(client, odette, episodes):
     toggle_watchlist(client, 4)
     toggle_watchlist(client, 4)
