@@ -73,8 +73,18 @@ def _episode_numbers(episode) -> list[int]:
     return list(episode.season.episodes.values_list("number", flat=True))
 
 
-def _rate_limited(request: HttpRequest) -> bool:
-    return not ratelimit.consume(request, action="review_post", user=request.user)
+def _held_back(request: HttpRequest, form) -> bool:
+    """Past the member's limit on new reviews and replies: say so on the form, keep the text."""
+    if ratelimit.consume(request, action="review_post", user=request.user):
+        return False
+    form.add_error(
+        None,
+        _(
+            "You are posting faster than we allow (5 a minute, 50 a day). "
+            "Your text is still here: try again in a moment."
+        ),
+    )
+    return True
 
 
 @require_POST
@@ -85,15 +95,8 @@ def review_create(request: HttpRequest, season: int, episode: int) -> HttpRespon
     form = ReviewForm(request.POST, episode_numbers=_episode_numbers(episode_obj))
     status = 400
     if form.is_valid():
-        if _rate_limited(request):
+        if _held_back(request, form):
             status = 429
-            form.add_error(
-                None,
-                _(
-                    "You are posting faster than we allow (5 a minute, 50 a day). "
-                    "Your text is still here: try again in a moment."
-                ),
-            )
         else:
             review = services.review_post(
                 member=request.user,
@@ -118,15 +121,8 @@ def reply_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReplyForm(request.POST, prefix=f"reply-{parent.pk}")
     status = 400
     if form.is_valid():
-        if _rate_limited(request):
+        if _held_back(request, form):
             status = 429
-            form.add_error(
-                None,
-                _(
-                    "You are posting faster than we allow (5 a minute, 50 a day). "
-                    "Your text is still here: try again in a moment."
-                ),
-            )
         else:
             reply = services.review_post(
                 member=request.user,

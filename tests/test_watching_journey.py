@@ -7,12 +7,13 @@ Everyone acts by roles and labels only, as a person using assistive technology w
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 from playwright.sync_api import BrowserContext, Page, expect
 
 from catalog.models import Episode
 from etoile_app.models import User
 from reviews import services
+from tests.browser import make_member as shared_make_member
+from tests.browser import sign_in as shared_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,22 +22,11 @@ SPOILER = "Episode 2 ends with the company's doors closing for good."
 
 
 def make_member(email: str, handle: str, display_name: str) -> User:
-    member = User.objects.create_user(
-        email=email, password=PASSWORD, handle=handle, display_name=display_name
-    )
-    EmailAddress.objects.create(user=member, email=email, verified=True, primary=True)
-    return member
+    return shared_make_member(email, PASSWORD, handle=handle, display_name=display_name)
 
 
 def sign_in(context: BrowserContext, base_url: str, email: str) -> Page:
-    page = context.new_page()
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
-    account_menu = page.get_by_role("navigation", name="Your account")
-    expect(account_menu.get_by_role("button", name="Sign out")).to_be_visible()
-    return page
+    return shared_sign_in(context, base_url, email, PASSWORD)
 
 
 def test_a_member_tracks_episodes_and_a_spoiler_opens_once_watched(new_context, seeded_live_server):
