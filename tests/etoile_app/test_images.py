@@ -2,8 +2,6 @@
 
 import io
 import random
-import struct
-import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,6 +10,7 @@ from PIL import ExifTags, Image, ImageFile, PngImagePlugin
 
 from catalog.models import Episode, Person
 from etoile_app.images import build_renditions, clean_upload, picture_sources
+from tests.images import png_claiming
 
 
 def image_bytes(image_format: str, size=(48, 32), mode="RGB", color=(200, 40, 40), **save) -> bytes:
@@ -48,23 +47,6 @@ def jpeg_with_gps_and_orientation(size=(40, 20), orientation=1) -> bytes:
     with Image.open(io.BytesIO(data)) as check:
         assert check.getexif().get_ifd(ExifTags.IFD.GPSInfo), "the source must carry GPS data"
     return data
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A PNG whose header claims width × height pixels, with no real pixel data behind it."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )
 
 
 def upload(name: str, data: bytes, content_type="application/octet-stream") -> SimpleUploadedFile:

@@ -5,10 +5,8 @@ import io
 import json
 import os
 import re
-import struct
 import time
 import zipfile
-import zlib
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -24,6 +22,7 @@ from PIL import ExifTags, Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from etoile_app.models import User
+from tests.images import png_claiming
 
 PASSWORD = "pas de deux under the rain 7"
 UNTICKED = "Tick the box to confirm that you want to delete."
@@ -106,23 +105,6 @@ def noisy_bytes(image_format: str, size: tuple[int, int], **save) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, image_format, **save)
     return buffer.getvalue()
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A tiny PNG whose header claims width × height pixels: a decompression bomb."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )
 
 
 def truncated_jpeg() -> bytes:
