@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Episode
-from reviews.models import EpisodeScores, Like, Rating, Review
+from reviews.models import EpisodeScores, Like, Rating, Review, Watch, WatchlistEntry
 from reviews.services import like_set, rating_remove, recount_ratings, review_delete
 
 
@@ -109,3 +109,20 @@ class LikeAdmin(ReadOnlyAdmin):
     def delete_queryset(self, request, queryset):
         for like in queryset.select_related("member", "review"):
             like_set(member=like.member, review=like.review, liked=False)
+
+
+@admin.register(WatchlistEntry)
+class WatchlistEntryAdmin(ReadOnlyAdmin):
+    list_display = ["episode", "member", "created_at"]
+    list_filter = [("episode", EpisodeFilter)]
+    list_select_related = ["episode__season", "member"]
+    search_fields = ["member__email", "member__handle"]
+
+
+@admin.register(Watch)
+class WatchAdmin(ReadOnlyAdmin):
+    list_display = ["episode", "member", "watched_on", "created_at"]
+    list_filter = [("episode", EpisodeFilter)]
+    list_select_related = ["episode__season", "member"]
+    search_fields = ["member__email", "member__handle"]
+    date_hierarchy = "watched_on"

@@ -115,3 +115,31 @@ def test_a_deactivated_members_reviews_leave_the_episode_page(client, episode):
     html = client.get(episode.get_absolute_url()).content.decode()
 
     assert "Gone soon." not in html
+
+
+@pytest.mark.parametrize(
+    "model", ["rating", "episodescores", "review", "like", "watch", "watchlistentry"]
+)
+def test_staff_can_read_every_member_activity_list_and_record(admin_client, episode, model):
+    member, other = members(2)
+    rating = services.rating_set(member=member, episode=episode, score=6)
+    review = services.review_post(member=other, episode=episode, body="Lovely.")
+    services.like_set(member=member, review=review, liked=True)
+    watch = services.watch_add(
+        member=member, episode=episode, watched_on=episode.season.premiere_date
+    )
+    services.watchlist_add(member=other, episodes=[episode])
+    pk = {
+        "rating": rating.pk,
+        "episodescores": episode.pk,
+        "review": review.pk,
+        "like": Like.objects.get().pk,
+        "watch": watch.pk,
+        "watchlistentry": other.watchlist.get().pk,
+    }[model]
+
+    listing = admin_client.get(reverse(f"admin:reviews_{model}_changelist"))
+    record = admin_client.get(reverse(f"admin:reviews_{model}_change", args=[pk]))
+
+    assert listing.status_code == 200
+    assert record.status_code == 200
