@@ -1,10 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from etoile_app.models import User
 from etoile_app.services import member_purge
+from reviews.admin import ReasonActionForm, decision_reason
+from reviews.moderation import ReportError, member_reinstate, member_suspend
 
 
 class MemberCreationForm(AdminUserCreationForm):
@@ -33,10 +35,47 @@ class UserAdmin(DjangoUserAdmin):
     form = MemberChangeForm
     add_form = MemberCreationForm
     list_display = ["email", "handle", "display_name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    list_filter = [
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        ("suspended_at", admin.EmptyFieldListFilter),
+        "groups",
+    ]
     search_fields = ["email", "handle", "display_name"]
     ordering = ["-date_joined"]
-    readonly_fields = ["last_login", "date_joined"]
+    # Suspension is an action with a recorded reason (reviews.moderation), not a tick box:
+    # it also takes the member's ratings out of the aggregates and puts them back.
+    readonly_fields = ["last_login", "date_joined", "is_active", "suspended_at"]
+    action_form = ReasonActionForm
+    actions = ["suspend", "reinstate"]
+
+    def has_suspend_permission(self, request) -> bool:
+        return request.user.has_perm("reviews.suspend_member")
+
+    def _moderate(self, request, queryset, decide, done):
+        reason = decision_reason(self, request)
+        if reason is None:
+            return
+        changed = 0
+        for member in queryset:
+            try:
+                changed += decide(member=member, moderator=request.user, reason=reason)
+            except ReportError as error:
+                self.message_user(request, f"@{member.handle}: {error}", messages.ERROR)
+        self.message_user(request, done % {"n": changed}, messages.SUCCESS)
+
+    @admin.action(
+        description=_("Suspend: cannot sign in, everything they wrote hidden"),
+        permissions=["suspend"],
+    )
+    def suspend(self, request, queryset):
+        self._moderate(request, queryset, member_suspend, _("Members suspended: %(n)s."))
+
+    @admin.action(description=_("Reinstate suspended members"), permissions=["suspend"])
+    def reinstate(self, request, queryset):
+        self._moderate(request, queryset, member_reinstate, _("Members reinstated: %(n)s."))
+
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["handle", "display_name", "bio"]}),

@@ -91,7 +91,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("Can sign in to the admin site."),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive members cannot sign in and their reviews are hidden."),
+    )
+    # Set by a moderator's suspension (reviews.moderation), cleared on reinstatement; it tells
+    # a suspension apart from an account switched off for another reason.
+    suspended_at = models.DateTimeField(_("suspended since"), null=True, blank=True, editable=False)
     date_joined = models.DateTimeField(_("member since"), default=timezone.now)
 
     AVATAR = RenditionSpec(field="avatar", widths=(48, 96, 192), ratio=(1, 1))

@@ -72,7 +72,7 @@ INSTALLED_APPS = [
     "etoile_app",
     "catalog",
     "reviews",
-    "django.contrib.admin",
+    "etoile_app.admin_apps.EtoileAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -194,7 +194,12 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     # Not allauth's: new reviews and replies per member (reviews/views.py).
     "review_post": "5/m/user,50/d/user",
+    # Not allauth's: reports per member (reviews/views.py), so one account cannot flood the queue.
+    "review_report": "10/m/user,100/d/user",
 }
+# A field people never see; bots fill it in. A sign-up with it filled pretends to succeed.
+ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
+ACCOUNT_FORMS = {"signup": "etoile_app.forms.MemberSignupForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Étoile"
@@ -247,6 +252,9 @@ EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Étoile <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# How many members' open reports hold a review or reply until a moderator decides.
+REVIEW_REPORTS_TO_HOLD = env_int("ETOILE_REPORTS_TO_HOLD", 3)
 
 # HTTPS-only behaviour follows production unless told otherwise: `make serve` turns it
 # off to run production settings over plain http://127.0.0.1.

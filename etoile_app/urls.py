@@ -1,17 +1,9 @@
-from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
 from etoile_app import views
-
-admin.site.site_header = _("Étoile administration")
-admin.site.site_title = _("Étoile admin")
-admin.site.index_title = _("Catalog and members")
-# Staff sign in through allauth, so its rate limits and two-factor checks apply to them.
-admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),

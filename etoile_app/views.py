@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,7 +18,7 @@ from etoile_app.forms import AvatarForm, DeleteAccountForm, ProfileForm
 from etoile_app.models import User
 from reviews.charts import distribution_chart
 from reviews.context import season_context, with_author_scores
-from reviews.models import SCORES, EpisodeScores
+from reviews.models import SCORES, EpisodeScores, Review
 from reviews.tracking import is_collapsed
 
 PROFILE_REVIEWS = 20
@@ -86,8 +86,15 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
     ratings = member.ratings.select_related("episode__season").order_by(
         "episode__season__number", "episode__number"
     )
+    # The member's own page shows them what moderators hold back, marked; replies show only
+    # where their review is still up for everyone to read.
     reviews = with_author_scores(
-        member.reviews.visible().select_related("episode__season", "parent__member")
+        member.reviews.seen_by(request.user)
+        .filter(
+            Q(parent__isnull=True)
+            | Q(parent__status=Review.Status.VISIBLE, parent__member__is_active=True)
+        )
+        .select_related("episode__season", "parent__member")
     ).order_by("-created_at")[:PROFILE_REVIEWS]
     ratings = list(ratings)
     reviews = list(reviews)

@@ -1,8 +1,29 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from catalog.models import Episode
-from reviews.models import EpisodeScores, Like, Rating, Review, Watch, WatchlistEntry
+from reviews import moderation
+from reviews.models import (
+    EpisodeScores,
+    Like,
+    ModerationAction,
+    ModerationQueueItem,
+    Rating,
+    Report,
+    Review,
+    Watch,
+    WatchlistEntry,
+)
 from reviews.services import like_set, rating_remove, recount_ratings, review_delete
 
 
@@ -24,12 +45,22 @@ class EpisodeFilter(admin.RelatedFieldListFilter):
         return [(episode.pk, str(episode)) for episode in Episode.objects.select_related("season")]
 
 
+def _scores_summary(scores: EpisodeScores | None) -> str:
+    if scores is None or not scores.count:
+        return "—"
+    return _("%(mean)s★ from %(n)s") % {"mean": scores.mean_stars, "n": scores.count}
+
+
 @admin.register(Rating)
 class RatingAdmin(ReadOnlyAdmin):
-    list_display = ["episode", "member", "score", "updated_at"]
+    list_display = ["episode", "member", "score", "episode_aggregate", "updated_at"]
     list_filter = ["score", ("episode", EpisodeFilter)]
-    list_select_related = ["episode__season", "member"]
+    list_select_related = ["episode__season", "episode__scores", "member"]
     search_fields = ["member__email", "member__handle"]
+
+    @admin.display(description=_("episode mean (ratings)"))
+    def episode_aggregate(self, obj):
+        return _scores_summary(getattr(obj.episode, "scores", None))
 
     def delete_model(self, request, obj):
         rating_remove(member=obj.member, episode=obj.episode)
@@ -41,13 +72,17 @@ class RatingAdmin(ReadOnlyAdmin):
 
 @admin.register(EpisodeScores)
 class EpisodeScoresAdmin(ReadOnlyAdmin):
-    list_display = ["episode", "rating_count", "mean_stars"]
+    list_display = ["episode", "rating_count", "mean_stars", "distribution"]
     list_select_related = ["episode__season"]
     actions = ["recount"]
+    change_list_template = "admin/reviews/episodescores/change_list.html"
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # The counters are derived data: recount them, never delete them.
         return False
+
+    def has_recount_permission(self, request) -> bool:
+        return request.user.has_perm("reviews.recount_ratings")
 
     @admin.display(description=_("ratings"))
     def rating_count(self, obj):
@@ -57,45 +92,393 @@ class EpisodeScoresAdmin(ReadOnlyAdmin):
     def mean_stars(self, obj):
         return obj.mean_stars if obj.mean_stars is not None else "—"
 
-    @admin.action(description=_("Recount the selected episodes from their ratings"))
+    @admin.display(description=_("½ to 5 stars"))
+    def distribution(self, obj):
+        return " · ".join(str(n) for n in obj.distribution)
+
+    @admin.action(
+        description=_("Recount the selected episodes from their ratings"), permissions=["recount"]
+    )
     def recount(self, request, queryset):
         episodes = recount_ratings(Episode.objects.filter(scores__in=queryset))
         self.message_user(
             request, _("Recounted %(n)s episodes.") % {"n": episodes}, messages.SUCCESS
         )
 
+    def get_urls(self):
+        return [
+            path(
+                "recount-all/",
+                self.admin_site.admin_view(require_POST(self.recount_all_view)),
+                name="reviews_episodescores_recount_all",
+            )
+        ] + super().get_urls()
 
-@admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "episode",
-        "member",
-        "status",
-        "is_spoiler",
-        "like_count",
-        "created_at",
-    ]
-    list_filter = ["status", "is_spoiler", ("episode", EpisodeFilter)]
+    def recount_all_view(self, request):
+        if not self.has_recount_permission(request):
+            raise PermissionDenied
+        episodes = recount_ratings()
+        self.message_user(
+            request,
+            _("Recounted all %(n)s episodes from their ratings.") % {"n": episodes},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:reviews_episodescores_changelist"))
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_recount": self.has_recount_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+
+# --- Moderation -----------------------------------------------------------------------------
+
+
+class ReasonActionForm(ActionForm):
+    """The action bar with a reason: every moderation decision says why (the audit trail)."""
+
+    reason = forms.CharField(
+        label=_("Reason (recorded):"),
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
+def decision_reason(model_admin, request) -> str | None:
+    """The reason typed beside the action; without one, nothing is done and the admin says so."""
+    reason = " ".join(request.POST.get("reason", "").split())
+    if not reason:
+        model_admin.message_user(
+            request, _("Nothing was done: write the reason for the decision first."), messages.ERROR
+        )
+        return None
+    return reason
+
+
+class ModerationActionsMixin:
+    """Approve, hide, remove and suspend, each through reviews.moderation, for a list of
+    reviews (the queue, the reviews list)."""
+
+    action_form = ReasonActionForm
+    actions = ["approve", "hide", "remove", "suspend_authors"]
+
+    def has_suspend_permission(self, request) -> bool:
+        return request.user.has_perm("reviews.suspend_member")
+
+    def _reason(self, request) -> str | None:
+        return decision_reason(self, request)
+
+    def _decide(self, request, queryset, decide, done_message):
+        reason = self._reason(request)
+        if reason is None:
+            return
+        changed = 0
+        for review in queryset.select_related("member", "episode__season"):
+            changed += decide(review=review, moderator=request.user, reason=reason)
+        self.message_user(request, done_message % {"n": changed}, messages.SUCCESS)
+
+    @admin.action(
+        description=_("Approve: show to everyone, close the reports"), permissions=["change"]
+    )
+    def approve(self, request, queryset):
+        self._decide(request, queryset, moderation.review_approve, _("%(n)s approved."))
+
+    @admin.action(description=_("Hide: only the author sees it"), permissions=["change"])
+    def hide(self, request, queryset):
+        self._decide(request, queryset, moderation.review_hide, _("%(n)s hidden."))
+
+    @admin.action(description=_("Delete: take it down for good"), permissions=["change"])
+    def remove(self, request, queryset):
+        self._decide(request, queryset, moderation.review_remove, _("%(n)s taken down."))
+
+    @admin.action(description=_("Suspend the authors"), permissions=["suspend"])
+    def suspend_authors(self, request, queryset):
+        reason = self._reason(request)
+        if reason is None:
+            return
+        suspended = 0
+        authors = {review.member for review in queryset.select_related("member")}
+        for member in authors:
+            try:
+                suspended += moderation.member_suspend(
+                    member=member, moderator=request.user, reason=reason
+                )
+            except moderation.ReportError as error:
+                self.message_user(request, f"@{member.handle}: {error}", messages.ERROR)
+        self.message_user(
+            request,
+            ngettext("%(n)s member suspended.", "%(n)s members suspended.", suspended)
+            % {"n": suspended},
+            messages.SUCCESS,
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deletion goes through "Delete" above
+        return actions
+
+
+class ReportedFilter(admin.SimpleListFilter):
+    title = _("reports")
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("open", _("Open reports")),
+            ("any", _("Ever reported")),
+            ("none", _("Never reported")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(
+                Exists(Report.objects.filter(review=OuterRef("pk"), resolved_at__isnull=True))
+            )
+        if self.value() == "any":
+            return queryset.filter(Exists(Report.objects.filter(review=OuterRef("pk"))))
+        if self.value() == "none":
+            return queryset.filter(~Exists(Report.objects.filter(review=OuterRef("pk"))))
+        return queryset
+
+
+class KindFilter(admin.SimpleListFilter):
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [("review", _("Reviews")), ("reply", _("Replies"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "review":
+            return queryset.filter(parent__isnull=True)
+        if self.value() == "reply":
+            return queryset.filter(parent__isnull=False)
+        return queryset
+
+
+class ReportInline(admin.TabularInline):
+    model = Report
+    fields = ["reason", "note", "reporter", "created_at", "resolved_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["resolved_at", "-created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reporter")
+
+
+def _count(queryset):
+    """A correlated COUNT for annotating each row."""
+    return Coalesce(
+        Subquery(queryset.order_by().values("pk").annotate(n=Count("pk")).values("n")[:1]), 0
+    )
+
+
+class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
+    """Shared by the queue and the reviews list: read-only detail pages, decisions as actions."""
+
     list_select_related = ["episode__season", "member"]
     search_fields = ["body", "member__email", "member__handle"]
-    readonly_fields = [
-        "member",
+    inlines = [ReportInline]
+    fields = [
+        "body",
         "episode",
         "parent",
+        "member",
+        "author_history",
+        "status",
+        "is_spoiler",
+        "spoils_up_to",
         "like_count",
         "reply_count",
         "created_at",
         "edited_at",
     ]
+    readonly_fields = fields
 
-    # Through the service, so a deleted reply comes off its review's reply count.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Decisions are the actions in the list; a detail page only shows the item, its
+        # reports and its author, so no edit can skip the audit trail.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+    def get_queryset(self, request):
+        author_reviews = Review.objects.filter(member=OuterRef("member"))
+        author_takedowns = ModerationAction.objects.filter(
+            member=OuterRef("member"),
+            kind__in=[ModerationAction.Kind.HIDE, ModerationAction.Kind.REMOVE],
+        )
+        author_suspensions = ModerationAction.objects.filter(
+            member=OuterRef("member"), kind=ModerationAction.Kind.SUSPEND
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)),
+                author_reviews=_count(author_reviews),
+                author_takedowns=_count(author_takedowns),
+                author_suspensions=_count(author_suspensions),
+            )
+            .prefetch_related(
+                Prefetch(
+                    "reports",
+                    queryset=Report.objects.filter(resolved_at__isnull=True).order_by("created_at"),
+                    to_attr="open_report_list",
+                )
+            )
+        )
+
+    @admin.display(description=_("text"))
+    def text(self, obj):
+        return obj.excerpt
+
+    @admin.display(description=_("open reports"), ordering="open_reports")
+    def report_count(self, obj):
+        return obj.open_reports
+
+    @admin.display(description=_("reasons"))
+    def reasons(self, obj):
+        return format_html_join(
+            "",
+            "<div>{}{}</div>",
+            (
+                (report.get_reason_display(), f": “{report.note}”" if report.note else "")
+                for report in obj.open_report_list
+            ),
+        )
+
+    @admin.display(description=_("author and history"))
+    def author_history(self, obj):
+        history = ngettext(
+            "%(n)s review or reply", "%(n)s reviews and replies", obj.author_reviews
+        ) % {"n": obj.author_reviews}
+        if obj.author_takedowns:
+            history += ", " + ngettext(
+                "%(n)s taken down", "%(n)s taken down", obj.author_takedowns
+            ) % {"n": obj.author_takedowns}
+        if obj.author_suspensions:
+            history += ", " + ngettext(
+                "suspended once", "suspended %(n)s times", obj.author_suspensions
+            ) % {"n": obj.author_suspensions}
+        url = reverse("admin:reviews_review_changelist") + f"?member__id__exact={obj.member_id}"
+        return format_html(
+            '<a href="{}">@{}</a><br><small>{}</small>', url, obj.member.handle, history
+        )
+
+    @admin.display(description=_("kind"), ordering="parent")
+    def kind(self, obj):
+        return _("reply") if obj.is_reply else _("review")
+
+
+@admin.register(ModerationQueueItem)
+class ModerationQueueAdmin(ReviewModerationAdmin):
+    """Reported and held items, most reported first."""
+
+    list_display = [
+        "text",
+        "report_count",
+        "reasons",
+        "author_history",
+        "episode",
+        "kind",
+        "status",
+        "created_at",
+    ]
+    list_display_links = ["text"]
+    list_filter = ["status", KindFilter, ("episode", EpisodeFilter)]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(member__is_active=True)
+            .filter(Q(open_reports__gt=0) | Q(status=Review.Status.HELD))
+            # Most reported first. Here rather than in `ordering`, which the admin applies
+            # before the annotation exists; the list keeps a queryset's own ordering.
+            .order_by("-open_reports", "created_at")
+        )
+
+
+@admin.register(Review)
+class ReviewAdmin(ReviewModerationAdmin):
+    list_display = [
+        "text",
+        "episode",
+        "author_history",
+        "kind",
+        "status",
+        "is_spoiler",
+        "report_count",
+        "like_count",
+        "created_at",
+    ]
+    list_display_links = ["text"]
+    list_filter = ["status", ReportedFilter, "is_spoiler", KindFilter, ("episode", EpisodeFilter)]
+    date_hierarchy = "created_at"
+
+    # Superusers may still delete outright (say, on a member's request); through the service,
+    # so a deleted reply comes off its review's reply count.
     def delete_model(self, request, obj):
         review_delete(review=obj)
 
     def delete_queryset(self, request, queryset):
         for review in queryset:
             review_delete(review=review)
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = ["review", "reason", "note", "reporter", "created_at", "resolved_at"]
+    list_filter = ["reason", ("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["review__member", "reporter"]
+    search_fields = ["note", "reporter__handle", "review__member__handle"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(ReadOnlyAdmin):
+    """The audit trail: read-only for everyone, superusers included."""
+
+    list_display = ["created_at", "moderator_name", "kind", "subject", "reason"]
+    list_filter = ["kind", ("moderator", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["moderator"]
+    search_fields = ["subject", "reason", "text", "moderator__handle"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "moderator_name",
+        "kind",
+        "subject",
+        "review",
+        "member",
+        "text",
+        "reason",
+    ]
+    readonly_fields = fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("moderator"), ordering="moderator__handle")
+    def moderator_name(self, obj):
+        return f"@{obj.moderator.handle}" if obj.moderator else _("the site (report threshold)")
 
 
 @admin.register(Like)

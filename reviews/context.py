@@ -70,8 +70,7 @@ def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
     replies = with_reader_likes(
         request,
         with_author_scores(
-            Review.objects.visible()
-            .filter(member__is_active=True)
+            Review.objects.seen_by(request.user)
             .select_related("member")
             .order_by("created_at", "pk")
         ),
@@ -79,9 +78,7 @@ def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
     reviews = (
         with_reader_likes(
             request,
-            with_author_scores(
-                Review.objects.visible().top_level().filter(member__is_active=True).for_listing()
-            ),
+            with_author_scores(Review.objects.seen_by(request.user).top_level().for_listing()),
         )
         .filter(episode=episode)
         .sorted_by(sort)

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import REVIEW_MAX_LENGTH, SCORES, stars_label
+from etoile_app.forms import HoneypotMixin
+from reviews.models import REPORT_NOTE_MAX_LENGTH, REVIEW_MAX_LENGTH, SCORES, Report, stars_label
 
 
 class RatingForm(forms.Form):
@@ -24,7 +25,7 @@ class ReviewBodyField(forms.CharField):
         return super().to_python(value)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(HoneypotMixin, forms.Form):
     body = ReviewBodyField(
         label=_("Your review"),
         max_length=REVIEW_MAX_LENGTH,
@@ -78,3 +79,30 @@ class WatchForm(forms.Form):
     )
     # A fresh key is printed in every form: posting the same form twice makes one watch.
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("What is wrong with it?"),
+        choices=Report.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a reason.")},
+    )
+    note = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=REPORT_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Needed for \u201csomething else\u201d; up to 300 characters. Only moderators read it."
+        ),
+    )
+
+    def clean_note(self) -> str:
+        return " ".join(self.cleaned_data["note"].replace("\x00", "").split())
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("note"):
+            self.add_error("note", _("Tell the moderators what is wrong."))
+        return cleaned

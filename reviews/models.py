@@ -10,6 +10,7 @@ from catalog.models import Episode
 
 SCORES = range(1, 11)  # half stars: 1 is ½ star, 10 is five stars
 REVIEW_MAX_LENGTH = 5000
+REPORT_NOTE_MAX_LENGTH = 300
 
 
 def stars_label(score: int) -> str:
@@ -111,6 +112,14 @@ class ReviewQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(status=Review.Status.VISIBLE)
 
+    def seen_by(self, reader):
+        """What a reader may see: visible reviews of members in good standing, and the
+        reader's own whatever a moderator or the reports decided (they are told why)."""
+        shown = Q(status=Review.Status.VISIBLE, member__is_active=True)
+        if reader.is_authenticated:
+            shown |= Q(member=reader)
+        return self.filter(shown)
+
     def top_level(self):
         return self.filter(parent__isnull=True)
 
@@ -176,6 +185,123 @@ class Review(models.Model):
     @property
     def is_reply(self) -> bool:
         return self.parent_id is not None
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == self.Status.VISIBLE
+
+    @property
+    def excerpt(self) -> str:
+        return self.body if len(self.body) <= 80 else self.body[:79].rstrip() + "…"
+
+
+class ModerationQueueItem(Review):
+    """The reviews and replies a moderator has to look at: reported or held.
+
+    A proxy so that the queue has its own page and permissions in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("moderation queue item")
+        verbose_name_plural = _("moderation queue")
+
+
+class Report(models.Model):
+    """A member telling moderators that a review or reply breaks the rules."""
+
+    class Reason(models.TextChoices):
+        SPOILER = "spoiler", _("Unmarked spoiler")
+        HARASSMENT = "harassment", _("Harassment or hate")
+        SPAM = "spam", _("Spam or advertising")
+        OTHER = "other", _("Something else")
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    )
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason)
+    note = models.CharField(_("details"), max_length=REPORT_NOTE_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when a moderator decides on the item; open reports are the ones without it.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            # One report per member per item, even after a moderator decided on it: the
+            # same members cannot hide an approved review again by reporting it again.
+            models.UniqueConstraint(fields=["reporter", "review"], name="report_once_per_member"),
+            models.CheckConstraint(
+                condition=~Q(reason="other") | ~Q(note=""), name="report_other_has_note"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["review"],
+                condition=Q(resolved_at__isnull=True),
+                name="report_open_by_review",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reporter} reports {self.review_id}: {self.reason}"
+
+
+class ModerationAction(models.Model):
+    """One decision in the audit trail: who, when, what, why. Never changed or deleted."""
+
+    class Kind(models.TextChoices):
+        HOLD = "hold", _("Held after reports")
+        APPROVE = "approve", _("Approved")
+        HIDE = "hide", _("Hidden")
+        REMOVE = "remove", _("Removed")
+        SUSPEND = "suspend", _("Member suspended")
+        REINSTATE = "reinstate", _("Member reinstated")
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Empty for what the site did by itself (holding an item at the report threshold).
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+        verbose_name=_("moderator"),
+    )
+    kind = models.CharField(_("action"), max_length=10, choices=Kind)
+    review = models.ForeignKey(
+        Review,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+        verbose_name=_("review or reply"),
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderation_history",
+        verbose_name=_("member concerned"),
+    )
+    # Copies, so the record still says what it was about once the review or member is gone.
+    subject = models.CharField(_("what"), max_length=200)
+    text = models.TextField(_("text at the time"), blank=True)
+    reason = models.TextField(_("why"))
+
+    class Meta:
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation actions")
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("suspend_member", _("Can suspend and reinstate members")),
+            ("recount_ratings", _("Can recount the rating aggregates")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject}"
 
 
 class Like(models.Model):

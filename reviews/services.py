@@ -28,7 +28,7 @@ def _ensure_scores_row(episode: Episode) -> None:
     EpisodeScores.objects.bulk_create([EpisodeScores(episode=episode)], ignore_conflicts=True)
 
 
-def _shift_counts(episode_id: int, changes: Counter) -> None:
+def shift_score_counts(episode_id: int, changes: Counter) -> None:
     """Apply {score: +n or -n} to an episode's counters in one UPDATE."""
     updates = {
         f"count_{score}": F(f"count_{score}") + delta for score, delta in changes.items() if delta
@@ -55,10 +55,10 @@ def rating_set(*, member: User, episode: Episode, score: int) -> Rating:
                 # Another request from this member created it first, and may have removed
                 # it again since: look once more.
                 continue
-            _shift_counts(episode.pk, Counter({score: 1}))
+            shift_score_counts(episode.pk, Counter({score: 1}))
             return rating
         if rating.score != score:
-            _shift_counts(episode.pk, Counter({rating.score: -1, score: 1}))
+            shift_score_counts(episode.pk, Counter({rating.score: -1, score: 1}))
             rating.score = score
             rating.save(update_fields=["score", "updated_at"])
         return rating
@@ -71,7 +71,8 @@ def rating_remove(*, member: User, episode: Episode) -> bool:
         if rating is None:
             return False
         rating.delete()
-        _shift_counts(episode.pk, Counter({rating.score: -1}))
+        if member.is_active:  # a suspended member's ratings are already out of the counts
+            shift_score_counts(episode.pk, Counter({rating.score: -1}))
         return True
 
 
@@ -85,7 +86,8 @@ def recount_ratings(episodes=None) -> int:
             # recount is written, so none of their changes is lost or counted twice.
             EpisodeScores.objects.select_for_update().get(episode=episode)
             counts = dict(
-                Rating.objects.filter(episode=episode)
+                # Suspended members' ratings do not count (reviews.moderation).
+                Rating.objects.filter(episode=episode, member__is_active=True)
                 .values_list("score")
                 .annotate(n=Count("pk"))
                 .order_by()
@@ -181,8 +183,9 @@ def member_contributions_delete(*, member: User) -> None:
             "episode_id", "score"
         ):
             by_episode.setdefault(episode_id, Counter())[score] -= 1
-        for episode_id, changes in by_episode.items():
-            _shift_counts(episode_id, changes)
+        if member.is_active:  # a suspended member's ratings are already out of the counts
+            for episode_id, changes in by_episode.items():
+                shift_score_counts(episode_id, changes)
         liked = Like.objects.filter(member=member).values_list("review_id", flat=True)
         Review.objects.filter(pk__in=list(liked)).update(like_count=F("like_count") - 1)
         replied_to = Review.objects.filter(member=member, parent__isnull=False).values_list(

@@ -29,4 +29,5 @@ urlpatterns = [
     path("reviews/<int:pk>/edit/", views.review_edit, name="review-edit"),
     path("reviews/<int:pk>/delete/", views.review_delete, name="review-delete"),
     path("reviews/<int:pk>/like/", views.like_toggle, name="like-toggle"),
+    path("reviews/<int:pk>/report/", views.review_report, name="review-report"),
 ]

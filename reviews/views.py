@@ -1,6 +1,8 @@
+import logging
 import uuid
 
 from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -19,9 +21,12 @@ from catalog.views import episode_by_numbers, render_episode
 from etoile_app.models import User
 from reviews import services
 from reviews.context import rating_panel_context
-from reviews.forms import RatingForm, ReplyForm, ReviewForm, WatchForm
-from reviews.models import Rating, Review, Watch, WatchlistEntry
-from reviews.tracking import viewing_number
+from reviews.forms import RatingForm, ReplyForm, ReportForm, ReviewForm, WatchForm
+from reviews.models import Rating, Report, Review, Watch, WatchlistEntry
+from reviews.moderation import ReportError, report_create
+from reviews.tracking import is_collapsed, viewing_number
+
+security_log = logging.getLogger("etoile.security")
 
 
 def _sign_in_first(request: HttpRequest, return_to: str) -> HttpResponse:
@@ -73,6 +78,18 @@ def _episode_numbers(episode) -> list[int]:
     return list(episode.season.episodes.values_list("number", flat=True))
 
 
+def _refuse_quietly(request: HttpRequest, url: str) -> HttpResponse:
+    """A form posted with the honeypot filled: nothing is written, and the answer looks like
+    any other so the bot learns nothing."""
+    security_log.warning(
+        "honeypot filled on %s by member %s from %s",
+        request.path,
+        request.user.pk,
+        request.META.get("REMOTE_ADDR"),
+    )
+    return redirect(url)
+
+
 def _held_back(request: HttpRequest, form) -> bool:
     """Past the member's limit on new reviews and replies: say so on the form, keep the text."""
     if ratelimit.consume(request, action="review_post", user=request.user):
@@ -93,6 +110,8 @@ def review_create(request: HttpRequest, season: int, episode: int) -> HttpRespon
     if not request.user.is_authenticated:
         return _sign_in_first(request, episode_obj.get_absolute_url() + "#write-review")
     form = ReviewForm(request.POST, episode_numbers=_episode_numbers(episode_obj))
+    if form.is_bot():
+        return _refuse_quietly(request, episode_obj.get_absolute_url())
     status = 400
     if form.is_valid():
         if _held_back(request, form):
@@ -119,6 +138,8 @@ def reply_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return _sign_in_first(request, f"{episode_obj.get_absolute_url()}#review-{parent.pk}")
     form = ReplyForm(request.POST, prefix=f"reply-{parent.pk}")
+    if form.is_bot():
+        return _refuse_quietly(request, episode_obj.get_absolute_url())
     status = 400
     if form.is_valid():
         if _held_back(request, form):
@@ -139,6 +160,13 @@ def reply_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     review = own_review(request, pk)
+    if not review.is_visible:
+        # Changing the words under a moderator's eyes would make their decision meaningless.
+        messages.error(
+            request,
+            _("A moderator is looking at this, or has taken it down: it cannot be edited."),
+        )
+        return redirect(f"{review.episode.get_absolute_url()}#review-{review.pk}")
     form_class = ReplyForm if review.is_reply else ReviewForm
     numbers = _episode_numbers(review.episode)
     if request.method == "POST":
@@ -199,6 +227,60 @@ def like_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         review.refresh_from_db(fields=["like_count"])
         return render(request, "reviews/_like.html", {"review": review, "liked": liked})
     return redirect(anchor)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tell the moderators about a review or reply. A page of its own rather than a form under
+    every review: the episode page stays light, and it works the same without JavaScript."""
+    review = get_object_or_404(
+        Review.objects.visible()
+        .filter(member__is_active=True)
+        .select_related("member", "episode__season"),
+        pk=pk,
+    )
+    anchor = f"{review.episode.get_absolute_url()}#review-{review.pk}"
+    if review.member_id == request.user.pk:
+        messages.error(request, _("You cannot report your own writing."))
+        return redirect(anchor)
+    already = Report.objects.filter(reporter=request.user, review=review).first()
+    form = ReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and already is None:
+        status = 400
+        if form.is_valid():
+            if not ratelimit.consume(request, action="review_report", user=request.user):
+                form.add_error(None, _("You have sent many reports: try again in a while."))
+                status = 429
+            else:
+                try:
+                    report_create(
+                        reporter=request.user,
+                        review=review,
+                        reason=form.cleaned_data["reason"],
+                        note=form.cleaned_data["note"],
+                    )
+                except ReportError as error:
+                    messages.error(request, str(error))
+                else:
+                    messages.success(
+                        request, _("Thank you for telling us. Moderators will look at it.")
+                    )
+                return redirect(anchor)
+    review.collapsed = is_collapsed(review, request=request, episode=review.episode)
+    return render(
+        request,
+        "reviews/review_report.html",
+        {
+            "review": review,
+            "form": form,
+            "already": already,
+            "anchor": anchor,
+            "threshold": settings.REVIEW_REPORTS_TO_HOLD,
+        },
+        status=status,
+    )
 
 
 # --- Watchlist and watches ------------------------------------------------------------------

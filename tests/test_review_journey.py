@@ -80,7 +80,7 @@ def test_two_members_rate_review_reply_and_like_an_episode(new_context, seeded_l
     expect(review.get_by_text("Cheyenne's solo", exact=False)).to_be_hidden()
     review.get_by_text("Show spoiler", exact=True).click()
     expect(review.get_by_text("Cheyenne's solo", exact=False)).to_be_visible()
-    expect(review.get_by_role("link", name="Odette Swan")).to_be_visible()
+    expect(review.get_by_role("link", name="Odette Swan", exact=True)).to_be_visible()
 
     expect(review.get_by_label("Your reply")).to_be_hidden()
     review.get_by_text("Reply", exact=True).click()

@@ -1246,14 +1246,23 @@ def test_a_profile_lists_the_members_ratings_and_reviews_with_links_to_the_episo
     assert "Theirs." not in section.words
 
 
+MODERATION_NOTES = {
+    "held": "Hidden pending review.",
+    "hidden": "Hidden by a moderator.",
+    "removed": "Removed by a moderator.",
+}
+
+
 @pytest.mark.parametrize("status", ["held", "hidden", "removed"])
-def test_a_profile_does_not_list_reviews_that_are_not_visible(odette, episode, status):
+def test_a_profile_lists_reviews_moderators_hold_back_only_to_their_author(
+    odette, odile, episode, status
+):
     shown = write(odette, episode, "Shown to all.")
     hidden = write(odette, episode, "Not for everyone.")
     hidden_reply = write(odette, episode, "Nor this reply.", parent=shown)
     Review.objects.filter(pk__in=[hidden.pk, hidden_reply.pk]).update(status=status)
 
-    for viewer in (Client(), signed_in(odette)):
+    for viewer in (Client(), signed_in(odile)):
         page = page_of(viewer.get(f"/u/{odette.handle}/"))
         section = page.find("section", aria_labelledby="member-reviews-heading")
         assert [a.attrs["aria-labelledby"] for a in section.find_all("article")] == [
@@ -1261,6 +1270,13 @@ def test_a_profile_does_not_list_reviews_that_are_not_visible(odette, episode, s
         ]
         assert "Not for everyone." not in section.words
         assert "Nor this reply." not in section.words
+
+    page = page_of(signed_in(odette).get(f"/u/{odette.handle}/"))
+    section = page.find("section", aria_labelledby="member-reviews-heading")
+    articles = {a.attrs["aria-labelledby"]: a for a in section.find_all("article")}
+    assert set(articles) == {f"member-review-{pk}" for pk in (shown.pk, hidden.pk, hidden_reply.pk)}
+    assert MODERATION_NOTES[status] in articles[f"member-review-{hidden.pk}"].words
+    assert MODERATION_NOTES[status] not in articles[f"member-review-{shown.pk}"].words
 
 
 def test_reviews_that_are_not_visible_are_not_on_the_episode_page(client, odette, episode):

@@ -1,0 +1,87 @@
+"""The admin site: curation and moderation, with what needs attention on its first page."""
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.db.models import F, Sum
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def _changelist(request, model, query: str = "") -> str | None:
+    """The model's admin list, if this staff member may see it."""
+    opts = model._meta
+    if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+        return None
+    try:
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") + query
+    except NoReverseMatch:
+        return None
+
+
+def at_a_glance(request) -> list[dict]:
+    """The site's vital counts. Ratings come from the episodes' counters, not a COUNT over
+    millions of rows; the others are single COUNTs on indexed columns."""
+    from catalog.models import Character, Episode, Person, Season, Show
+    from etoile_app.models import User
+    from reviews.models import SCORES, EpisodeScores, ModerationQueueItem, Report, Review
+
+    every_step = sum((F(f"count_{score}") for score in SCORES[1:]), F(f"count_{SCORES[0]}"))
+    ratings = EpisodeScores.objects.aggregate(total=Sum(every_step))
+    catalog = []
+    for model in (Show, Season, Episode, Person, Character):
+        n = model.objects.filter(awaiting_curation=True).count()
+        if n:
+            catalog.append(
+                {
+                    "label": model._meta.verbose_name_plural,
+                    "count": n,
+                    "url": _changelist(request, model, "?awaiting_curation__exact=1"),
+                }
+            )
+    return [
+        {
+            "label": _("Members"),
+            "count": User.objects.filter(is_active=True).count(),
+            "url": _changelist(request, User),
+            "detail": _("%(n)s suspended")
+            % {"n": User.objects.filter(suspended_at__isnull=False).count()},
+        },
+        {
+            "label": _("Ratings"),
+            "count": ratings["total"] or 0,
+            "url": _changelist(request, EpisodeScores),
+        },
+        {
+            "label": _("Reviews and replies"),
+            "count": Review.objects.count(),
+            "url": _changelist(request, Review),
+        },
+        {
+            "label": _("Open reports"),
+            "count": Report.objects.filter(resolved_at__isnull=True).count(),
+            "url": _changelist(request, ModerationQueueItem),
+            "urgent": True,
+        },
+        {
+            "label": _("Catalog records awaiting curation"),
+            "count": sum(entry["count"] for entry in catalog),
+            "parts": catalog,
+            "urgent": True,
+        },
+    ]
+
+
+class EtoileAdminSite(admin.AdminSite):
+    site_header = _("Étoile administration")
+    site_title = _("Étoile admin")
+    index_title = _("Curation and moderation")
+    index_template = "admin/etoile_index.html"
+
+    def login(self, request, extra_context=None):
+        # Staff sign in through allauth, so its rate limits and two-factor checks apply to them;
+        # a signed-in member who is not staff gets 403, never the admin's own sign-in form.
+        return secure_admin_login(super().login)(request, extra_context)
+
+    def index(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "at_a_glance": at_a_glance(request)}
+        return super().index(request, extra_context)
