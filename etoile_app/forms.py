@@ -19,10 +19,9 @@ class HoneypotField(forms.CharField):
     hidden input, which bots skip; keyboard users never reach it (tabindex -1), and a
     screen-reader user who does is told to leave it empty."""
 
-    template_name = "forms/honeypot.html"
-
     def __init__(self, **kwargs):
         super().__init__(
+            template_name="forms/honeypot.html",
             required=False,
             label=_("Leave this field empty"),
             widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),

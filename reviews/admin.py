@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -353,14 +355,11 @@ class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("reasons"))
     def reasons(self, obj):
-        return format_html_join(
-            "",
-            "<div>{}{}</div>",
-            (
-                (report.get_reason_display(), f": “{report.note}”" if report.note else "")
-                for report in obj.open_report_list
-            ),
-        )
+        """Each reason once with how many gave it, then the notes members wrote."""
+        counts = Counter(report.get_reason_display() for report in obj.open_report_list)
+        lines = [(f"{reason} × {n}" if n > 1 else reason) for reason, n in counts.most_common()]
+        lines += [f"“{report.note}”" for report in obj.open_report_list if report.note]
+        return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
 
     @admin.display(description=_("author and history"))
     def author_history(self, obj):
@@ -401,6 +400,23 @@ class ModerationQueueAdmin(ReviewModerationAdmin):
     ]
     list_display_links = ["text"]
     list_filter = ["status", KindFilter, ("episode", EpisodeFilter)]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "title": _("Moderation queue: most reported first"),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The item's page ends with the same decisions as the list's action bar; they post
+        # to the list, so they run through the same actions and permission checks.
+        decisions = [
+            (name, description)
+            for name, (_func, _name, description) in self.get_actions(request).items()
+        ]
+        extra_context = {"decisions": decisions, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         return (

@@ -202,8 +202,8 @@ class ModerationQueueItem(Review):
 
     class Meta:
         proxy = True
-        verbose_name = _("moderation queue item")
-        verbose_name_plural = _("moderation queue")
+        verbose_name = _("item to moderate")
+        verbose_name_plural = _("items to moderate")
 
 
 class Report(models.Model):

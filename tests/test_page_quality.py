@@ -54,6 +54,7 @@ MEMBER_PAGES = [
     ("/accounts/reauthenticate/", 200),
     ("/accounts/logout/", 200),
     ("/me/delete/", 200),
+    ("/reviews/{critic_review}/report/", 200),
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"]
 SCHEMES = ["light", "dark"]
@@ -110,12 +111,25 @@ def make_member():
     services.review_post(
         member=critic, episode=third, body="Up to the finale.", is_spoiler=True, spoils_up_to=8
     )
+    # Their own reply that members reported: only they see it, with a moderation note.
+    held = services.review_post(member=member, episode=third, body="An aside.", parent=review)
+    type(held).objects.filter(pk=held.pk).update(status="held")
     today = datetime.date.today()
     for episode in episodes[:3]:
         services.watch_add(member=member, episode=episode, watched_on=today)
     services.watch_add(member=member, episode=episodes[0], watched_on=today)  # a rewatch
     services.watchlist_add(member=member, episodes=list(Episode.objects.filter(number__gte=5)))
     return member
+
+
+def concrete(path: str) -> str:
+    """A page path with the ids of the rows make_member() created filled in."""
+    from reviews.models import Review
+
+    if "{critic_review}" in path:
+        first = Review.objects.filter(member__handle="critic").order_by("pk").first()
+        path = path.format(critic_review=first.pk)
+    return path
 
 
 def sign_in_and_confirm(page) -> None:
@@ -163,7 +177,7 @@ def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, scheme, 
             make_member()  # visitors see the same ratings and reviews
         for path, status in MEMBER_PAGES if signed_in else PAGES:
             where = f"{path} [{scheme}, {width}px]"
-            response = page.goto(path, wait_until="load")
+            response = page.goto(concrete(path), wait_until="load")
             assert response is not None, f"{where}: no response"
             assert response.status == status, f"{where}: HTTP {response.status}, not {status}"
             # Contrast is measured on the text as drawn: wait for the web font.
@@ -207,12 +221,15 @@ def test_pages_are_valid_html(seeded, client, tmp_path):
     for path, status in MEMBER_PAGES:
         if path == "/accounts/logout/":
             continue  # checked last: viewing it is harmless, but keep the session below
-        pages[path] = client.get(path)
+        pages[path] = client.get(concrete(path))
         assert pages[path].status_code == status, f"{path}: HTTP {pages[path].status_code}"
     pages["/me/settings/ (errors)"] = client.post(
         "/me/settings/", {"display_name": "x", "handle": "Not Valid!", "bio": "y" * 600}
     )
     pages["/me/delete/ (errors)"] = client.post("/me/delete/", {})
+    pages["report (errors)"] = client.post(
+        concrete("/reviews/{critic_review}/report/"), {"reason": "other"}
+    )
     pages["/accounts/logout/"] = client.get("/accounts/logout/")
     files = {}
     for label, response in pages.items():

@@ -16,8 +16,8 @@ class Migration(migrations.Migration):
             name="ModerationQueueItem",
             fields=[],
             options={
-                "verbose_name": "moderation queue item",
-                "verbose_name_plural": "moderation queue",
+                "verbose_name": "item to moderate",
+                "verbose_name_plural": "items to moderate",
                 "proxy": True,
                 "indexes": [],
                 "constraints": [],
