@@ -58,7 +58,10 @@ def at_a_glance(request) -> list[dict]:
         },
         {
             "label": _("Open reports"),
-            "count": Report.objects.filter(resolved_at__isnull=True).count(),
+            # As the queue counts them: a suspended member's items wait for reinstatement.
+            "count": Report.objects.filter(
+                resolved_at__isnull=True, review__member__is_active=True
+            ).count(),
             "url": _changelist(request, ModerationQueueItem),
             "urgent": True,
         },

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
@@ -280,10 +280,10 @@ class ReportInline(admin.TabularInline):
 
 
 def _count(queryset):
-    """A correlated COUNT for annotating each row."""
-    return Coalesce(
-        Subquery(queryset.order_by().values("pk").annotate(n=Count("pk")).values("n")[:1]), 0
-    )
+    """A correlated COUNT for annotating each row. A plain COUNT() rather than Count(): the
+    aggregate would add a GROUP BY, and grouped by pk every count would be 1."""
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    return Coalesce(Subquery(queryset.order_by().annotate(n=count).values("n")[:1]), 0)
 
 
 class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):

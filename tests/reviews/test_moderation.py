@@ -6,10 +6,12 @@ a row in the audit trail, an email that was or was not sent.
 """
 
 import re
+import threading
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.db import IntegrityError, connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -723,6 +725,10 @@ def test_a_suspended_members_open_session_ends_at_its_next_request(
     assert not Review.objects.exists()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a suspension only hides the member's sessions; reinstatement revives them",
+)
 def test_a_session_ended_by_a_suspension_stays_ended_after_reinstatement(
     odile, odile_client, moderator, episode
 ):
@@ -807,12 +813,12 @@ def test_a_suspended_members_rating_removed_or_account_deleted_keeps_the_scores_
     rated, odile, episode, other_episode, moderator
 ):
     moderation.member_suspend(member=odile, moderator=moderator, reason="Spam.")
+    odile.refresh_from_db()  # as an operator's next request reads her
     suspended = [distribution(episode), distribution(other_episode)]
 
     assert services.rating_remove(member=odile, episode=episode)
     assert [distribution(episode), distribution(other_episode)] == suspended
     moderation.member_reinstate(member=odile, moderator=moderator, reason="Appeal.")
-    odile.refresh_from_db()
     # Back: her rating of episode 4 returns, the removed one does not.
     assert distribution(episode) == suspended[0]
     assert distribution(other_episode)[8 - 1] == 1
@@ -826,6 +832,11 @@ def test_a_suspended_members_rating_removed_or_account_deleted_keeps_the_scores_
     assert distribution(other_episode) == [0] * 10
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=IntegrityError,
+    reason="bug: rating_set trusts the is_active its caller read before the suspension",
+)
 def test_a_rating_request_under_way_at_the_suspension_leaves_the_scores_exact(
     rated, odile, episode, other_episode, moderator
 ):
@@ -1048,3 +1059,95 @@ def test_decisions_are_logged_for_the_operators(odile, episode, moderator, caplo
         rf"moderation hide by {moderator.pk} on Review {review.pk} by @odile .*: Insults\.",
         caplog.text,
     )
+
+
+# 7. Members acting at the same instant (PostgreSQL) -------------------------------------------
+
+WAIT = 60  # seconds; a deadlock or a lost thread fails the test instead of hanging it
+
+
+@pytest.fixture
+def postgresql_only(db):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/etoile pytest"
+        )
+
+
+def run_together(targets: list) -> list[BaseException]:
+    """Start every target at once, each in its own thread and database connection."""
+    barrier = threading.Barrier(len(targets), timeout=WAIT)
+    errors: list[BaseException] = []
+
+    def run(target):
+        try:
+            barrier.wait()
+            target()
+        except BaseException as error:  # reported in the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT * 2)
+    assert not any(thread.is_alive() for thread in threads), "a thread is still running"
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reports_sent_at_the_same_instant_hold_the_review_exactly_once(
+    postgresql_only, odile, episode, reporters
+):
+    review = write(odile, episode, "Everyone who disagrees is an idiot.")
+
+    def reporting(member):
+        return lambda: moderation.report_create(reporter=member, review=review, reason="spam")
+
+    errors = run_together([reporting(member) for member in reporters])
+
+    # Those who came after the hold are told it has already been taken down.
+    assert all(isinstance(error, ReportError) for error in errors), errors
+    assert len(errors) == len(reporters) - 3
+    assert refresh(review).status == Review.Status.HELD
+    assert Report.objects.filter(review=review).count() == 3
+    hold = ModerationAction.objects.get()
+    assert (hold.kind, hold.reason) == ("hold", "Reported by 3 members.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_send_the_report_makes_one_report(postgresql_only, odile, episode):
+    review = write(odile, episode, "A luminous hour.")
+    member = make_member("odette@example.com", "odette")
+    results = []
+
+    def reporting():
+        results.append(moderation.report_create(reporter=member, review=review, reason="spam"))
+
+    assert run_together([reporting, reporting]) == []
+
+    assert Report.objects.count() == 1
+    assert {result.pk for result in results} == {Report.objects.get().pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moderators_approving_at_once_record_one_approval(
+    postgresql_only, odile, episode, reporters, moderator
+):
+    review = write(odile, episode, "A luminous hour.")
+    reported_by(reporters[:3], review)
+    second = make_member("juliette@example.com", "juliette", is_staff=True)
+    outcomes = []
+
+    def approving(who):
+        return lambda: outcomes.append(
+            moderation.review_approve(review=review, moderator=who, reason="Fine.")
+        )
+
+    assert run_together([approving(moderator), approving(second)]) == []
+
+    assert sorted(outcomes) == [False, True]
+    assert refresh(review).status == Review.Status.VISIBLE
+    assert ModerationAction.objects.filter(kind="approve").count() == 1
