@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from etoile_app.images import RenditionSpec
@@ -99,7 +100,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set by a moderator's suspension (reviews.moderation), cleared on reinstatement; it tells
     # a suspension apart from an account switched off for another reason.
     suspended_at = models.DateTimeField(_("suspended since"), null=True, blank=True, editable=False)
+    # Raised by each suspension: the sessions signed in before it stay ended, even after
+    # reinstatement (see _get_session_auth_hash).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
     date_joined = models.DateTimeField(_("member since"), default=timezone.now)
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django keeps a session only while the hash stored in it matches this one. Mixing in
+        # the generation ends every older session; at generation 0 it is Django's own hash,
+        # so introducing it signed nobody out.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "etoile_app.User.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     AVATAR = RenditionSpec(field="avatar", widths=(48, 96, 192), ratio=(1, 1))
 

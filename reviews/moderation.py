@@ -169,7 +169,8 @@ def member_suspend(*, member: User, moderator: User, reason: str) -> bool:
             return False
         member.is_active = False
         member.suspended_at = timezone.now()
-        member.save(update_fields=["is_active", "suspended_at"])
+        member.session_generation += 1  # signed out everywhere, for good
+        member.save(update_fields=["is_active", "suspended_at", "session_generation"])
         for episode_id, changes in _ratings_by_episode(member, -1).items():
             shift_score_counts(episode_id, changes)
         _record(

@@ -37,11 +37,24 @@ def shift_score_counts(episode_id: int, changes: Counter) -> None:
         EpisodeScores.objects.filter(episode_id=episode_id).update(**updates)
 
 
+def _counted(member: User) -> bool:
+    """Whether the member's ratings are in the counters, read under their row lock: a
+    suspension or reinstatement takes the same lock, so it happens wholly before or after
+    the rating change, whatever `member.is_active` said when the request began."""
+    return bool(
+        User.objects.select_for_update()
+        .filter(pk=member.pk)
+        .values_list("is_active", flat=True)
+        .first()
+    )
+
+
 def rating_set(*, member: User, episode: Episode, score: int) -> Rating:
     if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
         raise ValueError(f"A score is a whole number from 1 to 10, not {score!r}")
     _ensure_scores_row(episode)
     with transaction.atomic():
+        counted = _counted(member)
         while True:
             rating = (
                 Rating.objects.select_for_update().filter(member=member, episode=episode).first()
@@ -55,10 +68,12 @@ def rating_set(*, member: User, episode: Episode, score: int) -> Rating:
                 # Another request from this member created it first, and may have removed
                 # it again since: look once more.
                 continue
-            shift_score_counts(episode.pk, Counter({score: 1}))
+            if counted:
+                shift_score_counts(episode.pk, Counter({score: 1}))
             return rating
         if rating.score != score:
-            shift_score_counts(episode.pk, Counter({rating.score: -1, score: 1}))
+            if counted:
+                shift_score_counts(episode.pk, Counter({rating.score: -1, score: 1}))
             rating.score = score
             rating.save(update_fields=["score", "updated_at"])
         return rating
@@ -67,11 +82,12 @@ def rating_set(*, member: User, episode: Episode, score: int) -> Rating:
 def rating_remove(*, member: User, episode: Episode) -> bool:
     """Remove the member's rating; False when there was none (a repeated request)."""
     with transaction.atomic():
+        counted = _counted(member)
         rating = Rating.objects.select_for_update().filter(member=member, episode=episode).first()
         if rating is None:
             return False
         rating.delete()
-        if member.is_active:  # a suspended member's ratings are already out of the counts
+        if counted:  # a suspended member's ratings are already out of the counts
             shift_score_counts(episode.pk, Counter({rating.score: -1}))
         return True
 
@@ -178,12 +194,13 @@ def member_contributions_delete(*, member: User) -> None:
     """Before a member is deleted: take their ratings out of the episode counters and their
     likes out of the like counts, so the aggregates stay exact once the rows cascade away."""
     with transaction.atomic():
+        counted = _counted(member)
         by_episode: dict[int, Counter] = {}
         for episode_id, score in Rating.objects.filter(member=member).values_list(
             "episode_id", "score"
         ):
             by_episode.setdefault(episode_id, Counter())[score] -= 1
-        if member.is_active:  # a suspended member's ratings are already out of the counts
+        if counted:  # a suspended member's ratings are already out of the counts
             for episode_id, changes in by_episode.items():
                 shift_score_counts(episode_id, changes)
         liked = Like.objects.filter(member=member).values_list("review_id", flat=True)

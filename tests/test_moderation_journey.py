@@ -4,12 +4,11 @@ approves it in the admin and it is back. Everyone acts by roles and labels, as p
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from catalog.models import Episode
 from reviews import services
-from tests.browser import make_member, sign_in
+from tests.browser import make_member, sign_in, staff_group
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +27,7 @@ def test_three_reports_hide_a_review_until_a_moderator_approves_it(new_context, 
     for n in range(1, 5):
         make_member(f"member{n}@example.com", PASSWORD, handle=f"member-{n}")
     moderator = make_member("mod@example.com", PASSWORD, handle="mod", is_staff=True)
-    moderator.groups.add(Group.objects.get(name="Moderators"))
+    moderator.groups.add(staff_group("Moderators"))
     services.review_post(
         member=author, episode=Episode.objects.get(season__number=1, number=2), body=TEXT
     )
