@@ -34,7 +34,15 @@ class UserAdmin(DjangoUserAdmin):
 
     form = MemberChangeForm
     add_form = MemberCreationForm
-    list_display = ["email", "handle", "display_name", "is_staff", "is_active", "date_joined"]
+    list_display = [
+        "email",
+        "handle",
+        "display_name",
+        "is_staff",
+        "is_active",
+        "suspended_at",
+        "date_joined",
+    ]
     list_filter = [
         "is_staff",
         "is_superuser",
@@ -81,7 +89,16 @@ class UserAdmin(DjangoUserAdmin):
         (_("Profile"), {"fields": ["handle", "display_name", "bio"]}),
         (
             _("Permissions"),
-            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+            {
+                "fields": [
+                    "is_active",
+                    "suspended_at",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ]
+            },
         ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]

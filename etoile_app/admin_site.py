@@ -26,52 +26,64 @@ def at_a_glance(request) -> list[dict]:
     from reviews.models import SCORES, EpisodeScores, ModerationQueueItem, Report, Review
 
     every_step = sum((F(f"count_{score}") for score in SCORES[1:]), F(f"count_{SCORES[0]}"))
-    ratings = EpisodeScores.objects.aggregate(total=Sum(every_step))
-    catalog = []
-    for model in (Show, Season, Episode, Person, Character):
-        n = model.objects.filter(awaiting_curation=True).count()
-        if n:
-            catalog.append(
-                {
-                    "label": model._meta.verbose_name_plural,
-                    "count": n,
-                    "url": _changelist(request, model, "?awaiting_curation__exact=1"),
-                }
-            )
-    return [
+    entries = [
         {
             "label": _("Members"),
-            "count": User.objects.filter(is_active=True).count(),
+            "count": lambda: User.objects.filter(is_active=True).count(),
             "url": _changelist(request, User),
-            "detail": _("%(n)s suspended")
-            % {"n": User.objects.filter(suspended_at__isnull=False).count()},
+            "detail": lambda: (
+                _("%(n)s suspended")
+                % {"n": User.objects.filter(suspended_at__isnull=False).count()}
+            ),
         },
         {
             "label": _("Ratings"),
-            "count": ratings["total"] or 0,
+            "count": lambda: EpisodeScores.objects.aggregate(total=Sum(every_step))["total"] or 0,
             "url": _changelist(request, EpisodeScores),
         },
         {
             "label": _("Reviews and replies"),
-            "count": Review.objects.count(),
+            "count": lambda: Review.objects.count(),
             "url": _changelist(request, Review),
         },
         {
             "label": _("Open reports"),
-            # As the queue counts them: a suspended member's items wait for reinstatement.
-            "count": Report.objects.filter(
-                resolved_at__isnull=True, review__member__is_active=True
+            # As the queue counts them: members in good standing reporting members in good
+            # standing (a suspended member's items wait for their reinstatement).
+            "count": lambda: Report.objects.filter(
+                resolved_at__isnull=True,
+                reporter__is_active=True,
+                review__member__is_active=True,
             ).count(),
             "url": _changelist(request, ModerationQueueItem),
             "urgent": True,
         },
-        {
-            "label": _("Catalog records awaiting curation"),
-            "count": sum(entry["count"] for entry in catalog),
-            "parts": catalog,
-            "urgent": True,
-        },
     ]
+    # Each count only for staff who may open its list: editors see the catalog's, moderators
+    # the members' and reviews'.
+    shown = []
+    for entry in entries:
+        if entry["url"]:
+            entry["count"] = entry["count"]()
+            if "detail" in entry:
+                entry["detail"] = entry["detail"]()
+            shown.append(entry)
+    catalog = []
+    for model in (Show, Season, Episode, Person, Character):
+        url = _changelist(request, model, "?awaiting_curation__exact=1")
+        if url:
+            n = model.objects.filter(awaiting_curation=True).count()
+            catalog.append({"label": model._meta.verbose_name_plural, "count": n, "url": url})
+    if catalog:
+        shown.append(
+            {
+                "label": _("Catalog records awaiting curation"),
+                "count": sum(part["count"] for part in catalog),
+                "parts": [part for part in catalog if part["count"]],
+                "urgent": True,
+            }
+        )
+    return shown
 
 
 class EtoileAdminSite(admin.AdminSite):

@@ -2,6 +2,7 @@ from allauth.account.forms import SignupForm
 from django import forms
 from django.conf import settings
 from django.forms.renderers import TemplatesSetting
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from etoile_app.images import clean_upload
@@ -36,9 +37,10 @@ HONEYPOT_FIELD = settings.ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD
 class HoneypotMixin:
     """Adds the honeypot; the view asks `is_bot()` and, if so, refuses quietly."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, honeypot: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[HONEYPOT_FIELD] = HoneypotField()
+        if honeypot:  # forms only members who are signed in already see need none
+            self.fields[HONEYPOT_FIELD] = HoneypotField()
 
     def is_bot(self) -> bool:
         return bool(self.data.get(self.add_prefix(HONEYPOT_FIELD)))
@@ -52,6 +54,15 @@ class MemberSignupForm(SignupForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[HONEYPOT_FIELD] = HoneypotField()
+
+    def full_clean(self):
+        # A bot that also sends nonsense must get the same "check your email" answer, not
+        # the form's error messages: skip validation, and allauth's try_save answers.
+        if self.data.get(self.add_prefix(HONEYPOT_FIELD)):
+            self._errors = ErrorDict()
+            self.cleaned_data = {HONEYPOT_FIELD: self.data[self.add_prefix(HONEYPOT_FIELD)]}
+            return
+        super().full_clean()
 
 
 class ProfileForm(forms.ModelForm):

@@ -4,8 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -26,7 +25,7 @@ from reviews.models import (
     Watch,
     WatchlistEntry,
 )
-from reviews.services import like_set, rating_remove, recount_ratings, review_delete
+from reviews.services import like_set, rating_remove, recount_ratings
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -104,7 +103,10 @@ class EpisodeScoresAdmin(ReadOnlyAdmin):
     def recount(self, request, queryset):
         episodes = recount_ratings(Episode.objects.filter(scores__in=queryset))
         self.message_user(
-            request, _("Recounted %(n)s episodes.") % {"n": episodes}, messages.SUCCESS
+            request,
+            ngettext("Recounted %(n)s episode.", "Recounted %(n)s episodes.", episodes)
+            % {"n": episodes},
+            messages.SUCCESS,
         )
 
     def get_urls(self):
@@ -144,7 +146,6 @@ class ReasonActionForm(ActionForm):
     reason = forms.CharField(
         label=_("Reason (recorded):"),
         required=False,
-        max_length=1000,
         widget=forms.TextInput(attrs={"size": 40}),
     )
 
@@ -180,21 +181,44 @@ class ModerationActionsMixin:
         changed = 0
         for review in queryset.select_related("member", "episode__season"):
             changed += decide(review=review, moderator=request.user, reason=reason)
-        self.message_user(request, done_message % {"n": changed}, messages.SUCCESS)
+        if changed:
+            self.message_user(request, done_message(changed) % {"n": changed}, messages.SUCCESS)
+        else:
+            self.message_user(
+                request, _("Nothing changed: they were already so."), messages.WARNING
+            )
 
     @admin.action(
         description=_("Approve: show to everyone, close the reports"), permissions=["change"]
     )
     def approve(self, request, queryset):
-        self._decide(request, queryset, moderation.review_approve, _("%(n)s approved."))
+        self._decide(
+            request,
+            queryset,
+            moderation.review_approve,
+            lambda n: ngettext("%(n)s approved.", "%(n)s approved.", n),
+        )
 
     @admin.action(description=_("Hide: only the author sees it"), permissions=["change"])
     def hide(self, request, queryset):
-        self._decide(request, queryset, moderation.review_hide, _("%(n)s hidden."))
+        self._decide(
+            request,
+            queryset,
+            moderation.review_hide,
+            lambda n: ngettext("%(n)s hidden.", "%(n)s hidden.", n),
+        )
 
-    @admin.action(description=_("Delete: take it down for good"), permissions=["change"])
+    @admin.action(
+        description=_("Delete: take it down for everyone (kept for the audit trail)"),
+        permissions=["change"],
+    )
     def remove(self, request, queryset):
-        self._decide(request, queryset, moderation.review_remove, _("%(n)s taken down."))
+        self._decide(
+            request,
+            queryset,
+            moderation.review_remove,
+            lambda n: ngettext("%(n)s taken down.", "%(n)s taken down.", n),
+        )
 
     @admin.action(description=_("Suspend the authors"), permissions=["suspend"])
     def suspend_authors(self, request, queryset):
@@ -279,13 +303,6 @@ class ReportInline(admin.TabularInline):
         return super().get_queryset(request).select_related("reporter")
 
 
-def _count(queryset):
-    """A correlated COUNT for annotating each row. A plain COUNT() rather than Count(): the
-    aggregate would add a GROUP BY, and grouped by pk every count would be 1."""
-    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
-    return Coalesce(Subquery(queryset.order_by().annotate(n=count).values("n")[:1]), 0)
-
-
 class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
     """Shared by the queue and the reviews list: read-only detail pages, decisions as actions."""
 
@@ -331,15 +348,17 @@ class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)),
-                author_reviews=_count(author_reviews),
-                author_takedowns=_count(author_takedowns),
-                author_suspensions=_count(author_suspensions),
+                open_reports=moderation.count_of(moderation.open_reports(OuterRef("pk"))),
+                author_reviews=moderation.count_of(author_reviews),
+                author_takedowns=moderation.count_of(author_takedowns),
+                author_suspensions=moderation.count_of(author_suspensions),
             )
             .prefetch_related(
                 Prefetch(
                     "reports",
-                    queryset=Report.objects.filter(resolved_at__isnull=True).order_by("created_at"),
+                    queryset=Report.objects.filter(
+                        resolved_at__isnull=True, reporter__is_active=True
+                    ).order_by("created_at"),
                     to_attr="open_report_list",
                 )
             )
@@ -419,11 +438,11 @@ class ModerationQueueAdmin(ReviewModerationAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
+        queued = moderation.queue().values("pk")
         return (
             super()
             .get_queryset(request)
-            .filter(member__is_active=True)
-            .filter(Q(open_reports__gt=0) | Q(status=Review.Status.HELD))
+            .filter(pk__in=queued)
             # Most reported first. Here rather than in `ordering`, which the admin applies
             # before the annotation exists; the list keeps a queryset's own ordering.
             .order_by("-open_reports", "created_at")
@@ -447,14 +466,10 @@ class ReviewAdmin(ReviewModerationAdmin):
     list_filter = ["status", ReportedFilter, "is_spoiler", KindFilter, ("episode", EpisodeFilter)]
     date_hierarchy = "created_at"
 
-    # Superusers may still delete outright (say, on a member's request); through the service,
-    # so a deleted reply comes off its review's reply count.
-    def delete_model(self, request, obj):
-        review_delete(review=obj)
-
-    def delete_queryset(self, request, queryset):
-        for review in queryset:
-            review_delete(review=review)
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Taking something down is the "Delete" decision, which the audit trail records;
+        # erasing it for good is its author's right (deleting it or their account).
+        return False
 
 
 @admin.register(Report)
@@ -475,7 +490,7 @@ class ModerationActionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "moderator_name", "kind", "subject", "reason"]
     list_filter = ["kind", ("moderator", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["moderator"]
-    search_fields = ["subject", "reason", "text", "moderator__handle"]
+    search_fields = ["subject", "reason", "text", "moderator_handle"]
     date_hierarchy = "created_at"
     fields = [
         "created_at",
@@ -494,7 +509,11 @@ class ModerationActionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("moderator"), ordering="moderator__handle")
     def moderator_name(self, obj):
-        return f"@{obj.moderator.handle}" if obj.moderator else _("the site (report threshold)")
+        if obj.moderator:
+            return f"@{obj.moderator.handle}"
+        if obj.moderator_handle:
+            return _("@%(handle)s (account deleted)") % {"handle": obj.moderator_handle}
+        return _("the site (report threshold)")
 
 
 @admin.register(Like)

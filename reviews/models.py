@@ -112,6 +112,14 @@ class ReviewQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(status=Review.Status.VISIBLE)
 
+    def public(self):
+        """What anyone may read, reply to, like or report: visible, by a member in good
+        standing, and for a reply, under a review that is public too."""
+        return self.filter(status=Review.Status.VISIBLE, member__is_active=True).filter(
+            Q(parent__isnull=True)
+            | Q(parent__status=Review.Status.VISIBLE, parent__member__is_active=True)
+        )
+
     def seen_by(self, reader):
         """What a reader may see: visible reviews of members in good standing, and the
         reader's own whatever a moderator or the reports decided (they are told why)."""
@@ -229,9 +237,14 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         constraints = [
-            # One report per member per item, even after a moderator decided on it: the
-            # same members cannot hide an approved review again by reporting it again.
-            models.UniqueConstraint(fields=["reporter", "review"], name="report_once_per_member"),
+            # One open report per member per item. After a moderator's decision the same
+            # member may report again only if the author has edited it since
+            # (reviews.moderation.report_create), so they cannot re-hide an approved review.
+            models.UniqueConstraint(
+                fields=["reporter", "review"],
+                condition=Q(resolved_at__isnull=True),
+                name="report_open_once_per_member",
+            ),
             models.CheckConstraint(
                 condition=~Q(reason="other") | ~Q(note=""), name="report_other_has_note"
             ),
@@ -269,6 +282,8 @@ class ModerationAction(models.Model):
         related_name="moderation_actions",
         verbose_name=_("moderator"),
     )
+    # The handle at the time, so "who" survives the moderator's account.
+    moderator_handle = models.CharField(_("moderator's handle"), max_length=30, blank=True)
     kind = models.CharField(_("action"), max_length=10, choices=Kind)
     review = models.ForeignKey(
         Review,

@@ -9,7 +9,8 @@ from collections import Counter
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,21 +26,29 @@ class ReportError(Exception):
 
 
 def report_threshold() -> int:
-    return settings.REVIEW_REPORTS_TO_HOLD
+    return max(1, settings.REVIEW_REPORTS_TO_HOLD)
 
 
-def open_reports(review: Review):
-    return Report.objects.filter(review=review, resolved_at__isnull=True)
+def open_reports(review):
+    """Reports waiting for a decision, from members in good standing: suspending the
+    accounts of a brigade takes their reports out of the count."""
+    return Report.objects.filter(review=review, resolved_at__isnull=True, reporter__is_active=True)
 
 
 def describe(review: Review) -> str:
-    kind = _("Reply") if review.is_reply else _("Review")
-    return _("%(kind)s %(pk)s by @%(handle)s on %(episode)s") % {
-        "kind": kind,
-        "pk": review.pk,
-        "handle": review.member.handle,
-        "episode": review.episode,
-    }
+    # A record, not interface text: written the same whatever language the moderator uses.
+    kind = "Reply" if review.is_reply else "Review"
+    return f"{kind} {review.pk} by @{review.member.handle} on {review.episode}"
+
+
+def _locked(review: Review) -> Review | None:
+    """The item, locked for this transaction; None when its author deleted it meanwhile."""
+    return (
+        Review.objects.select_for_update()
+        .select_related("member", "episode__season")
+        .filter(pk=review.pk)
+        .first()
+    )
 
 
 def _record(*, kind, moderator, reason, review=None, member=None) -> ModerationAction:
@@ -51,6 +60,7 @@ def _record(*, kind, moderator, reason, review=None, member=None) -> ModerationA
     action = ModerationAction.objects.create(
         kind=kind,
         moderator=moderator,
+        moderator_handle=moderator.handle if moderator else "",
         review=review,
         member=member,
         subject=subject[:200],
@@ -67,24 +77,40 @@ def _record(*, kind, moderator, reason, review=None, member=None) -> ModerationA
     return action
 
 
+def has_reported(reporter: User, review: Review) -> Report | None:
+    """The member's report of this version of the item: any report still open, or a closed one
+    made since its last edit. An author who rewrites an approved review can be reported again."""
+    since = review.edited_at or review.created_at
+    return (
+        Report.objects.filter(reporter=reporter, review=review)
+        .filter(Q(resolved_at__isnull=True) | Q(created_at__gte=since))
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def report_create(*, reporter: User, review: Review, reason: str, note: str = "") -> Report:
-    """Report a review or reply. Reporting again returns the first report unchanged. At the
-    threshold of open reports from distinct members the item is held until a moderator decides."""
+    """Report a review or reply. Reporting the same version again returns the first report
+    unchanged. At the threshold of open reports from distinct members the item is held until
+    a moderator decides."""
     if review.member_id == reporter.pk:
         raise ReportError(_("You cannot report your own writing."))
     with transaction.atomic():
         # The row lock makes concurrent reports count one after another, so exactly one of
         # them sees the threshold reached.
-        review = Review.objects.select_for_update().select_related("member").get(pk=review.pk)
-        if review.status != Review.Status.VISIBLE:
+        review = _locked(review)
+        if review is None or review.status != Review.Status.VISIBLE:
             raise ReportError(_("This has already been taken down for moderators to look at."))
+        already = has_reported(reporter, review)
+        if already is not None:
+            return already
         try:
             with transaction.atomic():
                 report = Report.objects.create(
                     reporter=reporter, review=review, reason=reason, note=note
                 )
-        except IntegrityError:
-            return Report.objects.get(reporter=reporter, review=review)
+        except IntegrityError:  # the same member's double click, on a database without locks
+            return Report.objects.get(reporter=reporter, review=review, resolved_at__isnull=True)
         count = open_reports(review).count()
         if count >= report_threshold():
             review.status = Review.Status.HELD
@@ -93,7 +119,7 @@ def report_create(*, reporter: User, review: Review, reason: str, note: str = ""
                 kind=ModerationAction.Kind.HOLD,
                 moderator=None,
                 review=review,
-                reason=_("Reported by %(n)s members.") % {"n": count},
+                reason=f"Reported by {count} members.",
             )
         return report
 
@@ -102,8 +128,12 @@ def _decide(*, review: Review, moderator: User, status: str, kind: str, reason: 
     """Set the item's status and close its open reports; False when there was nothing to do
     (a second moderator deciding the same way a moment later)."""
     with transaction.atomic():
-        review = Review.objects.select_for_update().select_related("member").get(pk=review.pk)
-        closed = open_reports(review).update(resolved_at=timezone.now())
+        review = _locked(review)
+        if review is None:
+            return False  # its author deleted it meanwhile: nothing left to decide
+        closed = Report.objects.filter(review=review, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
         if review.status == status and not closed:
             return False
         review.status = status
@@ -135,8 +165,9 @@ def review_hide(*, review: Review, moderator: User, reason: str) -> bool:
 
 
 def review_remove(*, review: Review, moderator: User, reason: str) -> bool:
-    """Taken down for good. The row stays, with the audit record's copy of the text, so a
-    mistaken removal can be approved back; the author deleting it, or their account, erases it."""
+    """Taken down for everyone; its author sees it marked removed. The row stays, with the
+    audit record's copy of the text, so a mistaken removal can be approved back; the author
+    deleting it, or their account, erases it."""
     return _decide(
         review=review,
         moderator=moderator,
@@ -146,13 +177,17 @@ def review_remove(*, review: Review, moderator: User, reason: str) -> bool:
     )
 
 
-def _ratings_by_episode(member: User, sign: int) -> dict[int, Counter]:
+def _shift_member_ratings(member: User, sign: int) -> None:
+    """Take the member's ratings out of the counters (-1) or put them back (+1). Episodes in
+    id order, so two of these at once lock the counter rows in the same order, never in a
+    deadlock."""
     by_episode: dict[int, Counter] = {}
     for episode_id, score in Rating.objects.filter(member=member).values_list(
         "episode_id", "score"
     ):
         by_episode.setdefault(episode_id, Counter())[score] += sign
-    return by_episode
+    for episode_id, changes in sorted(by_episode.items()):
+        shift_score_counts(episode_id, changes)
 
 
 def member_suspend(*, member: User, moderator: User, reason: str) -> bool:
@@ -163,6 +198,9 @@ def member_suspend(*, member: User, moderator: User, reason: str) -> bool:
         raise ReportError(_("You cannot suspend yourself."))
     if member.is_superuser:
         raise ReportError(_("Administrators cannot be suspended here."))
+    if member.is_staff and not moderator.is_superuser:
+        # Otherwise one moderator could lock every other one out of the admin.
+        raise ReportError(_("Only an administrator can suspend a staff member."))
     with transaction.atomic():
         member = User.objects.select_for_update().get(pk=member.pk)
         if not member.is_active:
@@ -171,8 +209,7 @@ def member_suspend(*, member: User, moderator: User, reason: str) -> bool:
         member.suspended_at = timezone.now()
         member.session_generation += 1  # signed out everywhere, for good
         member.save(update_fields=["is_active", "suspended_at", "session_generation"])
-        for episode_id, changes in _ratings_by_episode(member, -1).items():
-            shift_score_counts(episode_id, changes)
+        _shift_member_ratings(member, -1)
         _record(
             kind=ModerationAction.Kind.SUSPEND, moderator=moderator, member=member, reason=reason
         )
@@ -187,8 +224,7 @@ def member_reinstate(*, member: User, moderator: User, reason: str) -> bool:
         member.is_active = True
         member.suspended_at = None
         member.save(update_fields=["is_active", "suspended_at"])
-        for episode_id, changes in _ratings_by_episode(member, +1).items():
-            shift_score_counts(episode_id, changes)
+        _shift_member_ratings(member, +1)
         _record(
             kind=ModerationAction.Kind.REINSTATE,
             moderator=moderator,
@@ -199,10 +235,21 @@ def member_reinstate(*, member: User, moderator: User, reason: str) -> bool:
 
 
 def queue():
-    """Reported or held items of members in good standing (a suspended member's items come
-    back to the queue if they are reinstated)."""
+    """Reported or held items of members in good standing, with their number of open reports.
+    A suspended member's items leave it and come back if they are reinstated.
+
+    Correlated subqueries rather than Count(): no GROUP BY, so the list's COUNT stays a plain
+    count and the filter uses the partial index on open reports."""
+    reports = open_reports(OuterRef("pk"))
     return (
         Review.objects.filter(member__is_active=True)
-        .annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
-        .filter(Q(open_reports__gt=0) | Q(status=Review.Status.HELD))
+        .filter(Exists(reports) | Q(status=Review.Status.HELD))
+        .annotate(open_reports=count_of(reports))
     )
+
+
+def count_of(queryset):
+    """A correlated COUNT, to annotate each row. Func rather than Count: Count would add a
+    GROUP BY, and grouped by pk every count would be 1."""
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    return Coalesce(Subquery(queryset.order_by().annotate(n=count).values("n")[:1]), 0)

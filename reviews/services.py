@@ -145,16 +145,27 @@ def review_post(
 def review_edit(
     *, review: Review, body: str, is_spoiler: bool, spoils_up_to: int | None = None
 ) -> Review:
+    """Change the text. Refused (ReviewError) once members' reports or a moderator have taken
+    it down: changing the words under a moderator's eyes would make their decision meaningless."""
     if review.parent_id is not None:
         is_spoiler, spoils_up_to = False, None
-    if (review.body, review.is_spoiler, review.spoils_up_to) == (body, is_spoiler, spoils_up_to):
-        return review
-    review.body = body
-    review.is_spoiler = is_spoiler
-    review.spoils_up_to = spoils_up_to
-    review.edited_at = timezone.now()
-    review.save(update_fields=["body", "is_spoiler", "spoils_up_to", "edited_at"])
-    return review
+    with transaction.atomic():
+        # Locked, so a hold by the third report happens wholly before or after the edit.
+        current = Review.objects.select_for_update().filter(pk=review.pk).first()
+        if current is None or current.status != Review.Status.VISIBLE:
+            raise ReviewError("Only a visible review or reply can be edited.")
+        if (current.body, current.is_spoiler, current.spoils_up_to) == (
+            body,
+            is_spoiler,
+            spoils_up_to,
+        ):
+            return current
+        current.body = body
+        current.is_spoiler = is_spoiler
+        current.spoils_up_to = spoils_up_to
+        current.edited_at = timezone.now()
+        current.save(update_fields=["body", "is_spoiler", "spoils_up_to", "edited_at"])
+        return current
 
 
 def review_delete(*, review: Review) -> None:
@@ -201,7 +212,7 @@ def member_contributions_delete(*, member: User) -> None:
         ):
             by_episode.setdefault(episode_id, Counter())[score] -= 1
         if counted:  # a suspended member's ratings are already out of the counts
-            for episode_id, changes in by_episode.items():
+            for episode_id, changes in sorted(by_episode.items()):  # a fixed lock order
                 shift_score_counts(episode_id, changes)
         liked = Like.objects.filter(member=member).values_list("review_id", flat=True)
         Review.objects.filter(pk__in=list(liked)).update(like_count=F("like_count") - 1)

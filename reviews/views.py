@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
@@ -22,8 +23,8 @@ from etoile_app.models import User
 from reviews import services
 from reviews.context import rating_panel_context
 from reviews.forms import RatingForm, ReplyForm, ReportForm, ReviewForm, WatchForm
-from reviews.models import Rating, Report, Review, Watch, WatchlistEntry
-from reviews.moderation import ReportError, report_create
+from reviews.models import Rating, Review, Watch, WatchlistEntry
+from reviews.moderation import ReportError, has_reported, report_create
 from reviews.tracking import is_collapsed, viewing_number
 
 security_log = logging.getLogger("etoile.security")
@@ -132,7 +133,7 @@ def review_create(request: HttpRequest, season: int, episode: int) -> HttpRespon
 @require_POST
 def reply_create(request: HttpRequest, pk: int) -> HttpResponse:
     parent = get_object_or_404(
-        Review.objects.visible().top_level().select_related("episode__season"), pk=pk
+        Review.objects.public().top_level().select_related("episode__season"), pk=pk
     )
     episode_obj = parent.episode
     if not request.user.is_authenticated:
@@ -156,30 +157,39 @@ def reply_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render_episode(request, episode_obj, status=status, reply_forms={parent.pk: form})
 
 
+NOT_EDITABLE = _lazy("A moderator is looking at this, or has taken it down: it cannot be edited.")
+
+
+def _not_editable(request: HttpRequest, review: Review) -> HttpResponse:
+    # Changing the words under a moderator's eyes would make their decision meaningless.
+    messages.error(request, NOT_EDITABLE)
+    return redirect(f"{review.episode.get_absolute_url()}#review-{review.pk}")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     review = own_review(request, pk)
     if not review.is_visible:
-        # Changing the words under a moderator's eyes would make their decision meaningless.
-        messages.error(
-            request,
-            _("A moderator is looking at this, or has taken it down: it cannot be edited."),
-        )
-        return redirect(f"{review.episode.get_absolute_url()}#review-{review.pk}")
+        return _not_editable(request, review)
     form_class = ReplyForm if review.is_reply else ReviewForm
     numbers = _episode_numbers(review.episode)
     if request.method == "POST":
-        form = form_class(request.POST, episode_numbers=numbers)
+        form = form_class(request.POST, episode_numbers=numbers, honeypot=False)
         if form.is_valid():
-            services.review_edit(
-                review=review,
-                body=form.cleaned_data["body"],
-                is_spoiler=form.cleaned_data.get("is_spoiler", False),
-                spoils_up_to=form.cleaned_data.get("spoils_up_to"),
-            )
-            messages.success(request, _("Your changes are saved."))
-            return redirect(f"{review.episode.get_absolute_url()}#review-{review.pk}")
+            try:
+                services.review_edit(
+                    review=review,
+                    body=form.cleaned_data["body"],
+                    is_spoiler=form.cleaned_data.get("is_spoiler", False),
+                    spoils_up_to=form.cleaned_data.get("spoils_up_to"),
+                )
+            except services.ReviewError:
+                # Held while the member was typing: say so and keep their words on screen.
+                form.add_error(None, NOT_EDITABLE)
+            else:
+                messages.success(request, _("Your changes are saved."))
+                return redirect(f"{review.episode.get_absolute_url()}#review-{review.pk}")
     else:
         form = form_class(
             initial={
@@ -188,6 +198,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "spoils_up_to": review.spoils_up_to,
             },
             episode_numbers=numbers,
+            honeypot=False,
         )
     return render(
         request,
@@ -211,7 +222,7 @@ def review_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def like_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    review = get_object_or_404(Review.objects.visible().select_related("episode__season"), pk=pk)
+    review = get_object_or_404(Review.objects.public().select_related("episode__season"), pk=pk)
     anchor = f"{review.episode.get_absolute_url()}#review-{review.pk}"
     if not request.user.is_authenticated:
         return _sign_in_first(request, anchor)
@@ -235,17 +246,14 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Tell the moderators about a review or reply. A page of its own rather than a form under
     every review: the episode page stays light, and it works the same without JavaScript."""
     review = get_object_or_404(
-        Review.objects.visible()
-        .filter(member__is_active=True)
-        .select_related("member", "episode__season"),
-        pk=pk,
+        Review.objects.public().select_related("member", "episode__season"), pk=pk
     )
     anchor = f"{review.episode.get_absolute_url()}#review-{review.pk}"
     if review.member_id == request.user.pk:
         messages.error(request, _("You cannot report your own writing."))
         return redirect(anchor)
-    already = Report.objects.filter(reporter=request.user, review=review).first()
-    form = ReportForm(request.POST or None)
+    already = has_reported(request.user, review)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and already is None:
         status = 400
