@@ -12,12 +12,13 @@ PIP := $(BIN)/pip --disable-pip-version-check --quiet
 NODE_TOOLS := $(if $(shell command -v npm),node_modules/.installed)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test serve admin seed migrate lint format install install-dev clean
+.PHONY: help run test serve bench admin seed migrate lint format install install-dev clean
 
 help:
 	@echo "make run     install, migrate, seed and serve http://$(HOST):$(PORT) (SQLite by default)"
 	@echo "make test    lint, check migrations and run the whole test suite"
 	@echo "make serve   production-like: gunicorn + whitenoise, DEBUG off"
+	@echo "make bench   load test on PostgreSQL with wrk (docs/PERFORMANCE.md)"
 	@echo "make admin   create a superuser for /admin/"
 
 $(BIN)/python:
@@ -72,6 +73,10 @@ serve: seed
 	$(SERVE_ENV) $(MANAGE) collectstatic --no-input --verbosity 0
 	$(SERVE_ENV) $(BIN)/gunicorn etoile_app.wsgi --bind $(HOST):$(PORT) --workers 2 \
 		--no-control-socket --access-logfile -
+
+# PostgreSQL (BENCH_POSTGRES) and wrk needed; see docs/PERFORMANCE.md.
+bench: install-dev
+	$(BIN)/python bench/run.py
 
 admin: migrate
 	$(MANAGE) createsuperuser

@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
 from etoile_app.images import RenditionSpec, build_renditions, clean_upload
+from etoile_app.pagecache import content_changed
 
 
 class CitationInline(GenericTabularInline):
@@ -82,6 +83,7 @@ class ImageAdminMixin:
 @admin.action(description=_("Mark selected as curated"))
 def mark_curated(modeladmin, request, queryset):
     updated = queryset.update(awaiting_curation=False)
+    content_changed()  # an update() sends no post_save (catalog/apps.py)
     modeladmin.message_user(
         request,
         ngettext("%d record marked as curated.", "%d records marked as curated.", updated)
@@ -93,6 +95,7 @@ def mark_curated(modeladmin, request, queryset):
 @admin.action(description=_("Mark selected as awaiting curation"))
 def mark_awaiting_curation(modeladmin, request, queryset):
     updated = queryset.update(awaiting_curation=True)
+    content_changed()
     modeladmin.message_user(
         request,
         ngettext(

@@ -3,8 +3,10 @@ from collections import defaultdict
 from django.db.models import Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
+from etoile_app.pagecache import cache_for_visitors
 from reviews.context import episode_context, reader_score_of, season_context
 
 
@@ -15,6 +17,8 @@ def current_show() -> Show:
     return show
 
 
+@require_safe
+@cache_for_visitors
 def season_detail(request: HttpRequest, season: int) -> HttpResponse:
     season_obj = get_object_or_404(
         Season.objects.select_related("show").prefetch_related(
@@ -77,10 +81,14 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
     )
 
 
+@require_safe
+@cache_for_visitors
 def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
     return render_episode(request, episode_by_numbers(season, episode, reader=request.user))
 
 
+@require_safe
+@cache_for_visitors
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     person = get_object_or_404(Person, slug=slug)
     credits = person.credits.select_related("character", "show").order_by("role", "billing_order")
@@ -91,6 +99,8 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
+@cache_for_visitors
 def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
     character = get_object_or_404(Character.objects.select_related("show"), slug=slug)
     credits = character.credits.select_related("person").order_by("billing_order")
@@ -101,6 +111,8 @@ def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
+@cache_for_visitors
 def sources(request: HttpRequest) -> HttpResponse:
     """Every seeded fact, grouped by article, then by the record it supports."""
     source_list = list(

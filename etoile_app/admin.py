@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from etoile_app.models import User
+from etoile_app.pagecache import content_changed
 from etoile_app.services import member_purge
 from reviews.admin import ReasonActionForm, decision_reason
 from reviews.moderation import ReportError, member_reinstate, member_suspend
@@ -25,12 +26,25 @@ class MemberChangeForm(UserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     # Deleting a member goes through the same service as a member deleting themselves,
     # so rating counters, like counts and avatar files follow.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        content_changed()  # their name and handle show beside their reviews
+
     def delete_model(self, request, obj):
         member_purge(member=obj)
 
     def delete_queryset(self, request, queryset):
         for member in queryset:
             member_purge(member=member)
+
+    def get_deleted_objects(self, objs, request):
+        # A member's reviews and replies go with them (member_purge), though no one may
+        # delete reviews one by one in the admin (moderators take them down, recorded):
+        # that must not block deleting the member.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if self.has_delete_permission(request):
+            perms_needed = set()
+        return deleted, counts, perms_needed, protected
 
     form = MemberChangeForm
     add_form = MemberCreationForm

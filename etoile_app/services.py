@@ -8,6 +8,7 @@ from django.db import transaction
 
 from etoile_app.images import build_renditions, delete_stored, stored_names
 from etoile_app.models import User
+from etoile_app.pagecache import content_changed
 from reviews.services import member_contributions_delete
 
 
@@ -25,6 +26,7 @@ def avatar_set(*, member: User, image: ContentFile) -> None:
             member.avatar_renditions = renditions
             member.save(update_fields=["avatar_renditions"])
             transaction.on_commit(partial(delete_stored, previous))
+            content_changed()  # the avatar shows beside their reviews
     except Exception:
         # Nothing half-written: the old avatar stays and the new files are removed.
         delete_stored(written)
@@ -39,6 +41,7 @@ def avatar_remove(*, member: User) -> None:
         member.avatar_renditions = {}
         member.save(update_fields=["avatar", "avatar_renditions"])
         transaction.on_commit(partial(delete_stored, previous))
+        content_changed()
 
 
 def member_delete(*, request, member: User) -> None:

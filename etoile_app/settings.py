@@ -253,6 +253,13 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Étoile <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# How long the catalog's pages are kept rendered for visitors (etoile_app/pagecache.py);
+# every visible write makes them fresh at once anyway. 0 turns the page cache off.
+VISITOR_PAGE_CACHE_SECONDS = env_int("ETOILE_VISITOR_PAGE_CACHE_SECONDS", 600)
+
+# `make bench` only: a view answering "ok" at /bench/ok, Django's ceiling on the machine.
+BENCH_VIEW = env_bool("ETOILE_BENCH_VIEW", False)
+
 # How many members' open reports hold a review or reply until a moderator decides.
 REVIEW_REPORTS_TO_HOLD = env_int("ETOILE_REPORTS_TO_HOLD", 3)
 

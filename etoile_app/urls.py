@@ -21,6 +21,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
 ]
 
+if settings.BENCH_VIEW:
+    urlpatterns.append(path("bench/ok", views.bench_ok))
+
 if settings.SERVE_MEDIA:
     media_prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns += [

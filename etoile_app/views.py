@@ -1,14 +1,18 @@
+import uuid
+
 from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog.models import Credit, Episode, Season, Show
@@ -16,6 +20,7 @@ from etoile_app import services
 from etoile_app.exports import build_export
 from etoile_app.forms import AvatarForm, DeleteAccountForm, ProfileForm
 from etoile_app.models import User
+from etoile_app.pagecache import cache_for_visitors, content_changed
 from reviews.charts import distribution_chart
 from reviews.context import season_context, with_author_scores
 from reviews.models import SCORES, EpisodeScores, Review
@@ -27,6 +32,7 @@ ROLE_ORDER = list(Credit.Role.values)
 
 
 @require_safe
+@cache_for_visitors
 def home(request: HttpRequest) -> HttpResponse:
     show = Show.objects.current()
     if show is None:
@@ -72,10 +78,33 @@ def favicon(request: HttpRequest) -> FileResponse:
     return FileResponse(path.open("rb"), content_type="image/x-icon")
 
 
-@require_safe
-def healthz(request: HttpRequest) -> HttpResponse:
-    Season.objects.exists()  # proves the database answers
+def bench_ok(request: HttpRequest) -> HttpResponse:
+    """`make bench`'s ceiling: the whole middleware stack and nothing else."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when this app server can reach the database and the cache,
+    503 naming what does not answer."""
+    checks = {}
+    try:
+        Season.objects.exists()
+        checks["database"] = "ok"
+    except DatabaseError:
+        checks["database"] = "unavailable"
+    try:
+        probe = f"healthz:{uuid.uuid4().hex}"
+        cache.set(probe, 1, 10)
+        checks["cache"] = "ok" if cache.get(probe) == 1 else "unavailable"
+        cache.delete(probe)
+    except Exception:  # noqa: BLE001 (any cache backend's failure means "unavailable")
+        checks["cache"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
 
 
 @require_safe
@@ -128,6 +157,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         profile_form = ProfileForm(request.POST, instance=member)
         if profile_form.is_valid():
             profile_form.save()
+            content_changed()  # their name and handle show beside their reviews
             messages.success(request, _("Your profile has been saved."))
             return redirect("member-settings")
         # The form keeps what was typed; the member object must not show unsaved values.

@@ -260,9 +260,7 @@ class ReportedFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "open":
-            return queryset.filter(
-                Exists(Report.objects.filter(review=OuterRef("pk"), resolved_at__isnull=True))
-            )
+            return queryset.filter(Exists(moderation.open_reports(OuterRef("pk"))))
         if self.value() == "any":
             return queryset.filter(Exists(Report.objects.filter(review=OuterRef("pk"))))
         if self.value() == "none":
@@ -326,6 +324,11 @@ class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Taking something down is the "Delete" decision, which the audit trail records;
+        # erasing it for good is its author's right (deleting it or their account).
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -465,11 +468,6 @@ class ReviewAdmin(ReviewModerationAdmin):
     list_display_links = ["text"]
     list_filter = ["status", ReportedFilter, "is_spoiler", KindFilter, ("episode", EpisodeFilter)]
     date_hierarchy = "created_at"
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # Taking something down is the "Delete" decision, which the audit trail records;
-        # erasing it for good is its author's right (deleting it or their account).
-        return False
 
 
 @admin.register(Report)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from etoile_app.models import User
+from etoile_app.pagecache import content_changed
 from reviews.models import ModerationAction, Rating, Report, Review
 from reviews.services import shift_score_counts
 
@@ -52,6 +53,8 @@ def _locked(review: Review) -> Review | None:
 
 
 def _record(*, kind, moderator, reason, review=None, member=None) -> ModerationAction:
+    # Every decision changes what visitors see: an item or a member's writing comes or goes.
+    content_changed()
     if review is not None:
         member = review.member
         subject, text = describe(review), review.body
@@ -78,12 +81,13 @@ def _record(*, kind, moderator, reason, review=None, member=None) -> ModerationA
 
 
 def has_reported(reporter: User, review: Review) -> Report | None:
-    """The member's report of this version of the item: any report still open, or a closed one
-    made since its last edit. An author who rewrites an approved review can be reported again."""
+    """The member's report of this version of the item: one still open, or one a moderator
+    decided on after its last edit. An author who rewrites an approved review can be reported
+    again; the version a moderator approved cannot be, by the same members."""
     since = review.edited_at or review.created_at
     return (
         Report.objects.filter(reporter=reporter, review=review)
-        .filter(Q(resolved_at__isnull=True) | Q(created_at__gte=since))
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
         .order_by("-created_at")
         .first()
     )
@@ -217,6 +221,8 @@ def member_suspend(*, member: User, moderator: User, reason: str) -> bool:
 
 
 def member_reinstate(*, member: User, moderator: User, reason: str) -> bool:
+    if member.is_staff and not moderator.is_superuser:
+        raise ReportError(_("Only an administrator can reinstate a staff member."))
     with transaction.atomic():
         member = User.objects.select_for_update().get(pk=member.pk)
         if member.is_active or member.suspended_at is None:

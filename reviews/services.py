@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Episode
 from etoile_app.models import User
+from etoile_app.pagecache import content_changed
 from reviews.models import SCORES, EpisodeScores, Like, Rating, Review, Watch, WatchlistEntry
 
 
@@ -70,10 +71,12 @@ def rating_set(*, member: User, episode: Episode, score: int) -> Rating:
                 continue
             if counted:
                 shift_score_counts(episode.pk, Counter({score: 1}))
+            content_changed()
             return rating
         if rating.score != score:
             if counted:
                 shift_score_counts(episode.pk, Counter({rating.score: -1, score: 1}))
+            content_changed()
             rating.score = score
             rating.save(update_fields=["score", "updated_at"])
         return rating
@@ -89,6 +92,7 @@ def rating_remove(*, member: User, episode: Episode) -> bool:
         rating.delete()
         if counted:  # a suspended member's ratings are already out of the counts
             shift_score_counts(episode.pk, Counter({rating.score: -1}))
+        content_changed()
         return True
 
 
@@ -111,6 +115,7 @@ def recount_ratings(episodes=None) -> int:
             EpisodeScores.objects.filter(episode=episode).update(
                 **{f"count_{score}": counts.get(score, 0) for score in SCORES}
             )
+    content_changed()
     return len(episodes)
 
 
@@ -139,6 +144,7 @@ def review_post(
         )
         if parent is not None:
             Review.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+        content_changed()
     return review
 
 
@@ -165,6 +171,7 @@ def review_edit(
         current.spoils_up_to = spoils_up_to
         current.edited_at = timezone.now()
         current.save(update_fields=["body", "is_spoiler", "spoils_up_to", "edited_at"])
+        content_changed()
         return current
 
 
@@ -175,6 +182,8 @@ def review_delete(*, review: Review) -> None:
         deleted, _ = Review.objects.filter(pk=review.pk).delete()
         if deleted and review.parent_id is not None:
             Review.objects.filter(pk=review.parent_id).update(reply_count=F("reply_count") - 1)
+        if deleted:
+            content_changed()
 
 
 def like_set(*, member: User, review: Review, liked: bool) -> bool:
@@ -185,6 +194,7 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
             deleted, _ = Like.objects.filter(member=member, review=review).delete()
             if deleted:
                 Review.objects.filter(pk=review.pk).update(like_count=F("like_count") - 1)
+                content_changed()
             return False
         try:
             with transaction.atomic():
@@ -192,6 +202,7 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
         except IntegrityError:
             return True  # already liked
         Review.objects.filter(pk=review.pk).update(like_count=F("like_count") + 1)
+        content_changed()
         return True
 
 
@@ -205,6 +216,7 @@ def member_contributions_delete(*, member: User) -> None:
     """Before a member is deleted: take their ratings out of the episode counters and their
     likes out of the like counts, so the aggregates stay exact once the rows cascade away."""
     with transaction.atomic():
+        content_changed()
         counted = _counted(member)
         by_episode: dict[int, Counter] = {}
         for episode_id, score in Rating.objects.filter(member=member).values_list(

@@ -45,6 +45,13 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def visitor_page_cache_off(settings):
+    """Most tests read pages right after changing rows directly, as no member could; the page
+    cache is tested on its own, through every write, in tests/etoile_app/test_pagecache.py."""
+    settings.VISITOR_PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def empty_cache(request):
     """allauth's rate limits live in the cache (a database table here): no test inherits
     another's failed sign-ins. Tests without the database have no cache to clear."""

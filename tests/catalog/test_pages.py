@@ -177,7 +177,21 @@ def test_favicon_and_health_check(client, db):
     favicon = client.get("/favicon.ico")
     assert favicon.status_code == 200
     assert favicon["Content-Type"] == "image/x-icon"
-    assert client.get("/healthz").content == b"ok"
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+def test_health_check_says_which_part_does_not_answer(client, db, monkeypatch):
+    from django.core.cache import cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "set", broken)
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json() == {"status": "unavailable", "database": "ok", "cache": "unavailable"}
 
 
 # Query budgets: the same with the seed's 15 credits and with hundreds more.

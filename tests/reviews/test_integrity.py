@@ -8,7 +8,7 @@ from django.urls import reverse
 from catalog.models import Episode
 from etoile_app.models import User
 from reviews import services
-from reviews.models import EpisodeScores, Like, Rating
+from reviews.models import EpisodeScores, Like, Rating, Review
 
 pytestmark = pytest.mark.django_db
 
@@ -47,15 +47,18 @@ def test_deleting_a_member_in_the_admin_takes_their_ratings_and_likes_back(admin
     assert review.like_count == 0
 
 
-def test_deleting_a_reply_in_the_admin_takes_it_off_the_reply_count(admin_client, episode):
+def test_deleting_an_account_takes_its_replies_off_the_reply_counts(admin_client, episode):
+    # Staff no longer delete reviews in the admin (moderators take them down, recorded);
+    # deleting the replier's account is the way a reply disappears from the admin.
     author, replier = members(2)
     review = services.review_post(member=author, episode=episode, body="Bravo.")
-    reply = services.review_post(member=replier, episode=episode, body="Agreed.", parent=review)
+    services.review_post(member=replier, episode=episode, body="Agreed.", parent=review)
 
-    admin_client.post(reverse("admin:reviews_review_delete", args=[reply.pk]), {"post": "yes"})
+    admin_client.post(reverse("admin:etoile_app_user_delete", args=[replier.pk]), {"post": "yes"})
 
     review.refresh_from_db()
     assert review.reply_count == 0
+    assert not Review.objects.filter(parent=review).exists()
 
 
 def test_staff_deleting_a_rating_or_a_like_keeps_the_counters_exact(admin_client, episode):

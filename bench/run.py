@@ -1,0 +1,495 @@
+"""`make bench`: load the site at scale on PostgreSQL and compare each page to Django's ceiling.
+
+1. Builds two PostgreSQL databases of synthetic, clearly fake members and activity (never the
+   development database): `etoile_bench` at scale and `etoile_bench_small`. Each is reused
+   when it already holds what this script would write.
+2. Serves the site with gunicorn in production settings on 127.0.0.1 and loads it with wrk
+   (bounded in time): a bare view that answers "ok" (the framework's ceiling on this machine),
+   the home page, an episode page as a visitor and as a signed-in member, a profile, and
+   rating posts.
+3. Prints one table (requests per second, p50, p99, ratio to the bare view measured in the
+   same run) and writes it to bench/results/ as JSON.
+
+Environment: BENCH_POSTGRES (server URL, default postgres://postgres@127.0.0.1:5432),
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/15; empty for no Redis), BENCH_SECONDS (10),
+BENCH_CONNECTIONS (16), BENCH_WORKERS (2).
+"""
+
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+PORT = 8765
+WRK = shutil.which("wrk")
+EPISODES = 8
+
+# Every member rates every episode, so a million ratings on eight episodes take 125,000
+# members: the brief's 100,000 members and 1,000,000 ratings cannot both hold otherwise.
+SCALES = {
+    "etoile_bench": {
+        "members": 125_000,
+        "reviews": 150_000,
+        "replies": 50_000,
+        "watches": 500_000,
+    },
+    "etoile_bench_small": {"members": 125, "reviews": 150, "replies": 50, "watches": 500},
+}
+BENCH_SECRET = "bench-only-secret-key-" + "x" * 40  # noqa: S105 (a throwaway database)
+CSRF_TOKEN = "b" * 32  # a fixed secret: wrk posts it as cookie and field  # noqa: S105
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def site_env(database: str, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{POSTGRES}/{database}",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_HTTPS": "0",
+        "DJANGO_SECRET_KEY": BENCH_SECRET,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "ETOILE_BENCH_VIEW": "1",
+        **extra,
+    }
+    env.pop("REDIS_URL", None)
+    if REDIS_URL:
+        env["REDIS_URL"] = REDIS_URL
+    return env
+
+
+def manage(database: str, *args: str) -> None:
+    subprocess.run(  # noqa: S603 (our own manage.py)
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=site_env(database), check=True
+    )
+
+
+def create_database(database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [database]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{database}"')
+
+
+# --- Filling a database (runs in a subprocess with DATABASE_URL set) -------------------------
+
+
+def fill(database: str) -> None:
+    import django
+
+    os.environ.update(site_env(database))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "etoile_app.settings")
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    from catalog.models import Episode
+    from etoile_app.models import User
+    from reviews.models import Rating, Review, Watch
+    from reviews.services import recount_ratings
+
+    scale = SCALES[database]
+    wanted_ratings = scale["members"] * EPISODES
+    if (
+        User.objects.filter(handle__startswith="bench-").count() == scale["members"]
+        and Rating.objects.count() == wanted_ratings
+        and Review.objects.count() == scale["reviews"] + scale["replies"]
+        and Watch.objects.count() == scale["watches"]
+    ):
+        say(f"{database}: already built, reused")
+        return
+    say(f"{database}: building (clearly fake members and activity)…")
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE reviews_like, reviews_report, reviews_moderationaction, reviews_watch,"
+            " reviews_watchlistentry, reviews_review, reviews_rating, account_emailaddress,"
+            " django_session RESTART IDENTITY CASCADE"
+        )
+        cursor.execute("DELETE FROM etoile_app_user WHERE handle LIKE 'bench-%%'")
+
+    rng = random.Random(2025)  # noqa: S311 (fake data, the same on every build)
+    episodes = list(Episode.objects.order_by("number"))
+    password = make_password("bench member password, never used to sign in")
+    batch = 10_000
+
+    members = [
+        User(
+            email=f"bench-{n:06d}@example.invalid",
+            handle=f"bench-{n:06d}",
+            display_name=f"Fake member {n}",
+            password=password,
+        )
+        for n in range(1, scale["members"] + 1)
+    ]
+    User.objects.bulk_create(members, batch_size=batch)
+    member_ids = list(
+        User.objects.filter(handle__startswith="bench-").order_by("pk").values_list("pk", flat=True)
+    )
+    say(f"  {len(member_ids):,} members")
+
+    # Scores lean high, as fan sites' do.
+    weights = [1, 1, 2, 3, 5, 8, 12, 16, 14, 10]
+
+    def ratings():
+        for member_id in member_ids:
+            for episode in episodes:
+                score = rng.choices(range(1, 11), weights)[0]
+                yield Rating(member_id=member_id, episode=episode, score=score)
+
+    insert(Rating, ratings(), batch)
+    say(f"  {Rating.objects.count():,} ratings")
+
+    words = ["fake", "synthetic", "benchmark", "review", "text", "rehearsal", "company"]
+    words += ["stage", "gala", "solo", "pas de deux", "city", "lights", "ending", "the"]
+
+    def body(n: int) -> str:
+        return f"Synthetic benchmark review {n}: " + " ".join(rng.choices(words, k=40)) + "."
+
+    def reviews():
+        for n in range(scale["reviews"]):
+            yield Review(
+                member_id=rng.choice(member_ids),
+                episode=rng.choice(episodes),
+                body=body(n),
+                is_spoiler=rng.random() < 0.2,
+            )
+
+    insert(Review, reviews(), batch)
+    parents = list(Review.objects.values_list("pk", "episode_id"))
+
+    def replies():
+        for n in range(scale["replies"]):
+            parent_id, episode_id = rng.choice(parents)
+            yield Review(
+                member_id=rng.choice(member_ids),
+                episode_id=episode_id,
+                parent_id=parent_id,
+                body=f"Synthetic benchmark reply {n}.",
+            )
+
+    insert(Review, replies(), batch)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE reviews_review AS r SET reply_count = c.n FROM ("
+            " SELECT parent_id, COUNT(*) AS n FROM reviews_review"
+            " WHERE parent_id IS NOT NULL GROUP BY parent_id) AS c WHERE r.id = c.parent_id"
+        )
+    say(f"  {Review.objects.count():,} reviews and replies")
+
+    first_day = datetime.date(2025, 4, 24)
+    span = (datetime.date(2026, 11, 1) - first_day).days
+
+    def watches():
+        for _ in range(scale["watches"]):
+            yield Watch(
+                member_id=rng.choice(member_ids),
+                episode=rng.choice(episodes),
+                watched_on=first_day + datetime.timedelta(days=rng.randrange(span)),
+            )
+
+    insert(Watch, watches(), batch)
+    say(f"  {Watch.objects.count():,} watches")
+    recount_ratings()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    say(f"{database}: built in {time.monotonic() - started:.0f} s")
+
+
+def insert(model, rows, batch: int) -> None:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == batch:
+            model.objects.bulk_create(chunk)
+            chunk = []
+    if chunk:
+        model.objects.bulk_create(chunk)
+
+
+def sign_in_cookie(database: str) -> str:
+    """A session for the first fake member, made as Django's login() makes one."""
+    script = (
+        "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY\n"
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "from etoile_app.models import User\n"
+        "member = User.objects.get(handle='bench-000001')\n"
+        "session = SessionStore()\n"
+        "session[SESSION_KEY] = str(member.pk)\n"
+        "session[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
+        "session[HASH_SESSION_KEY] = member.get_session_auth_hash()\n"
+        "session.create()\n"
+        "print(session.session_key)\n"
+    )
+    result = subprocess.run(  # noqa: S603 (our own manage.py)
+        [PYTHON, "manage.py", "shell", "-v", "0", "-c", script],
+        cwd=ROOT,
+        env=site_env(database),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+# --- Serving and loading -------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, database: str, static_root: str):
+        self.env = site_env(database, DJANGO_STATIC_ROOT=static_root)
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(  # noqa: S603 (gunicorn from our virtualenv)
+            [
+                str(Path(PYTHON).parent / "gunicorn"),
+                "etoile_app.wsgi",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--workers",
+                str(WORKERS),
+                "--no-control-socket",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/ok", timeout=2):  # noqa: S310
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit("gunicorn did not answer within 30 s")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+
+
+def wrk(path: str, *, cookie: str = "", script: str | None = None) -> dict:
+    command = [
+        WRK,
+        "-t2",
+        f"-c{CONNECTIONS}",
+        f"-d{SECONDS}s",
+        "--latency",
+        "--timeout",
+        "5s",
+    ]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    if script:
+        command += ["-s", script]
+    command.append(f"http://127.0.0.1:{PORT}{path}")
+    output = subprocess.run(  # noqa: S603 (wrk on 127.0.0.1, bounded by -d and timeout)
+        command, capture_output=True, text=True, timeout=SECONDS + 30, check=True
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    latency = {p: float(v) * scale[unit] for p, v, unit in LATENCY.findall(output)}
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "path": path,
+        "requests_per_second": rate,
+        "p50_ms": latency["50"],
+        "p99_ms": latency["99"],
+        "bad_responses": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+    }
+
+
+RATING_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "sessionid=SESSION; csrftoken=TOKEN"
+local n = 0
+request = function()
+  n = n + 1
+  local body = "score=" .. (n % 10 + 1) .. "&csrfmiddlewaretoken=TOKEN"
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+def measure(database: str, static_root: str, *, small_only: bool = False) -> list[dict]:
+    session = sign_in_cookie(database)
+    member_cookie = f"sessionid={session}"
+    with Server(database, static_root):
+        # Warm every worker's connections and caches before timing anything.
+        for path in ("/", "/season/1/episode/4/", "/u/bench-000002/"):
+            wrk_warm(path)
+        if small_only:
+            return [{"name": "episode, visitor", **wrk("/season/1/episode/4/")}]
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(RATING_SCRIPT.replace("SESSION", session).replace("TOKEN", CSRF_TOKEN))
+        runs = [
+            ("bare view (ceiling)", wrk("/bench/ok")),
+            ("home, visitor", wrk("/")),
+            ("episode, visitor", wrk("/season/1/episode/4/")),
+            ("episode, member", wrk("/season/1/episode/4/", cookie=member_cookie)),
+            ("profile, visitor", wrk("/u/bench-000002/")),
+            ("rating post, member", wrk("/season/1/episode/5/rating/", script=script.name)),
+        ]
+        os.unlink(script.name)
+    return [{"name": name, **result} for name, result in runs]
+
+
+def wrk_warm(path: str) -> None:
+    subprocess.run(  # noqa: S603
+        [WRK, "-t1", "-c4", "-d2s", f"http://127.0.0.1:{PORT}{path}"],
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+
+
+def explain(database: str) -> dict[str, str]:
+    """PostgreSQL's plans for the queries the constant-cost pages rely on."""
+    import psycopg
+
+    queries = {
+        "episode counters (one row)": (
+            "SELECT * FROM reviews_episodescores WHERE episode_id = "
+            "(SELECT id FROM catalog_episode WHERE number = 4)"
+        ),
+        "an episode's newest reviews (index review_episode_newest)": (
+            "SELECT r.id FROM reviews_review r JOIN etoile_app_user u ON u.id = r.member_id"
+            " WHERE r.episode_id = (SELECT id FROM catalog_episode WHERE number = 4)"
+            " AND r.status = 'visible' AND r.parent_id IS NULL AND u.is_active"
+            " ORDER BY r.created_at DESC, r.id DESC LIMIT 21"
+        ),
+        "a member's rating of an episode (unique index rating_one_per_member)": (
+            "SELECT score FROM reviews_rating WHERE member_id = 1 AND episode_id = "
+            "(SELECT id FROM catalog_episode WHERE number = 4)"
+        ),
+        "a member's watches (index watch_member_episode)": (
+            "SELECT episode_id, COUNT(*), MAX(watched_on) FROM reviews_watch"
+            " WHERE member_id = 1 GROUP BY episode_id"
+        ),
+    }
+    plans = {}
+    with psycopg.connect(f"{POSTGRES}/{database}") as connection:
+        for label, sql in queries.items():
+            rows = connection.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql)
+            plans[label] = "\n".join(row[0] for row in rows)
+    return plans
+
+
+def table(runs: list[dict], ceiling: float) -> str:
+    lines = [
+        f"{'page':<22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'of bare':>8}",
+        "-" * 58,
+    ]
+    for run in runs:
+        ratio = run["requests_per_second"] / ceiling
+        flag = "" if not run["bad_responses"] else f"  ({run['bad_responses']} bad answers)"
+        lines.append(
+            f"{run['name']:<22} {run['requests_per_second']:>8.0f} {run['p50_ms']:>8.2f}"
+            f" {run['p99_ms']:>8.2f} {ratio:>7.0%}{flag}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "fill":
+        fill(sys.argv[2])
+        return
+    if not WRK:
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    for database in SCALES:
+        create_database(database)
+        manage(database, "migrate", "--no-input", "-v", "0")
+        manage(database, "createcachetable")
+        manage(database, "seed_etoile", "-v", "0")
+        subprocess.run(  # noqa: S603 (this script, filling in a subprocess)
+            [PYTHON, __file__, "fill", database], cwd=ROOT, env=site_env(database), check=True
+        )
+    if REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()  # the bench's own Redis database
+    static_root = tempfile.mkdtemp(prefix="etoile-bench-static-")
+    subprocess.run(  # noqa: S603
+        [PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=site_env("etoile_bench", DJANGO_STATIC_ROOT=static_root),
+        check=True,
+    )
+    say(f"Loading with wrk: {SECONDS} s a page, {CONNECTIONS} connections, {WORKERS} workers")
+    runs = measure("etoile_bench", static_root)
+    small = measure("etoile_bench_small", static_root, small_only=True)[0]
+    shutil.rmtree(static_root, ignore_errors=True)
+    ceiling = runs[0]["requests_per_second"]
+    large_episode = next(run for run in runs if run["name"] == "episode, visitor")
+    say("")
+    say(table(runs, ceiling))
+    say("")
+    say(
+        "episode page, visitor, p50: "
+        f"{small['p50_ms']:.2f} ms at 1,000 ratings, {large_episode['p50_ms']:.2f} ms at "
+        f"1,000,000 ratings (ratio {large_episode['p50_ms'] / small['p50_ms']:.2f})"
+    )
+    plans = explain("etoile_bench")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
+    result = {
+        "when": stamp,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "settings": {
+            "seconds": SECONDS,
+            "connections": CONNECTIONS,
+            "workers": WORKERS,
+            "redis": bool(REDIS_URL),
+        },
+        "data": SCALES,
+        "runs": [{**run, "ratio_to_bare": run["requests_per_second"] / ceiling} for run in runs],
+        "scale_comparison": {
+            "episode_visitor_p50_ms_at_1000_ratings": small["p50_ms"],
+            "episode_visitor_p50_ms_at_1000000_ratings": large_episode["p50_ms"],
+            "ratio": large_episode["p50_ms"] / small["p50_ms"],
+        },
+        "explain": plans,
+    }
+    path = RESULTS / f"{stamp}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    say(f"\nWritten to {path.relative_to(ROOT)}")
+    for label, plan in plans.items():
+        say(f"\n{label}:\n{plan}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Whole pages for visitors, served from the cache until something they show changes.
+
+Visitors are most of the traffic and all see the same page, so the catalog's pages (home,
+season, episode) are kept rendered in the cache (Redis when REDIS_URL is set). Every key
+includes one content version; each write a visitor could see (a rating, a review, a like, a
+moderator's decision, a suspension, a profile or catalog edit) raises it once its
+transaction commits, so the next visitor gets a fresh page: a new rating or review shows at
+once. One version for the whole site is the simple choice: a write re-renders the few
+catalog pages on their next visit, a few milliseconds each.
+
+Only requests without a session or message cookie are served from or written to the cache:
+anything that may show a signed-in menu, a form with a CSRF token or a one-time message is
+always rendered.
+"""
+
+import hashlib
+import re
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+
+VERSION_KEY = "pagecache:version"
+# Query strings the pages understand; anything else is rendered but never stored, so random
+# parameters cannot fill the cache. Past page 50, pages are rendered each time.
+SORTS = {"newest", "liked"}
+CACHED_PAGES = 50
+# Pages for visitors carry a CSRF token in their forms (rating, like): a visitor who presses
+# one is sent to sign in. The token is each visitor's own, so the stored page keeps a
+# placeholder and each visitor's token is put back in when it is served.
+TOKEN_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+TOKEN_PLACEHOLDER = "\x00csrf-token\x00"  # noqa: S105 (a marker, not a secret)
+
+
+def content_changed() -> None:
+    """Call after any write visitors could see; takes effect when the transaction commits
+    (before that, a visitor's request could cache the old page under the new version)."""
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet (a fresh or flushed cache)
+        if not cache.add(VERSION_KEY, 1, timeout=None):
+            cache.incr(VERSION_KEY)
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    return (
+        settings.VISITOR_PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and _known_query(request)
+    )
+
+
+def _known_query(request: HttpRequest) -> bool:
+    for name, values in request.GET.lists():
+        if len(values) != 1:
+            return False
+        value = values[0]
+        if name == "sort" and value in SORTS:
+            continue
+        if name == "page" and value.isdigit() and 1 <= int(value) <= CACHED_PAGES:
+            continue
+        return False
+    return True
+
+
+def _key(request: HttpRequest) -> str:
+    version = cache.get(VERSION_KEY, 0)
+    raw = f"{version}|{get_language()}|{request.get_full_path()}"
+    return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def cache_for_visitors(view):
+    """Serve the view's page to visitors from the cache, and keep what it renders for them."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _cacheable(request):
+            return view(request, *args, **kwargs)
+        key = _key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            content = content.replace(TOKEN_PLACEHOLDER, get_token(request))
+            response = HttpResponse(content, content_type=content_type)
+            patch_vary_headers(response, ["Cookie"])
+            return response
+        response = view(request, *args, **kwargs)
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+        ):
+            content = TOKEN_FIELD.sub(
+                rf"\g<1>{TOKEN_PLACEHOLDER}\g<2>", response.content.decode(response.charset)
+            )
+            cache.set(key, (content, response["Content-Type"]), settings.VISITOR_PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapped
