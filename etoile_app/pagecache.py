@@ -18,18 +18,23 @@ import re
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
+from django.utils.connection import ConnectionProxy
 from django.utils.translation import get_language
 
+# A cache of its own: pages anyone can ask for must never push out what the default cache
+# holds (allauth's rate limits), which the database cache culls by number of entries.
+cache = ConnectionProxy(caches, "pages")
 VERSION_KEY = "pagecache:version"
 # Query strings the pages understand; anything else is rendered but never stored, so random
 # parameters cannot fill the cache. Past page 50, pages are rendered each time.
 SORTS = {"newest", "liked"}
 CACHED_PAGES = 50
+PAGE_NUMBER = re.compile(r"[1-9][0-9]?")  # as the pager writes it: 1 to 99, no leading zero
 # Pages for visitors carry a CSRF token in their forms (rating, like): a visitor who presses
 # one is sent to sign in. The token is each visitor's own, so the stored page keeps a
 # placeholder and each visitor's token is put back in when it is served.
@@ -68,7 +73,7 @@ def _known_query(request: HttpRequest) -> bool:
         value = values[0]
         if name == "sort" and value in SORTS:
             continue
-        if name == "page" and value.isdigit() and 1 <= int(value) <= CACHED_PAGES:
+        if name == "page" and PAGE_NUMBER.fullmatch(value) and int(value) <= CACHED_PAGES:
             continue
         return False
     return True

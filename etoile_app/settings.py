@@ -140,14 +140,24 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "etoile",
-        }
+        },
+        # Visitors' rendered pages (etoile_app/pagecache.py), apart from rate limits.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "etoile-pages",
+        },
     }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "django_cache",
-        }
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_page_cache",
+        },
     }
 
 AUTH_USER_MODEL = "etoile_app.User"
