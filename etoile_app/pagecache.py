@@ -20,10 +20,11 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.connection import ConnectionProxy
+from django.utils.http import parse_etags
 from django.utils.translation import get_language
 
 # A cache of its own: pages anyone can ask for must never push out what the default cache
@@ -85,21 +86,33 @@ def _key(request: HttpRequest) -> str:
     return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _mark(response: HttpResponse, etag: str) -> HttpResponse:
+    # Private: the page carries this visitor's CSRF token. No-cache: the browser keeps it but
+    # asks each time, and a 304 answers while nothing on the site has changed.
+    response["ETag"] = etag
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
 def cache_for_visitors(view):
-    """Serve the view's page to visitors from the cache, and keep what it renders for them."""
+    """Serve the view's page to visitors from the cache, and keep what it renders for them.
+    The cache key doubles as the page's ETag: a browser revalidating gets 304 Not Modified
+    until the content version changes."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
         key = _key(request)
+        etag = f'"{key.rsplit(":", 1)[-1][:32]}"'
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return _mark(HttpResponseNotModified(), etag)
         cached = cache.get(key)
         if cached is not None:
             content, content_type = cached
             content = content.replace(TOKEN_PLACEHOLDER, get_token(request))
-            response = HttpResponse(content, content_type=content_type)
-            patch_vary_headers(response, ["Cookie"])
-            return response
+            return _mark(HttpResponse(content, content_type=content_type), etag)
         response = view(request, *args, **kwargs)
         if (
             request.method == "GET"
@@ -111,6 +124,7 @@ def cache_for_visitors(view):
                 rf"\g<1>{TOKEN_PLACEHOLDER}\g<2>", response.content.decode(response.charset)
             )
             cache.set(key, (content, response["Content-Type"]), settings.VISITOR_PAGE_CACHE_SECONDS)
+            _mark(response, etag)
         return response
 
     return wrapped

@@ -247,6 +247,22 @@ STORAGES = {
     },
 }
 
+# Several app servers must share uploads: name a bucket and they go to an S3-compatible store
+# through django-storages (`pip install -e '.[s3]'`; credentials from boto3's usual
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Without one, MEDIA_ROOT on this server's disk.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
+            "file_overwrite": False,
+            "querystring_auth": False,  # public images, cacheable by a CDN
+        },
+    }
+
 # Uploads larger than this are refused before Pillow sees them (see etoile_app/images.py).
 MAX_IMAGE_UPLOAD_BYTES = env_int("ETOILE_MAX_IMAGE_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_AVATAR_UPLOAD_BYTES = env_int("ETOILE_MAX_AVATAR_UPLOAD_BYTES", 5 * 1024 * 1024)

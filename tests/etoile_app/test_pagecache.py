@@ -841,3 +841,40 @@ def test_a_visitor_who_presses_a_button_on_a_cached_page_is_sent_to_sign_in(revi
 
     assert response.status_code == 302, "refused: the page's CSRF token is not this visitor's"
     assert sign_in_next(response) == back_to
+
+
+# Conditional GET ----------------------------------------------------------------------------
+
+
+def test_a_browser_revalidating_a_page_gets_304_until_something_changes(odile, episode, commit):
+    first = Client().get(EPISODE_URL)
+    etag = first["ETag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    # The page carries the visitor's own CSRF token: kept by their browser only, and checked
+    # with the server before each use.
+    assert "private" in first["Cache-Control"] and "no-cache" in first["Cache-Control"]
+
+    again = Client().get(EPISODE_URL, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+
+    with commit():
+        services.rating_set(member=odile, episode=episode, score=9)
+    changed = Client().get(EPISODE_URL, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert "from 1 rating" in text_of(changed.content.decode())
+
+
+def test_each_page_has_its_own_etag_and_members_get_none(odile, episode):
+    episode_tag = Client().get(EPISODE_URL)["ETag"]
+    liked_tag = Client().get(EPISODE_URL + "?sort=liked")["ETag"]
+    home_tag = Client().get(HOME_URL)["ETag"]
+    assert len({episode_tag, liked_tag, home_tag}) == 3
+
+    member = Client()
+    member.force_login(odile)
+    page = member.get(EPISODE_URL, headers={"If-None-Match": episode_tag})
+    assert page.status_code == 200
+    assert not page.has_header("ETag")

@@ -14,7 +14,8 @@ PRINT_SETTINGS = (
     "print(json.dumps({'debug': settings.DEBUG, 'engine': settings.DATABASES['default']['ENGINE'], "
     "'cache': settings.CACHES['default']['BACKEND'], 'hosts': settings.ALLOWED_HOSTS, "
     "'db_name': settings.DATABASES['default']['NAME'], 'email': settings.EMAIL_BACKEND, "
-    "'media': str(settings.MEDIA_ROOT), 'ssl_redirect': settings.SECURE_SSL_REDIRECT}))"
+    "'media': str(settings.MEDIA_ROOT), 'ssl_redirect': settings.SECURE_SSL_REDIRECT, "
+    "'storage': settings.STORAGES['default'], 'pages': settings.CACHES['pages']['BACKEND']}))"
 )
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -116,3 +117,30 @@ def test_the_redis_cache_stores_and_reads_back():
     result = run_with_env(code, REDIS_URL=REDIS_URL)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "pointe"
+
+
+def test_uploads_go_to_an_s3_bucket_when_one_is_named_and_to_disk_otherwise():
+    on_disk = settings_under()
+    assert on_disk["storage"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    in_bucket = settings_under(
+        AWS_STORAGE_BUCKET_NAME="etoile-media",
+        AWS_S3_ENDPOINT_URL="https://s3.example.net",
+        AWS_S3_CUSTOM_DOMAIN="media.etoile.example",
+    )
+    assert in_bucket["storage"] == {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": "etoile-media",
+            "endpoint_url": "https://s3.example.net",
+            "custom_domain": "media.etoile.example",
+            "file_overwrite": False,
+            "querystring_auth": False,
+        },
+    }
+
+
+def test_visitors_pages_have_a_cache_of_their_own_in_redis_when_it_is_set():
+    values = settings_under(REDIS_URL=REDIS_URL)
+    assert values["cache"] == values["pages"] == "django.core.cache.backends.redis.RedisCache"
+    values = settings_under()
+    assert values["pages"] == "django.core.cache.backends.db.DatabaseCache"
