@@ -14,6 +14,7 @@ always rendered.
 """
 
 import hashlib
+import logging
 import re
 from functools import wraps
 
@@ -26,6 +27,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.connection import ConnectionProxy
 from django.utils.http import parse_etags
 from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
 
 # A cache of its own: pages anyone can ask for must never push out what the default cache
 # holds (allauth's rate limits), which the database cache culls by number of entries.
@@ -55,6 +58,8 @@ def _bump() -> None:
     except ValueError:  # no version yet (a fresh or flushed cache)
         if not cache.add(VERSION_KEY, 1, timeout=None):
             cache.incr(VERSION_KEY)
+    except Exception:  # noqa: BLE001 (the write itself succeeded; pages expire on their own)
+        logger.error("page cache unavailable: cached pages stay stale until they expire")
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -104,11 +109,15 @@ def cache_for_visitors(view):
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        key = _key(request)
-        etag = f'"{key.rsplit(":", 1)[-1][:32]}"'
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            return _mark(HttpResponseNotModified(), etag)
-        cached = cache.get(key)
+        try:
+            key = _key(request)
+            etag = f'"{key.rsplit(":", 1)[-1][:32]}"'
+            if etag in parse_etags(request.headers.get("If-None-Match", "")):
+                return _mark(HttpResponseNotModified(), etag)
+            cached = cache.get(key)
+        except Exception:  # noqa: BLE001 (a cache that does not answer must not stop the site)
+            logger.warning("page cache unavailable; rendering %s", request.path, exc_info=True)
+            return view(request, *args, **kwargs)
         if cached is not None:
             content, content_type = cached
             content = content.replace(TOKEN_PLACEHOLDER, get_token(request))
@@ -123,8 +132,14 @@ def cache_for_visitors(view):
             content = TOKEN_FIELD.sub(
                 rf"\g<1>{TOKEN_PLACEHOLDER}\g<2>", response.content.decode(response.charset)
             )
-            cache.set(key, (content, response["Content-Type"]), settings.VISITOR_PAGE_CACHE_SECONDS)
-            _mark(response, etag)
+            try:
+                cache.set(
+                    key, (content, response["Content-Type"]), settings.VISITOR_PAGE_CACHE_SECONDS
+                )
+            except Exception:  # noqa: BLE001 (as above: the page is served all the same)
+                logger.warning("page cache unavailable; %s not stored", request.path)
+            else:
+                _mark(response, etag)
         return response
 
     return wrapped

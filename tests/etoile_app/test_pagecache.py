@@ -878,3 +878,20 @@ def test_each_page_has_its_own_etag_and_members_get_none(odile, episode):
     page = member.get(EPISODE_URL, headers={"If-None-Match": episode_tag})
     assert page.status_code == 200
     assert not page.has_header("ETag")
+
+
+def test_a_cache_that_does_not_answer_leaves_pages_rendered_and_writes_working(
+    odile, episode, commit, monkeypatch, caplog
+):
+    def broken(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    for method in ("get", "set", "incr", "add"):
+        monkeypatch.setattr(page_cache(), method, broken)
+    assert Client().get(EPISODE_URL).status_code == 200
+    with commit():
+        services.rating_set(member=odile, episode=episode, score=6)
+    page = Client().get(EPISODE_URL)
+    assert page.status_code == 200
+    assert "from 1 rating" in text_of(page.content.decode())
+    assert "page cache unavailable" in caplog.text  # the operator is told
