@@ -12,13 +12,14 @@ PIP := $(BIN)/pip --disable-pip-version-check --quiet
 NODE_TOOLS := $(if $(shell command -v npm),node_modules/.installed)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test serve bench admin seed migrate lint format install install-dev clean
+.PHONY: help run test serve bench lighthouse admin seed migrate lint format install install-dev clean
 
 help:
 	@echo "make run     install, migrate, seed and serve http://$(HOST):$(PORT) (SQLite by default)"
 	@echo "make test    lint, check migrations and run the whole test suite"
 	@echo "make serve   production-like: gunicorn + whitenoise, DEBUG off"
 	@echo "make bench   load test on PostgreSQL with wrk (docs/PERFORMANCE.md)"
+	@echo "make lighthouse  Lighthouse on home, episode, profile and sign in (mobile)"
 	@echo "make admin   create a superuser for /admin/"
 
 $(BIN)/python:
@@ -77,6 +78,10 @@ serve: seed
 # PostgreSQL (BENCH_POSTGRES) and wrk needed; see docs/PERFORMANCE.md.
 bench: install-dev
 	$(BIN)/python bench/run.py
+
+# Lighthouse (installed by npm into .lighthouse/) and Debian's chromium; docs/PERFORMANCE.md.
+lighthouse: seed
+	$(BIN)/python bench/lighthouse.py
 
 admin: migrate
 	$(MANAGE) createsuperuser
