@@ -22,6 +22,7 @@ from etoile_app.services import member_purge
 from reviews import moderation, services
 from reviews.models import EpisodeScores, Like, ModerationAction, Rating, Report, Review
 from reviews.moderation import ReportError
+from tests.reviews import test_reviews as reviews_tests
 from tests.reviews.test_reviews import (
     PASSWORD,
     Node,
@@ -54,34 +55,13 @@ REASONS = ["spoiler", "harassment", "spam", "other"]
 
 # Members, episodes and writing ---------------------------------------------------------------
 
-
-@pytest.fixture
-def episode(seeded) -> Episode:
-    return Episode.objects.select_related("season").get(season__number=1, number=3)
-
-
-@pytest.fixture
-def other_episode(seeded) -> Episode:
-    return Episode.objects.select_related("season").get(season__number=1, number=4)
-
-
-@pytest.fixture
-def odette(db, client) -> User:
-    """The member signed in on `client`: she reads, reports and replies."""
-    member = make_member("odette@example.com", "odette", display_name="Odette Swan")
-    client.force_login(member)
-    return member
-
-
-@pytest.fixture
-def odile(db) -> User:
-    """The author whose writing gets reported."""
-    return make_member("odile@example.com", "odile", display_name="Odile Black")
-
-
-@pytest.fixture
-def odile_client(odile) -> Client:
-    return signed_in(odile)
+# The review tests' fixtures, by their own names: episodes 3 and 4; Odette, signed in on
+# `client`, who reads, reports and replies; Odile, whose writing gets reported.
+episode = reviews_tests.episode
+other_episode = reviews_tests.other_episode
+odette = reviews_tests.odette
+odile = reviews_tests.odile
+odile_client = reviews_tests.odile_client
 
 
 @pytest.fixture
