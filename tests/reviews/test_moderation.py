@@ -13,6 +13,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -1123,3 +1124,32 @@ def test_two_moderators_approving_at_once_record_one_approval(
     assert sorted(outcomes) == [False, True]
     assert refresh(review).status == Review.Status.VISIBLE
     assert ModerationAction.objects.filter(kind="approve").count() == 1
+
+
+# Query budget -------------------------------------------------------------------------------
+
+# The session and the member, the item with its author and episode, the member's own report
+# of it, and the member's watches (spoiler folding and the progress in the menu).
+REPORT_PAGE_QUERIES = 7
+
+
+def test_the_report_page_costs_the_same_queries_with_one_report_or_two_hundred(
+    client, odette, odile, episode, reporters
+):
+    review = write(odile, episode, "Reported again and again.")
+    other = write(odile, episode, "The one Odette reports.")
+    moderation.report_create(reporter=reporters[0], review=review, reason="spam")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(report_url(other)).status_code == 200
+
+    crowd = User.objects.bulk_create(
+        User(email=f"crowd{n}@example.com", handle=f"crowd-{n}") for n in range(200)
+    )
+    Report.objects.bulk_create(
+        [Report(reporter=member, review=other, reason="spam") for member in crowd]
+    )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(report_url(other))
+    assert page.status_code == 200
+    assert "The one Odette reports." in page.content.decode()
+    assert len(many) == len(few) <= REPORT_PAGE_QUERIES
