@@ -6,7 +6,6 @@ a row in the audit trail, an email that was or was not sent.
 """
 
 import re
-import threading
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -23,6 +22,7 @@ from etoile_app.services import member_purge
 from reviews import moderation, services
 from reviews.models import EpisodeScores, Like, ModerationAction, Rating, Report, Review
 from reviews.moderation import ReportError
+from tests.concurrency import run_together, skip_unless_postgresql
 from tests.reviews import test_reviews as reviews_tests
 from tests.reviews.test_reviews import (
     PASSWORD,
@@ -1036,38 +1036,10 @@ def test_decisions_are_logged_for_the_operators(odile, episode, moderator, caplo
 
 # 7. Members acting at the same instant (PostgreSQL) -------------------------------------------
 
-WAIT = 60  # seconds; a deadlock or a lost thread fails the test instead of hanging it
-
 
 @pytest.fixture
 def postgresql_only(db):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/etoile pytest"
-        )
-
-
-def run_together(targets: list) -> list[BaseException]:
-    """Start every target at once, each in its own thread and database connection."""
-    barrier = threading.Barrier(len(targets), timeout=WAIT)
-    errors: list[BaseException] = []
-
-    def run(target):
-        try:
-            barrier.wait()
-            target()
-        except BaseException as error:  # reported in the main thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(WAIT * 2)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still running"
-    return errors
+    skip_unless_postgresql()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -1079,7 +1051,7 @@ def test_reports_sent_at_the_same_instant_hold_the_review_exactly_once(
     def reporting(member):
         return lambda: moderation.report_create(reporter=member, review=review, reason="spam")
 
-    errors = run_together([reporting(member) for member in reporters])
+    _, errors = run_together([reporting(member) for member in reporters])
 
     # Those who came after the hold are told it has already been taken down.
     assert all(isinstance(error, ReportError) for error in errors), errors
@@ -1099,7 +1071,7 @@ def test_a_double_click_on_send_the_report_makes_one_report(postgresql_only, odi
     def reporting():
         results.append(moderation.report_create(reporter=member, review=review, reason="spam"))
 
-    assert run_together([reporting, reporting]) == []
+    assert run_together([reporting, reporting])[1] == []
 
     assert Report.objects.count() == 1
     assert {result.pk for result in results} == {Report.objects.get().pk}
@@ -1119,7 +1091,7 @@ def test_two_moderators_approving_at_once_record_one_approval(
             moderation.review_approve(review=review, moderator=who, reason="Fine.")
         )
 
-    assert run_together([approving(moderator), approving(second)]) == []
+    assert run_together([approving(moderator), approving(second)])[1] == []
 
     assert sorted(outcomes) == [False, True]
     assert refresh(review).status == Review.Status.VISIBLE

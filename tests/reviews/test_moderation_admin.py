@@ -9,7 +9,6 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
@@ -24,6 +23,7 @@ from etoile_app.models import User
 from reviews import moderation
 from reviews.models import EpisodeScores, ModerationAction, Rating, Report, Review
 from reviews.services import rating_set, review_post
+from tests.catalog.test_admin import form_post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -214,27 +214,6 @@ def act(client, url, action, items, reason=REASON):
         },
         follow=True,
     )
-
-
-def unchanged_form_data(response) -> dict:
-    """What a browser sends back for the admin form in `response` when nothing is touched."""
-    form = response.context["adminform"].form
-    data = {"_save": "Save"}
-    for name, field in form.fields.items():
-        if field.disabled or isinstance(field, forms.FileField):
-            continue
-        value = form[name].value()
-        key = form.add_prefix(name)
-        if isinstance(value, bool):
-            if value:
-                data[key] = "on"
-        elif value is None:
-            data[key] = ""
-        elif isinstance(value, list | tuple):
-            data[key] = [str(item) for item in value]
-        else:
-            data[key] = str(value)
-    return data
 
 
 def glance(response) -> dict[str, dict]:
@@ -789,7 +768,7 @@ def test_is_active_is_read_only_on_the_member_page_even_for_a_superuser(
     assert page.status_code == 200
     assert 'name="is_active"' not in page.content.decode()
     assert "is_active" not in page.context["adminform"].form.fields
-    data = unchanged_form_data(page)
+    data = form_post_data(page)
     data["display_name"] = "Giselle"
     data.pop("is_active", None)  # an unticked box is simply not sent
 
@@ -805,7 +784,7 @@ def test_is_active_is_read_only_on_the_member_page_even_for_a_superuser(
 def test_a_suspended_member_cannot_be_ticked_back_active(rater, episodes, moderator, admin_client):
     moderation.member_suspend(member=rater, moderator=moderator, reason="Spam")
     url = f"{MEMBERS}{rater.pk}/change/"
-    data = unchanged_form_data(admin_client.get(url))
+    data = form_post_data(admin_client.get(url))
     data["is_active"] = "on"
 
     admin_client.post(url, data)

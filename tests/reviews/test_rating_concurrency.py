@@ -11,27 +11,23 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.db.models import Count
 
 from catalog.models import Episode
 from etoile_app.models import User
 from reviews import services
 from reviews.models import SCORES, EpisodeScores, Rating
+from tests.concurrency import WAIT, raise_first, run_together, skip_unless_postgresql
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 THREADS = 16
 OPERATIONS = 30
-WAIT = 60  # seconds; a deadlock or a lost thread fails the test instead of hanging it
 
 
 @pytest.fixture(autouse=True)
 def postgresql_only(db):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/etoile pytest"
-        )
+    skip_unless_postgresql()
 
 
 @pytest.fixture
@@ -46,37 +42,6 @@ def members(db) -> list[User]:
         User(email=f"dancer{n}@example.com", handle=f"dancer-{n}", password="!unusable")
         for n in range(6)
     )
-
-
-def run_together(targets: list) -> list[BaseException]:
-    """Start every target at once in its own thread; return what the threads raised."""
-    barrier = threading.Barrier(len(targets), timeout=WAIT)
-    errors: list[BaseException] = []
-
-    def run(target):
-        try:
-            barrier.wait()
-            target()
-        except BaseException as error:  # reported in the main thread
-            errors.append(error)
-            barrier.abort()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(WAIT * 2)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still running"
-    return errors
-
-
-def raise_first(errors: list[BaseException]) -> None:
-    """A member's request that failed is a failure even when the counters came out right."""
-    causes = [e for e in errors if not isinstance(e, threading.BrokenBarrierError)] or errors
-    if causes:
-        raise causes[0]
 
 
 def assert_counters_equal_a_recount(episodes: list[Episode]) -> None:
@@ -106,7 +71,7 @@ def test_random_concurrent_ratings_keep_counters_exact(episodes, members):
 
         return act
 
-    errors = run_together([random_member_activity(seed) for seed in range(THREADS)])
+    _, errors = run_together([random_member_activity(seed) for seed in range(THREADS)])
 
     assert_counters_equal_a_recount(episodes)
     assert_one_rating_per_member_and_episode()
@@ -136,7 +101,7 @@ def test_double_submits_count_one_rating_with_one_of_the_two_scores(episodes, me
 
         return act
 
-    errors = run_together(
+    _, errors = run_together(
         [
             submitter(member, episode, offset)
             for member, episode in pairs
@@ -171,7 +136,7 @@ def test_one_member_setting_and_removing_from_many_tabs_at_once(episodes, member
 
         return act
 
-    errors = run_together([tab(seed) for seed in range(THREADS)])
+    _, errors = run_together([tab(seed) for seed in range(THREADS)])
 
     assert_counters_equal_a_recount(episodes)
     assert_one_rating_per_member_and_episode()
@@ -199,7 +164,7 @@ def test_recount_during_rating_loses_nothing(episodes, members):
         for _ in range(OPERATIONS // 3):
             services.recount_ratings(episodes)
 
-    errors = run_together([rater(seed) for seed in range(THREADS - 2)] + [recounter, recounter])
+    _, errors = run_together([rater(seed) for seed in range(THREADS - 2)] + [recounter, recounter])
 
     assert_counters_equal_a_recount(episodes)
     assert_one_rating_per_member_and_episode()

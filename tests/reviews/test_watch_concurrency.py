@@ -7,7 +7,6 @@ elsewhere the module skips; CI runs the suite once on each.
 
 import datetime
 import random
-import threading
 import uuid
 
 import pytest
@@ -18,11 +17,11 @@ from catalog.models import Episode, Season
 from etoile_app.models import User
 from reviews import services
 from reviews.models import Watch, WatchlistEntry
+from tests.concurrency import raise_first, run_together
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 THREADS = 16
-WAIT = 60  # seconds; a deadlock or a lost thread fails the test instead of hanging it
 WATCHED_ON = datetime.date(2025, 4, 24)
 
 
@@ -54,37 +53,6 @@ def member(db) -> User:
 @pytest.fixture
 def other(db) -> User:
     return User.objects.create_user(email="odile@example.com", handle="odile")
-
-
-def run_together(targets: list) -> tuple[list, list[BaseException]]:
-    """Start every target at once in its own thread; return what they returned and raised."""
-    barrier = threading.Barrier(len(targets), timeout=WAIT)
-    results: list = []
-    errors: list[BaseException] = []
-
-    def run(target):
-        try:
-            barrier.wait()
-            results.append(target())
-        except BaseException as error:  # reported in the main thread
-            errors.append(error)
-            barrier.abort()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(WAIT * 2)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still running"
-    return results, errors
-
-
-def raise_first(errors: list[BaseException]) -> None:
-    causes = [e for e in errors if not isinstance(e, threading.BrokenBarrierError)] or errors
-    if causes:
-        raise causes[0]
 
 
 def test_the_same_watch_form_sent_from_many_threads_makes_one_watch(member, other, episode):
