@@ -1,18 +1,20 @@
 """Whole pages for visitors, served from the cache until something they show changes.
 
 Visitors are most of the traffic and all see the same page, so the catalog's pages (home,
-season, episode) are kept rendered in the cache (Redis when REDIS_URL is set). Every key
-includes one content version; each write a visitor could see (a rating, a review, a like, a
-moderator's decision, a suspension, a profile or catalog edit) raises it once its
+season, episode, people, characters, sources, profiles and diaries) are kept rendered in the
+cache (Redis when REDIS_URL is set), compressed and not. Each page is kept with the content
+version it was rendered under; each write a visitor could see (a rating, a review, a like, a
+moderator's decision, a suspension, a profile or catalog edit) raises the version once its
 transaction commits, so the next visitor gets a fresh page: a new rating or review shows at
 once. One version for the whole site is the simple choice: a write re-renders the few
-catalog pages on their next visit, a few milliseconds each.
+pages visitors read on their next visit, a few milliseconds each.
 
 Only requests without a session or message cookie are served from or written to the cache:
 anything that may show a signed-in menu, a form with a CSRF token or a one-time message is
 always rendered.
 """
 
+import gzip
 import hashlib
 import logging
 import re
@@ -22,10 +24,10 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.connection import ConnectionProxy
 from django.utils.http import parse_etags
+from django.utils.regex_helper import _lazy_re_compile
 from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
@@ -39,11 +41,11 @@ VERSION_KEY = "pagecache:version"
 SORTS = {"newest", "liked"}
 CACHED_PAGES = 50
 PAGE_NUMBER = re.compile(r"[1-9][0-9]?")  # as the pager writes it: 1 to 99, no leading zero
-# Pages for visitors carry a CSRF token in their forms (rating, like): a visitor who presses
-# one is sent to sign in. The token is each visitor's own, so the stored page keeps a
-# placeholder and each visitor's token is put back in when it is served.
-TOKEN_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
-TOKEN_PLACEHOLDER = "\x00csrf-token\x00"  # noqa: S105 (a marker, not a secret)
+# Pages for visitors have no forms that post (buttons are links to sign in), so they are the
+# same for every visitor. A page that carries a CSRF token anyway is never stored: the next
+# visitor would be handed someone else's token.
+CSRF_FIELD = b'name="csrfmiddlewaretoken"'
+ACCEPTS_GZIP = _lazy_re_compile(r"\bgzip\b")
 
 
 def content_changed() -> None:
@@ -86,60 +88,96 @@ def _known_query(request: HttpRequest) -> bool:
 
 
 def _key(request: HttpRequest) -> str:
-    version = cache.get(VERSION_KEY, 0)
-    raw = f"{version}|{get_language()}|{request.get_full_path()}"
+    # The version is not part of the key but kept with the page: reading both takes one
+    # round trip to the cache, and a page stored under an older version is a miss.
+    raw = f"{get_language()}|{request.get_full_path()}"
     return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _etag(key: str, version: int) -> str:
+    # Weak: the same page is sent compressed or not, and GZipMiddleware weakens strong ones.
+    digest = hashlib.sha256(f"{version}|{key}".encode()).hexdigest()[:32]
+    return f'W/"{digest}"'
+
+
+def _matches(request: HttpRequest, etag: str) -> bool:
+    # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" and "x" are the same tag.
+    wanted = {
+        tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))
+    }
+    return etag.removeprefix("W/") in wanted
+
+
 def _mark(response: HttpResponse, etag: str) -> HttpResponse:
-    # Private: the page carries this visitor's CSRF token. No-cache: the browser keeps it but
-    # asks each time, and a 304 answers while nothing on the site has changed.
+    # No-cache: the browser keeps the page but asks each time, and a 304 answers while nothing
+    # on the site has changed. Private, because the same address shows a member their own page.
     response["ETag"] = etag
     patch_cache_control(response, private=True, no_cache=True)
-    patch_vary_headers(response, ["Cookie"])
+    patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
     return response
+
+
+def _serve(request: HttpRequest, stored: dict, etag: str) -> HttpResponse:
+    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(stored["gzipped"], content_type=stored["content_type"])
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(stored["content"], content_type=stored["content_type"])
+    response["Content-Length"] = str(len(response.content))
+    return _mark(response, etag)
+
+
+def _store(request: HttpRequest, response: HttpResponse, key: str, version: int) -> bool:
+    content = response.content
+    if CSRF_FIELD in content or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        logger.warning("%s carries a CSRF token for visitors: not cached", request.path)
+        return False
+    page = {
+        "version": version,
+        "content": content,
+        # Compressed once here rather than on each request; mtime=0 keeps the bytes the same.
+        "gzipped": gzip.compress(content, compresslevel=9, mtime=0),
+        "content_type": response["Content-Type"],
+    }
+    try:
+        cache.set(key, page, settings.VISITOR_PAGE_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 (the page is served all the same)
+        logger.warning("page cache unavailable; %s not stored", request.path)
+        return False
+    return True
 
 
 def cache_for_visitors(view):
     """Serve the view's page to visitors from the cache, and keep what it renders for them.
-    The cache key doubles as the page's ETag: a browser revalidating gets 304 Not Modified
-    until the content version changes."""
+    The page's ETag comes from its key and the content version: a browser revalidating gets
+    304 Not Modified until something on the site changes."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
+        key = _key(request)
         try:
-            key = _key(request)
-            etag = f'"{key.rsplit(":", 1)[-1][:32]}"'
-            if etag in parse_etags(request.headers.get("If-None-Match", "")):
-                return _mark(HttpResponseNotModified(), etag)
-            cached = cache.get(key)
+            found = cache.get_many([VERSION_KEY, key])
         except Exception:  # noqa: BLE001 (a cache that does not answer must not stop the site)
             logger.warning("page cache unavailable; rendering %s", request.path, exc_info=True)
             return view(request, *args, **kwargs)
-        if cached is not None:
-            content, content_type = cached
-            content = content.replace(TOKEN_PLACEHOLDER, get_token(request))
-            return _mark(HttpResponse(content, content_type=content_type), etag)
+        version = found.get(VERSION_KEY, 0)
+        etag = _etag(key, version)
+        if _matches(request, etag):
+            return _mark(HttpResponseNotModified(), etag)
+        stored = found.get(key)
+        if stored is not None and stored["version"] == version:
+            return _serve(request, stored, etag)
         response = view(request, *args, **kwargs)
         if (
             request.method == "GET"
             and response.status_code == 200
             and not response.streaming
             and not response.cookies
+            and _store(request, response, key, version)
         ):
-            content = TOKEN_FIELD.sub(
-                rf"\g<1>{TOKEN_PLACEHOLDER}\g<2>", response.content.decode(response.charset)
-            )
-            try:
-                cache.set(
-                    key, (content, response["Content-Type"]), settings.VISITOR_PAGE_CACHE_SECONDS
-                )
-            except Exception:  # noqa: BLE001 (as above: the page is served all the same)
-                logger.warning("page cache unavailable; %s not stored", request.path)
-            else:
-                _mark(response, etag)
+            _mark(response, etag)
         return response
 
     return wrapped

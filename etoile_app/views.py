@@ -108,6 +108,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @require_safe
+@cache_for_visitors
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
     member = get_object_or_404(User, handle=handle.lower(), is_active=True)
     if handle != member.handle:

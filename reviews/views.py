@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from catalog.models import Season, Show
 from catalog.views import episode_by_numbers, render_episode
 from etoile_app.models import User
+from etoile_app.pagecache import cache_for_visitors
 from reviews import services
 from reviews.context import rating_panel_context
 from reviews.forms import RatingForm, ReplyForm, ReportForm, ReviewForm, WatchForm
@@ -405,6 +406,7 @@ DIARY_PER_PAGE = 50
 
 
 @require_safe
+@cache_for_visitors
 def diary(request: HttpRequest, handle: str) -> HttpResponse:
     member = get_object_or_404(User, handle=handle.lower(), is_active=True)
     rating = Rating.objects.filter(member=member, episode=OuterRef("episode")).values("score")[:1]
