@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from catalog.models import Episode
 from reviews.charts import distribution_chart, season_chart
@@ -147,6 +148,16 @@ def watch_panel_context(request: HttpRequest, episode: Episode, *, watch_form=No
     }
 
 
+BLANK_REPLY_PREFIX = "reply-blank"
+
+
+def blank_reply_fields() -> str:
+    """The fields of an empty reply form, rendered once per page rather than once per review:
+    twenty forms through the template engine were a fifth of a member's episode page."""
+    form = ReplyForm(prefix=BLANK_REPLY_PREFIX)
+    return "".join(str(field.as_field_group()) for field in form)
+
+
 def episode_context(
     request: HttpRequest,
     episode: Episode,
@@ -159,8 +170,14 @@ def episode_context(
 ) -> dict:
     page = review_page(request, episode)
     reply_forms = reply_forms or {}
+    blank_reply = blank_reply_fields() if request.user.is_authenticated else ""
     for review in page.reviews:
-        review.reply_form = reply_forms.get(review.pk) or ReplyForm(prefix=f"reply-{review.pk}")
+        # A form that came back with errors is rendered as it is; the blank ones, one under
+        # each review, are the same fields but for their prefix.
+        review.reply_form = reply_forms.get(review.pk)
+        review.reply_fields = mark_safe(  # noqa: S308 (rendered by Django's forms; an int added)
+            blank_reply.replace(BLANK_REPLY_PREFIX, f"reply-{review.pk}")
+        )
         review.collapsed = is_collapsed(review, request=request, episode=episode)
     if episode_numbers is None:
         episode_numbers = list(episode.season.episodes.values_list("number", flat=True))
