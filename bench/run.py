@@ -297,6 +297,8 @@ class Server:
 
 
 LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+READ = re.compile(r"(\d+) requests in [^,]+, ([\d.]+)(B|KB|MB|GB) read")
+UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
 
 
 def wrk(path: str, *, cookie: str = "", script: str | None = None) -> dict:
@@ -308,6 +310,9 @@ def wrk(path: str, *, cookie: str = "", script: str | None = None) -> dict:
         "--latency",
         "--timeout",
         "5s",
+        # As a browser asks: pages then travel compressed, as they would to a member.
+        "-H",
+        "Accept-Encoding: gzip, deflate, br",
     ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
@@ -322,6 +327,7 @@ def wrk(path: str, *, cookie: str = "", script: str | None = None) -> dict:
     latency = {p: float(v) * scale[unit] for p, v, unit in LATENCY.findall(output)}
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
+    requests, amount, unit = READ.search(output).groups()
     return {
         "path": path,
         "requests_per_second": rate,
@@ -329,6 +335,8 @@ def wrk(path: str, *, cookie: str = "", script: str | None = None) -> dict:
         "p99_ms": latency["99"],
         "bad_responses": int(errors.group(1)) if errors else 0,
         "socket_errors": socket_errors.group(1) if socket_errors else "",
+        # Headers included: what one answer costs on the wire.
+        "kb_per_response": float(amount) * UNITS[unit] / int(requests) / 1024,
     }
 
 
@@ -411,15 +419,15 @@ def explain(database: str) -> dict[str, str]:
 
 def table(runs: list[dict], ceiling: float) -> str:
     lines = [
-        f"{'page':<22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'of bare':>8}",
-        "-" * 58,
+        f"{'page':<22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'of bare':>8} {'KB sent':>8}",
+        "-" * 67,
     ]
     for run in runs:
         ratio = run["requests_per_second"] / ceiling
         flag = "" if not run["bad_responses"] else f"  ({run['bad_responses']} bad answers)"
         lines.append(
             f"{run['name']:<22} {run['requests_per_second']:>8.0f} {run['p50_ms']:>8.2f}"
-            f" {run['p99_ms']:>8.2f} {ratio:>7.0%}{flag}"
+            f" {run['p99_ms']:>8.2f} {ratio:>7.0%} {run['kb_per_response']:>8.1f}{flag}"
         )
     return "\n".join(lines)
 
