@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 
+from etoile_app import security
 from etoile_app.models import new_member_handle
 
 
@@ -13,3 +14,10 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def validation_error(self, code, *args):
+        # allauth refuses a sign-in over its limits with a form error, not a 429 response,
+        # so SecurityEventMiddleware would not see it.
+        if code == "too_many_login_attempts":
+            security.event(self.request, "rate limited")
+        return super().validation_error(code, *args)

@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -89,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, which serves static files already compressed; before everything that
     # writes the body. Pages with a CSRF token are safe to compress: Django masks the token
@@ -102,6 +104,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After authentication: ends idle and over-age sessions, logs refusals (etoile_app/security.py).
+    "etoile_app.security.SessionLifetimeMiddleware",
+    "etoile_app.security.SecurityEventMiddleware",
 ]
 
 ROOT_URLCONF = "etoile_app.urls"
@@ -255,13 +260,14 @@ STORAGES = {
 # through django-storages (`pip install -e '.[s3]'`; credentials from boto3's usual
 # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Without one, MEDIA_ROOT on this server's disk.
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+AWS_S3_CUSTOM_DOMAIN = env_str("AWS_S3_CUSTOM_DOMAIN")
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
-            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
+            "custom_domain": AWS_S3_CUSTOM_DOMAIN or None,
             "file_overwrite": False,
             "querystring_auth": False,  # public images, cacheable by a CDN
         },
@@ -313,11 +319,48 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: htmx posts the forms' own csrfmiddlewaretoken field.
+CSRF_COOKIE_HTTPONLY = True
+
+# Sessions end after this long without a request, and after this long in all, whatever the
+# activity ("remember me" or not). SESSION_COOKIE_AGE matches the absolute lifetime.
+SESSION_IDLE_SECONDS = env_int("ETOILE_SESSION_IDLE_SECONDS", 14 * 24 * 3600)
+SESSION_MAX_SECONDS = env_int("ETOILE_SESSION_MAX_SECONDS", 30 * 24 * 3600)
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+
+# Content-Security-Policy (django-csp 4): only this site's own files. No inline script or
+# style anywhere (htmx is told not to add its indicator styles, and never evaluates code:
+# see the htmx-config meta tag in templates/base.html), no plugins, no <base>, no framing.
+_MEDIA_ORIGINS = [f"https://{AWS_S3_CUSTOM_DOMAIN}"] if AWS_S3_CUSTOM_DOMAIN else []
+if AWS_STORAGE_BUCKET_NAME and not AWS_S3_CUSTOM_DOMAIN:
+    _MEDIA_ORIGINS = ["https:"]  # the bucket's own address, which depends on the provider
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for the two-factor set-up's QR code, which allauth draws as an inline SVG
+        # image; an image cannot run script, wherever it comes from.
+        "img-src": [SELF, "data:", *_MEDIA_ORIGINS],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
+    "filters": {"redact_tokens": {"()": "etoile_app.logfilters.RedactTokens"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # Django names the path of refused and missing pages; reset links carry a key in theirs.
+    "loggers": {
+        name: {"filters": ["redact_tokens"]}
+        for name in ("django.request", "django.security.csrf", "django.security.DisallowedHost")
+    },
 }

@@ -14,12 +14,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from etoile_app import security
 from etoile_app.models import User
 from etoile_app.pagecache import content_changed
 from reviews.models import ModerationAction, Rating, Report, Review
 from reviews.services import shift_score_counts
-
-security_log = logging.getLogger("etoile.security")
 
 
 class ReportError(Exception):
@@ -70,13 +69,8 @@ def _record(*, kind, moderator, reason, review=None, member=None) -> ModerationA
         text=text,
         reason=reason,
     )
-    security_log.info(
-        "moderation %s by %s on %s: %s",
-        kind,
-        moderator.pk if moderator else "site",
-        subject,
-        reason,
-    )
+    # The reason is in the audit trail; the log line keeps to who, what and from where.
+    security.event(None, f"moderation {kind} on {subject}", member=moderator, level=logging.INFO)
     return action
 
 

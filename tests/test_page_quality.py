@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -166,6 +167,9 @@ def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, scheme, 
         base_url=seeded_live_server.url,
         color_scheme=scheme,
         viewport={"width": width, "height": 900},
+        # axe is added to the page as an inline script, which the site's own policy refuses;
+        # test_pages_run_under_the_content_security_policy checks the pages with it on.
+        bypass_csp=True,
     )
     problems = []
     try:
@@ -200,6 +204,55 @@ def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, scheme, 
     finally:
         context.close()
     assert not problems, "Page-quality problems:\n" + "\n".join(problems)
+
+
+ADMIN_PAGES = [
+    ("/admin/", 200),
+    ("/admin/reviews/moderationqueueitem/", 200),
+    ("/admin/reviews/review/", 200),
+    ("/admin/catalog/episode/1/change/", 200),
+]
+
+
+@pytest.mark.browser
+def test_pages_run_under_the_content_security_policy(seeded_live_server, browser):
+    """Every page, as a visitor, a member and an administrator, with the policy the site sends:
+    the browser refuses nothing (no inline script or style, nothing from elsewhere)."""
+    from django.contrib.auth import get_user_model
+
+    make_member()
+    get_user_model().objects.filter(email=MEMBER_EMAIL).update(is_staff=True, is_superuser=True)
+    context = browser.new_context(base_url=seeded_live_server.url)
+    refused = []
+    try:
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        visits = [(path, status, False) for path, status in PAGES]
+        visits += [(path, status, True) for path, status in MEMBER_PAGES + ADMIN_PAGES]
+        signed_in = False
+        for path, status, as_member in visits:
+            if as_member and not signed_in:
+                sign_in_and_confirm(page)
+                signed_in = True
+            response = page.goto(concrete(path), wait_until="load")
+            assert response is not None and response.status == status, path
+            assert "script-src 'self'" in response.headers["content-security-policy"], path
+        # htmx at work under the policy: a rating changed in place.
+        page.goto("/season/1/episode/5/")
+        ratings = page.get_by_role("region", name="Ratings")
+        ratings.get_by_role("radio", name="3 stars", exact=True).focus()
+        page.keyboard.press("ArrowRight")
+        expect(ratings.get_by_role("status")).to_have_text("Your rating: 3½ stars")
+    finally:
+        context.close()
+    assert not refused, "Refused by the Content-Security-Policy:\n" + "\n".join(refused)
 
 
 def test_pages_are_valid_html(seeded, client, tmp_path):

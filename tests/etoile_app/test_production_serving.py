@@ -7,7 +7,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -21,16 +23,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fetch(url: str) -> tuple[int, dict, str]:
+def fetch(url: str, *, headers=None, data=None, opener=None) -> tuple[int, dict, str]:
+    request = urllib.request.Request(url, headers=headers or {}, data=data)  # noqa: S310
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback only)
-            return response.status, dict(response.headers), response.read().decode()
+        with (opener or NO_REDIRECTS).open(request, timeout=10) as response:
+            return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
+        return error.code, error.headers, error.read().decode()
 
 
-@pytest.fixture
-def production_server(tmp_path):
+class KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 302 itself is the answer: its headers are what we look at
+
+
+NO_REDIRECTS = urllib.request.build_opener(KeepRedirects)
+
+
+@contextmanager
+def serving(tmp_path, **extra_env):
+    """`make serve`: production settings, collectstatic and gunicorn on a free port."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))},
         "DJANGO_DEBUG": "0",
@@ -40,12 +52,16 @@ def production_server(tmp_path):
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
         "MEDIA_ROOT": str(tmp_path / "media"),
+        **extra_env,
     }
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "-v0"], ["createcachetable"], ["seed_etoile", "-v0"]):
         subprocess.run([*manage, *command], env=env, cwd=settings.BASE_DIR, check=True)
     subprocess.run(
         [*manage, "collectstatic", "--no-input", "-v0"], env=env, cwd=settings.BASE_DIR, check=True
+    )
+    subprocess.run(
+        [*manage, "shell", "-v0", "-c", MAKE_MEMBER], env=env, cwd=settings.BASE_DIR, check=True
     )
     port = free_port()
     server = subprocess.Popen(
@@ -60,7 +76,7 @@ def production_server(tmp_path):
     try:
         for _ in range(100):
             try:
-                if fetch(base + "/healthz")[0] == 200:
+                if fetch(base + "/healthz", headers=PROXIED_HTTPS)[0] == 200:
                     break
             except OSError:
                 time.sleep(0.1)
@@ -70,6 +86,28 @@ def production_server(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+MEMBER_EMAIL, MEMBER_PASSWORD = "odette@example.com", "a long and careful password"
+MAKE_MEMBER = (
+    "from etoile_app.models import User\n"
+    f"User.objects.create_user(email={MEMBER_EMAIL!r}, password={MEMBER_PASSWORD!r})"
+)
+# What a TLS-terminating proxy in front of gunicorn adds (docs/DEPLOY.md).
+PROXIED_HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+
+
+@pytest.fixture
+def production_server(tmp_path):
+    with serving(tmp_path) as base:
+        yield base
+
+
+@pytest.fixture
+def https_production_server(tmp_path):
+    """Production as deployed: HTTPS on, behind a proxy that terminates TLS."""
+    with serving(tmp_path, DJANGO_HTTPS="1", DJANGO_BEHIND_PROXY="1") as base:
+        yield base
 
 
 def test_pages_static_files_and_errors_under_production_settings(production_server):
@@ -89,3 +127,76 @@ def test_pages_static_files_and_errors_under_production_settings(production_serv
     status, _, html = fetch(production_server + "/season/1/episode/99/")
     assert status == 404 and "A missed step" in html
     assert "Traceback" not in html and "DEBUG" not in html
+
+
+def cookie_attributes(headers, name: str) -> str:
+    found = [c for c in headers.get_all("Set-Cookie") or [] if c.startswith(name + "=")]
+    assert found, f"no {name} cookie in {headers.get_all('Set-Cookie')}"
+    return found[0]
+
+
+def test_every_security_header_on_https_behind_a_proxy(https_production_server):
+    """The headers docs/SECURITY.md promises, as gunicorn sends them in production."""
+    base = https_production_server
+    status, headers, html = fetch(base + "/season/1/episode/1/", headers=PROXIED_HTTPS)
+    assert status == 200
+    policy = {
+        part.split()[0]: part.split()[1:] for part in headers["Content-Security-Policy"].split("; ")
+    }
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]  # no 'unsafe-inline', no 'unsafe-eval'
+    assert policy["style-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert "<script>" not in html and " style=" not in html  # nothing the policy would block
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+
+    # Cookies: the CSRF cookie from the sign-in form, the session cookie from signing in.
+    status, headers, html = fetch(base + "/accounts/login/", headers=PROXIED_HTTPS)
+    assert status == 200
+    csrf = cookie_attributes(headers, "csrftoken")
+    assert "secure" in csrf.lower() and "samesite=lax" in csrf.lower()
+    # Sent by hand: a cookie jar keeps Secure cookies away from this plain-http loopback.
+    cookie = csrf.split(";", 1)[0]
+    token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    form = {"login": MEMBER_EMAIL, "password": MEMBER_PASSWORD, "csrfmiddlewaretoken": token}
+    status, headers, _ = fetch(
+        base + "/accounts/login/",
+        headers={
+            **PROXIED_HTTPS,
+            "Cookie": cookie,
+            "Referer": f"https://{base.removeprefix('http://')}/accounts/login/",
+        },
+        data=urlencode(form).encode(),
+    )
+    assert status == 302, "signing in failed"
+    session = cookie_attributes(headers, "sessionid")
+    session = session.lower()
+    assert "secure" in session and "httponly" in session and "samesite=lax" in session
+
+
+def test_plain_http_is_sent_to_https_in_production(https_production_server):
+    status, headers, _ = fetch(https_production_server + "/", headers={"X-Forwarded-Proto": "http"})
+    assert status == 301
+    assert headers["Location"].startswith("https://")
+
+
+def test_error_pages_reveal_nothing(https_production_server):
+    base = https_production_server
+    status, _, html = fetch(base + "/season/1/episode/99/", headers=PROXIED_HTTPS)
+    assert status == 404 and "A missed step" in html
+    status, _, html = fetch(base + "/", headers={**PROXIED_HTTPS, "Host": "evil.example"})
+    assert status == 400 and "Out of step" in html
+    assert "evil.example" not in html and "ALLOWED_HOSTS" not in html
+    status, _, html = fetch(
+        base + "/accounts/login/", headers=PROXIED_HTTPS, data=b"login=x&password=y"
+    )
+    assert status == 403 and "This form has expired" in html
+    assert "CSRF" not in html and "Referer" not in html
+    for page in (html,):
+        assert "Traceback" not in page and "settings" not in page.lower()
