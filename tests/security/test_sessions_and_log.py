@@ -207,3 +207,13 @@ def test_the_server_error_page_stands_alone(client, settings):
     html = render_to_string("500.html")
     assert "Something went wrong" in html
     assert '<html lang="en">' in html
+
+
+def test_too_many_requests_get_the_site_s_own_page(member, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "1/m/ip"}
+    for _ in range(2):
+        response = Client().post("/accounts/login/", {"login": member.email, "password": "x"})
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert "Too many requests" in html and "Please wait a minute" in html
+    assert 'id="main"' in html, "the site's layout, with its navigation back"
