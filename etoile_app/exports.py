@@ -16,7 +16,7 @@ from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from etoile_app.models import User
-from reviews.models import Like, Rating, Review, Watch, WatchlistEntry
+from reviews.models import Like, Rating, Report, Review, Watch, WatchlistEntry
 from reviews.tracking import viewing_number
 
 logger = logging.getLogger(__name__)
@@ -132,6 +132,21 @@ def watchlist_rows(member: User) -> list[dict]:
     ]
 
 
+def report_rows(member: User) -> list[dict]:
+    """What the member told moderators: their words too. Not the outcome for the reported
+    member, which is theirs, only whether a moderator has dealt with the report."""
+    return [
+        {
+            "review": report.review_id,
+            "reason": report.reason,
+            "note": report.note,
+            "reported_at": report.created_at.isoformat(),
+            "resolved": report.resolved_at is not None,
+        }
+        for report in Report.objects.filter(reporter=member).order_by("created_at", "pk")
+    ]
+
+
 def export_sections(member: User) -> dict[str, list[dict]]:
     return {
         "profile": profile_rows(member),
@@ -142,6 +157,7 @@ def export_sections(member: User) -> dict[str, list[dict]]:
         "likes": like_rows(member),
         "watches": watch_rows(member),
         "watchlist": watchlist_rows(member),
+        "reports": report_rows(member),
     }
 
 

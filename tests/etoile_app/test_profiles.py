@@ -795,6 +795,7 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         "likes.csv",
         "watches.csv",
         "watchlist.csv",
+        "reports.csv",
     }
 
 

@@ -1127,3 +1127,30 @@ def test_the_report_page_costs_the_same_queries_with_one_report_or_two_hundred(
     assert page.status_code == 200
     assert "The one Odette reports." in page.content.decode()
     assert len(many) == len(few) <= REPORT_PAGE_QUERIES
+
+
+# 9. The member's own data ------------------------------------------------------------------------
+
+
+def test_a_members_reports_are_in_their_data_export(odile, episode, reporters):
+    """What a member told moderators is their words too: it goes home with them."""
+    import json
+
+    from tests.etoile_app.test_profiles import download_export
+
+    review = write(odile, episode, "A luminous hour.")
+    reporter, other = reporters[:2]
+    moderation.report_create(
+        reporter=reporter, review=review, reason="other", note="Quotes the finale."
+    )
+    moderation.report_create(reporter=other, review=review, reason="spam")
+    client = Client()
+    client.force_login(reporter)
+
+    _, files = download_export(client)
+
+    reports = json.loads(files["etoile-export.json"])["reports"]
+    assert [(r["review"], r["reason"], r["note"], r["resolved"]) for r in reports] == [
+        (review.pk, "other", "Quotes the finale.", False)
+    ]
+    assert b"Quotes the finale." in files["reports.csv"]
