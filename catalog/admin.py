@@ -1,3 +1,6 @@
+import logging
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
@@ -5,13 +8,22 @@ from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
-from etoile_app.images import RenditionSpec, build_renditions, clean_upload
+from etoile_app.images import (
+    RenditionSpec,
+    build_renditions,
+    clean_upload,
+    delete_stored,
+    stored_names,
+)
 from etoile_app.pagecache import content_changed
+
+logger = logging.getLogger(__name__)
 
 
 class CitationInline(GenericTabularInline):
@@ -48,24 +60,57 @@ class SafeImageForm(forms.ModelForm):
         return cleaned
 
 
+class ImageStorageError(Exception):
+    """An upload passed its checks but could not be stored or rendered (a full disk, say)."""
+
+
 class ImageAdminMixin:
-    """Makes the renditions once, when an image is uploaded, and previews it."""
+    """Makes the renditions once, when an image is uploaded, previews it, and removes the
+    files of the image it replaces."""
 
     image_specs: tuple[RenditionSpec, ...] = ()
+    # A plain file field: Django's ImageField would open the upload with Pillow before
+    # clean_upload could refuse a decompression bomb with its own message.
+    formfield_overrides = {models.ImageField: {"form_class": forms.FileField}}
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.image_specs = self.image_specs
         return form
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ImageStorageError:
+            logger.exception("storing an uploaded image failed")
+            self.message_user(
+                request, _("This picture could not be stored; nothing was changed."), messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            changed_specs = [spec for spec in self.image_specs if spec.field in form.changed_data]
-            for spec in changed_specs:
-                setattr(obj, spec.renditions_field, build_renditions(obj, spec))
-            if changed_specs:
-                obj.save(update_fields=[spec.renditions_field for spec in changed_specs])
+        changed_specs = [spec for spec in self.image_specs if spec.field in form.changed_data]
+        replaced = []
+        if change and changed_specs:
+            before = type(obj).objects.get(pk=obj.pk)
+            replaced = [name for spec in changed_specs for name in stored_names(before, spec)]
+        written = []
+        try:
+            with transaction.atomic():
+                super().save_model(request, obj, form, change)
+                for spec in changed_specs:
+                    if getattr(obj, spec.field):
+                        written.append(getattr(obj, spec.field).name)
+                    renditions = build_renditions(obj, spec)
+                    written += [name for widths in renditions.values() for name in widths.values()]
+                    setattr(obj, spec.renditions_field, renditions)
+                if changed_specs:
+                    obj.save(update_fields=[spec.renditions_field for spec in changed_specs])
+                # The old files go only once the new ones are the record's, for good.
+                transaction.on_commit(partial(delete_stored, replaced))
+        except OSError as error:
+            delete_stored(written)
+            raise ImageStorageError from error
 
     @admin.display(description=_("image"))
     def image_preview(self, obj):
@@ -74,7 +119,7 @@ class ImageAdminMixin:
             if renditions:
                 smallest = str(min(spec.widths))
                 return format_html(
-                    '<img src="{}" alt="" width="80" style="height:auto">',
+                    '<img src="{}" alt="" width="80">',
                     default_storage.url(renditions["jpg"][smallest]),
                 )
         return "—"

@@ -9,7 +9,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("catalog.urls")),
     path("", include("reviews.urls")),
-    path("u/<str:handle>/", views.profile, name="profile"),
+    # A slug, as handles are: anything else (a NUL byte, say) is a 404 before any query.
+    path("u/<slug:handle>/", views.profile, name="profile"),
     path("me/settings/", views.settings_view, name="member-settings"),
     path("me/avatar/", views.avatar_upload, name="avatar-upload"),
     path("me/avatar/remove/", views.avatar_remove, name="avatar-remove"),

@@ -24,7 +24,7 @@ urlpatterns = [
     ),
     path("season/<int:season>/track/", views.season_track, name="season-track"),
     path("me/watchlist/", views.watchlist, name="watchlist"),
-    path("u/<str:handle>/diary/", views.diary, name="diary"),
+    path("u/<slug:handle>/diary/", views.diary, name="diary"),
     path("reviews/<int:pk>/replies/", views.reply_create, name="reply-create"),
     path("reviews/<int:pk>/edit/", views.review_edit, name="review-edit"),
     path("reviews/<int:pk>/delete/", views.review_delete, name="review-delete"),

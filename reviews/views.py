@@ -298,7 +298,10 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
 def _back(request: HttpRequest, fallback: str) -> str:
     """Where a tracking button should return: the page it was on, if it is on this site."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    # A path on this site only: redirect() would take a bare word for a URL pattern's name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
         return target
     return fallback
 

@@ -434,7 +434,7 @@ def test_change_page_previews_the_uploaded_headshot(admin_client, person):
 @pytest.mark.parametrize(
     ("file_name", "content", "message"),
     [
-        ("notes.png", b"Remember to book the rehearsal room.", "Upload a valid image."),
+        ("notes.png", b"Remember to book the rehearsal room.", "This file is not an image"),
         ("dance.gif", gif_bytes(), "Only JPEG, PNG and WebP images are accepted."),
         ("huge.png", png_bytes(size=(20, 20)), "This image is 20 × 20 pixels"),
     ],
