@@ -37,6 +37,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+SETTLE_SECONDS = 3
 PORT = 8765
 WRK = shutil.which("wrk")
 EPISODES = 8
@@ -302,6 +303,10 @@ UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
 
 
 def wrk(path: str, *, cookie: str = "", script: str | None = None) -> dict:
+    # wrk stops sending when its time is up, but gunicorn still has up to one request per
+    # connection queued: on a slow page that is a second of work that would land on the
+    # next page's first requests (and its p99). Wait for it to drain.
+    time.sleep(SETTLE_SECONDS)
     command = [
         WRK,
         "-t2",

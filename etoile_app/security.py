@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 
 log = logging.getLogger("etoile.security")
 
-# The address of the request being served, for events written deep inside services that are
-# not handed the request (a moderator's decision): set by SecurityEventMiddleware.
-current_client_ip: ContextVar[str] = ContextVar("current_client_ip", default="-")
+# The request being served, for events written deep inside services that are not handed it
+# (a moderator's decision): set by SecurityEventMiddleware. Its address is only worked out
+# when an event is written, not on every request.
+current_request: ContextVar[HttpRequest | None] = ContextVar("current_request", default=None)
 
 STARTED = "etoile:session_started"
 SEEN = "etoile:session_seen"
@@ -53,8 +54,9 @@ def member_id(request: HttpRequest | None) -> str:
 def event(request: HttpRequest | None, what: str, *, member=None, level=logging.WARNING) -> None:
     """One line in the security log."""
     who = str(member.pk) if member is not None else member_id(request)
-    ip = client_ip(request) if request is not None else current_client_ip.get()
     where = view_name(request) if request is not None else "-"
+    request = request or current_request.get()
+    ip = client_ip(request) if request is not None else "-"
     log.log(level, "%s member=%s ip=%s view=%s", what, who, ip, where)
 
 
@@ -65,11 +67,11 @@ class SecurityEventMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = current_client_ip.set(client_ip(request))
+        token = current_request.set(request)
         try:
             response = self.get_response(request)
         finally:
-            current_client_ip.reset(token)
+            current_request.reset(token)
         if response.status_code == 403:
             event(request, "refused")
         elif response.status_code == 429:

@@ -66,7 +66,7 @@ def test_production_settings_from_the_environment():
     assert values["debug"] is False
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["db_name"] == "etoile"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "etoile_app.cache.ReusedClientRedisCache"  # Django's RedisCache
     assert values["hosts"] == ["etoile.example", "www.etoile.example"]
     assert values["media"] == "/srv/etoile/media"
     assert values["ssl_redirect"] is True
@@ -119,6 +119,28 @@ def test_the_redis_cache_stores_and_reads_back():
     assert result.stdout.strip() == "pointe"
 
 
+def test_the_redis_cache_keeps_one_client_and_still_reads_and_writes():
+    """etoile_app/cache.py: one redis.Redis per pool instead of one per command."""
+    if not redis_reachable():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required in CI at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    from django.core.cache.backends.redis import RedisCache
+
+    from etoile_app.cache import ReusedClientRedisCache
+
+    cache = ReusedClientRedisCache(REDIS_URL, {"KEY_PREFIX": f"etoile-test-{uuid.uuid4().hex}"})
+    assert isinstance(cache, RedisCache)
+    cache.set("step", "pointe", 30)
+    cache.set_many({"a": 1, "b": 2}, 30)
+    assert cache.get("step") == "pointe"
+    assert cache.get_many(["a", "b", "missing"]) == {"a": 1, "b": 2}
+    assert cache.incr("a") == 2
+    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=False)
+    cache.delete_many(["step", "a", "b"])
+    assert cache.get("step") is None
+
+
 def test_uploads_go_to_an_s3_bucket_when_one_is_named_and_to_disk_otherwise():
     on_disk = settings_under()
     assert on_disk["storage"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
@@ -141,6 +163,6 @@ def test_uploads_go_to_an_s3_bucket_when_one_is_named_and_to_disk_otherwise():
 
 def test_visitors_pages_have_a_cache_of_their_own_in_redis_when_it_is_set():
     values = settings_under(REDIS_URL=REDIS_URL)
-    assert values["cache"] == values["pages"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == values["pages"] == "etoile_app.cache.ReusedClientRedisCache"
     values = settings_under()
     assert values["pages"] == "django.core.cache.backends.db.DatabaseCache"

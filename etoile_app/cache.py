@@ -1,0 +1,27 @@
+"""Django's RedisCache, keeping one redis.Redis client per connection pool.
+
+Django builds a new redis.Redis object for every cache command, and each one registers some
+170 response callbacks: `make bench` profiled that at a fifth of the time a visitor's cached
+page takes. A client over a pool is thread-safe, so one per pool serves every request.
+"""
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
+class ReusedClientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
