@@ -399,11 +399,24 @@ def explain(database: str) -> dict[str, str]:
             "SELECT * FROM reviews_episodescores WHERE episode_id = "
             "(SELECT id FROM catalog_episode WHERE number = 4)"
         ),
-        "an episode's newest reviews (index review_episode_newest)": (
+        "an episode's newest reviews, as a visitor sees them (index review_episode_newest_top)": (
             "SELECT r.id FROM reviews_review r JOIN etoile_app_user u ON u.id = r.member_id"
             " WHERE r.episode_id = (SELECT id FROM catalog_episode WHERE number = 4)"
             " AND r.status = 'visible' AND r.parent_id IS NULL AND u.is_active"
             " ORDER BY r.created_at DESC, r.id DESC LIMIT 21"
+        ),
+        "the same for a member: visible, or their own (index review_episode_newest_top)": (
+            "SELECT r.id FROM reviews_review r JOIN etoile_app_user u ON u.id = r.member_id"
+            " WHERE r.episode_id = (SELECT id FROM catalog_episode WHERE number = 4)"
+            " AND r.parent_id IS NULL"
+            " AND ((r.status = 'visible' AND u.is_active) OR r.member_id = 1)"
+            " ORDER BY r.created_at DESC, r.id DESC LIMIT 21"
+        ),
+        "an episode's most liked reviews (index review_episode_liked_top)": (
+            "SELECT r.id FROM reviews_review r JOIN etoile_app_user u ON u.id = r.member_id"
+            " WHERE r.episode_id = (SELECT id FROM catalog_episode WHERE number = 4)"
+            " AND r.status = 'visible' AND r.parent_id IS NULL AND u.is_active"
+            " ORDER BY r.like_count DESC, r.created_at DESC, r.id DESC LIMIT 21"
         ),
         "a member's rating of an episode (unique index rating_one_per_member)": (
             "SELECT score FROM reviews_rating WHERE member_id = 1 AND episode_id = "
