@@ -183,12 +183,6 @@ TWENTY_THOUSAND = _repeat("é\x00🩰 ", 20_000)
 # Isolation and what the database holds ------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Accounts are made for every example; passwords are not what is tested here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @contextmanager
 def rolled_back():
     """One example: its rows and rate-limit counters are undone when it ends."""

@@ -58,6 +58,7 @@ from reviews.models import (
     WatchlistEntry,
 )
 from tests.reviews.test_reviews import PASSWORD, make_member, write
+from tests.security import FAST_PASSWORD_HASHERS
 
 pytestmark = pytest.mark.django_db
 
@@ -71,15 +72,6 @@ MINE = "mine"  # the address means "my own": it may only ever touch the actor's 
 ADMIN = "admin"  # the admin: a member who is not staff is refused (403), a visitor signs in
 
 ACTORS = ["member", "visitor"]
-
-
-# A reauthentication in most tests: the production hasher would cost a minute in all.
-FAST_PASSWORDS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_PASSWORDS
 
 
 # The world: an owner with one of everything, the intruder, and a third member ---------------
@@ -236,7 +228,7 @@ def shared_world(django_db_setup, django_db_blocker):
     back at the end. Each test runs in a savepoint inside it (pytest-django's `db`) and rolls
     back to it, so every test starts from this same world, as if built for it alone."""
     with (
-        override_settings(PASSWORD_HASHERS=FAST_PASSWORDS),
+        override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):

@@ -56,13 +56,6 @@ WRONG_PASSWORD = "The email address and/or password you specified are not correc
 TOO_MANY_ATTEMPTS = "Too many failed login attempts. Try again later."
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(settings):
-    """Members are made and sign in in almost every test; the real hasher takes half a
-    second each time and is not what these tests are about."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # The world an attacker aims at ----------------------------------------------------------------
 
 

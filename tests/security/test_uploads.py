@@ -138,12 +138,6 @@ def bad_upload(case: str) -> SimpleUploadedFile:
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Accounts are made for every test here; what is tested is uploads, not passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def upload_temp_dir(settings, tmp_path):
     """Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE are spooled here while the request runs."""
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "upload-tmp")

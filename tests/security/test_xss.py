@@ -252,8 +252,6 @@ class Written:
 
 @pytest.fixture
 def scene(seeded, settings) -> Scene:
-    # Nothing here is about passwords: hashing a dozen of them would be most of the time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.REVIEW_REPORTS_TO_HOLD = 3
     # Two rounds of writing per test: above the members' limit of five posts a minute.
     settings.ACCOUNT_RATE_LIMITS = {
