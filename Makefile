@@ -66,7 +66,9 @@ test: lint $(NODE_TOOLS)
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)
 
 # Production-like on this machine: DEBUG off, static files through whitenoise, plain http.
-SERVE_ENV = DJANGO_DEBUG=0 DJANGO_HTTPS=0 DJANGO_SERVE_MEDIA=1 \
+# DJANGO_HTTPS=1 DJANGO_BEHIND_PROXY=1 make serve: as behind a TLS proxy (docs/SECURITY.md).
+SERVE_ENV = DJANGO_DEBUG=0 DJANGO_HTTPS=$${DJANGO_HTTPS:-0} \
+	DJANGO_BEHIND_PROXY=$${DJANGO_BEHIND_PROXY:-0} DJANGO_SERVE_MEDIA=1 \
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .django-secret-key)}" \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
 
