@@ -3,6 +3,23 @@
 import struct
 import zlib
 
+from PIL import ExifTags, Image
+
+
+def camera_exif(orientation: int | None = None) -> Image.Exif:
+    """What a phone writes into a photo: its maker, where it was taken (Paris) and, if given,
+    how to turn it upright."""
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[ExifTags.Base.Orientation] = orientation
+    exif[ExifTags.Base.Make] = "PhoneCo"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (48.0, 52.0, 18.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (2.0, 19.0, 54.0)
+    return exif
+
 
 def png_claiming(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims width × height pixels, with no real pixel data behind it:

@@ -10,7 +10,7 @@ from PIL import ExifTags, Image, ImageFile, PngImagePlugin
 
 from catalog.models import Episode, Person
 from etoile_app.images import build_renditions, clean_upload, picture_sources
-from tests.images import png_claiming
+from tests.images import camera_exif, png_claiming
 
 
 def image_bytes(image_format: str, size=(48, 32), mode="RGB", color=(200, 40, 40), **save) -> bytes:
@@ -33,14 +33,7 @@ def noisy_image_bytes(image_format: str, size=(96, 96)) -> bytes:
 def jpeg_with_gps_and_orientation(size=(40, 20), orientation=1) -> bytes:
     """A camera-style JPEG: EXIF with where it was taken and how it should be turned."""
     image = Image.new("RGB", size, (30, 60, 200))
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = orientation
-    exif[ExifTags.Base.Make] = "PhoneCo"
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (48.0, 52.0, 18.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (2.0, 19.0, 54.0)
+    exif = camera_exif(orientation)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif)
     data = buffer.getvalue()

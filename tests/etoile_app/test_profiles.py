@@ -18,11 +18,11 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from PIL import ExifTags, Image
+from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from etoile_app.models import User
-from tests.images import png_claiming
+from tests.images import camera_exif, png_claiming
 
 PASSWORD = "pas de deux under the rain 7"
 UNTICKED = "Tick the box to confirm that you want to delete."
@@ -80,14 +80,7 @@ def camera_jpeg(size=(400, 200), orientation=6) -> bytes:
     """A phone photo: red left half, blue right half, GPS position and a turn-me tag."""
     image = Image.new("RGB", size, (30, 60, 200))
     image.paste((220, 30, 30), (0, 0, size[0] // 2, size[1]))
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = orientation
-    exif[ExifTags.Base.Make] = "PhoneCo"
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (48.0, 52.0, 18.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (2.0, 19.0, 54.0)
+    exif = camera_exif(orientation)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif, quality=95)
     return buffer.getvalue()

@@ -27,7 +27,7 @@ from catalog.models import Episode, Person, Season, Show
 from etoile_app.models import User
 from tests.catalog.test_admin import admin_url, form_post_data
 from tests.etoile_app.test_profiles import error_announced_for, make_member
-from tests.images import png_claiming
+from tests.images import camera_exif, png_claiming
 
 pytestmark = pytest.mark.django_db
 
@@ -76,26 +76,15 @@ def truncated(image_format: str) -> bytes:
     return data[: len(data) // 2]
 
 
-def gps_exif() -> Image.Exif:
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "PhoneCo"
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (48.0, 52.0, 18.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (2.0, 19.0, 54.0)
-    return exif
-
-
 def with_gps(image_format: str) -> bytes:
     """A PNG (eXIf chunk) or WebP (EXIF chunk) carrying where it was taken, and XMP."""
     xmp = '<x:xmpmeta xmlns:x="adobe:ns:meta/">secret-home-address</x:xmpmeta>'
     if image_format == "PNG":
         info = PngImagePlugin.PngInfo()
         info.add_itxt("XML:com.adobe.xmp", xmp)
-        data = image_bytes(image_format, exif=gps_exif(), pnginfo=info)
+        data = image_bytes(image_format, exif=camera_exif(), pnginfo=info)
     else:
-        data = image_bytes(image_format, exif=gps_exif(), xmp=xmp.encode())
+        data = image_bytes(image_format, exif=camera_exif(), xmp=xmp.encode())
     with Image.open(io.BytesIO(data)) as check:
         assert check.getexif().get_ifd(ExifTags.IFD.GPSInfo), "the source must carry GPS data"
     assert b"PhoneCo" in data and b"secret-home-address" in data
