@@ -178,6 +178,20 @@ class EpisodeInline(admin.TabularInline):
     show_change_link = True
 
 
+# Collapsed: set once by an admin, read by imports (reviews/interchange.py) and exports.
+EXTERNAL_IDS_FIELDSET = (
+    _("External ids"),
+    {
+        "classes": ["collapse"],
+        "fields": ["tmdb_id", "imdb_id", "trakt_id"],
+        "description": _(
+            "The ids of this record on TMDB, IMDb and Trakt, so that members' imports from "
+            "those sites find it. Leave empty until checked against the site itself."
+        ),
+    },
+)
+
+
 @admin.register(Show)
 class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
     form = SafeImageForm
@@ -200,6 +214,7 @@ class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
             {"fields": ["genre", "original_language", "theme_song_title", "theme_song_note"]},
         ),
         (_("Poster"), {"fields": ["poster", "image_preview"]}),
+        EXTERNAL_IDS_FIELDSET,
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
 
@@ -247,6 +262,7 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
             },
         ),
         (_("Still"), {"fields": ["still", "image_preview"]}),
+        EXTERNAL_IDS_FIELDSET,
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
 

@@ -1,5 +1,6 @@
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -11,6 +12,59 @@ AWAITING_CURATION_HELP = _(
     "Ticked where the seed articles are silent and a placeholder stands in. "
     "Untick once an editor has checked the facts."
 )
+
+
+IMDB_ID_VALIDATOR = RegexValidator(
+    r"^tt[0-9]+\Z", _("An IMDb id is “tt” followed by digits, as in the title's IMDb address.")
+)
+
+
+class ExternalIds(models.Model):
+    """The show's or an episode's ids on TMDB, IMDb and Trakt, so that imports from those
+    sites match by id. Empty until an admin sets them: the seed articles do not give them."""
+
+    tmdb_id = models.PositiveIntegerField(
+        _("TMDB id"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    imdb_id = models.CharField(
+        _("IMDb id"), max_length=20, blank=True, validators=[IMDB_ID_VALIDATOR]
+    )
+    trakt_id = models.PositiveIntegerField(
+        _("Trakt id"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def external_id_constraints(cls, prefix: str) -> list:
+        """Each id names one record of the model when it is set; several may be unset."""
+        return [
+            models.UniqueConstraint(
+                fields=["tmdb_id"],
+                condition=Q(tmdb_id__isnull=False),
+                name=f"{prefix}_unique_tmdb_id",
+                violation_error_message=_("Another record already has this TMDB id."),
+            ),
+            models.UniqueConstraint(
+                fields=["imdb_id"],
+                condition=~Q(imdb_id=""),
+                name=f"{prefix}_unique_imdb_id",
+                violation_error_message=_("Another record already has this IMDb id."),
+            ),
+            models.UniqueConstraint(
+                fields=["trakt_id"],
+                condition=Q(trakt_id__isnull=False),
+                name=f"{prefix}_unique_trakt_id",
+                violation_error_message=_("Another record already has this Trakt id."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(tmdb_id__isnull=True) | Q(tmdb_id__gte=1))
+                & (Q(trakt_id__isnull=True) | Q(trakt_id__gte=1))
+                & (Q(imdb_id="") | Q(imdb_id__startswith="tt")),
+                name=f"{prefix}_external_ids_valid",
+            ),
+        ]
 
 
 class CurationQuerySet(models.QuerySet):
@@ -121,7 +175,7 @@ class ShowQuerySet(CurationQuerySet):
         return self.order_by("pk").first()
 
 
-class Show(CatalogModel):
+class Show(ExternalIds, CatalogModel):
     POSTER = RenditionSpec(field="poster", widths=(320, 640), ratio=(2, 3))
 
     title = models.CharField(_("title"), max_length=200)
@@ -146,6 +200,7 @@ class Show(CatalogModel):
     class Meta:
         verbose_name = _("show")
         verbose_name_plural = _("shows")
+        constraints = ExternalIds.external_id_constraints("show")
 
     def __str__(self) -> str:
         return self.title
@@ -188,7 +243,7 @@ class Season(CatalogModel):
         return reverse("catalog:season", kwargs={"season": self.number})
 
 
-class Episode(CatalogModel):
+class Episode(ExternalIds, CatalogModel):
     STILL = RenditionSpec(field="still", widths=(480, 960), ratio=(16, 9))
 
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="episodes")
@@ -215,6 +270,7 @@ class Episode(CatalogModel):
                 condition=Q(runtime_minutes__isnull=True) | Q(runtime_minutes__gte=1),
                 name="episode_runtime_positive",
             ),
+            *ExternalIds.external_id_constraints("episode"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from etoile_app.images import clean_upload
-from etoile_app.models import User
+from etoile_app.models import ACCESS_TOKENS_PER_MEMBER, AccessToken, User
 
 
 class SiteFormRenderer(TemplatesSetting):
@@ -108,3 +108,29 @@ class DeleteAccountForm(forms.Form):
         label=_("I understand that my account and everything listed above will be deleted."),
         error_messages={"required": _("Tick the box to confirm that you want to delete.")},
     )
+
+
+class AccessTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=AccessToken._meta.get_field("name").max_length,
+        help_text=_("What the token is for, so you know which to revoke: “My tracker script”."),
+    )
+
+    def __init__(self, *args, member: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if self.member.access_tokens.filter(name=name).exists():
+            raise forms.ValidationError(_("You already have a token with this name."))
+        return name
+
+    def clean(self):
+        if self.member.access_tokens.count() >= ACCESS_TOKENS_PER_MEMBER:
+            raise forms.ValidationError(
+                _("You have %(limit)s tokens, the most a member can have: revoke one first.")
+                % {"limit": ACCESS_TOKENS_PER_MEMBER}
+            )
+        return super().clean()

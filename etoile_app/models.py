@@ -1,5 +1,7 @@
+import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -154,3 +156,56 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.display_name or self.handle
+
+
+ACCESS_TOKEN_PREFIX = "etoile_"  # noqa: S105 (a marker for secret scanners, not a secret)
+ACCESS_TOKENS_PER_MEMBER = 20
+
+
+def access_token_digest(raw: str) -> str:
+    """What is stored of a token: its SHA-256. A token is 256 random bits, so a fast hash is
+    enough (no password-style stretching), and a stolen database gives no usable token."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class AccessTokenQuerySet(models.QuerySet):
+    def create_for(self, member: "User", name: str) -> tuple["AccessToken", str]:
+        """A new token and its secret, which is shown once and never stored."""
+        raw = ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = self.create(
+            member=member,
+            name=name,
+            digest=access_token_digest(raw),
+            hint=raw[len(ACCESS_TOKEN_PREFIX) : len(ACCESS_TOKEN_PREFIX) + 4],
+        )
+        return token, raw
+
+    def matching(self, raw: str):
+        return self.filter(digest=access_token_digest(raw))
+
+
+class AccessToken(models.Model):
+    """A personal access token: lets a program use the API as its member."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters after the prefix, so the member can tell their tokens apart.
+    hint = models.CharField(max_length=4, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("personal access token")
+        verbose_name_plural = _("personal access tokens")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "name"], name="access_token_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({ACCESS_TOKEN_PREFIX}{self.hint}…)"

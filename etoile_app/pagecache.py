@@ -1,13 +1,14 @@
 """Whole pages for visitors, served from the cache until something they show changes.
 
 Visitors are most of the traffic and all see the same page, so the catalog's pages (home,
-season, episode, people, characters, sources, profiles and diaries) are kept rendered in the
-cache (Redis when REDIS_URL is set), compressed and not. Each page is kept with the content
-version it was rendered under; each write a visitor could see (a rating, a review, a like, a
-moderator's decision, a suspension, a profile or catalog edit) raises the version once its
-transaction commits, so the next visitor gets a fresh page: a new rating or review shows at
-once. One version for the whole site is the simple choice: a write re-renders the few
-pages visitors read on their next visit, a few milliseconds each.
+season, episode, people, characters, sources, profiles and diaries; the review feeds and the
+sitemap too) are kept rendered in the cache (Redis when REDIS_URL is set), compressed and
+not. Each page is kept with the content version it was rendered under; each write a
+visitor could see (a rating, a review, a like, a moderator's decision, a suspension, a
+profile or catalog edit) raises the version once its transaction commits, so the next
+visitor gets a fresh page: a new rating or review shows at once. One version for the whole
+site is the simple choice: a write re-renders the few pages visitors read on their next
+visit, a few milliseconds each.
 
 Only requests without a session or message cookie are served from or written to the cache:
 anything that may show a signed-in menu, a form with a CSRF token or a one-time message is
@@ -89,8 +90,9 @@ def _known_query(request: HttpRequest) -> bool:
 
 def _key(request: HttpRequest) -> str:
     # The version is not part of the key but kept with the page: reading both takes one
-    # round trip to the cache, and a page stored under an older version is a miss.
-    raw = f"{get_language()}|{request.get_full_path()}"
+    # round trip to the cache, and a page stored under an older version is a miss. The host
+    # is in the key because pages carry absolute addresses (canonical, feeds, Open Graph).
+    raw = f"{request.get_host()}|{get_language()}|{request.get_full_path()}"
     return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # its sitemap.xml template
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.forms",
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_htmx",
+    "ninja",  # serves the API documentation's scripts from our own static files
 ]
 
 MIDDLEWARE = [
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     # writes the body. Pages with a CSRF token are safe to compress: Django masks the token
     # afresh on every response and this middleware pads its output at random (BREACH).
     "django.middleware.gzip.GZipMiddleware",
+    # Outside everything that can refuse a request, so that every refusal under /api/ is JSON.
+    "etoile_app.api.ApiErrorsAsJsonMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -126,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "reviews.context_processors.member_progress",
+                "etoile_app.metadata.page_address",
             ],
         },
     },
@@ -215,6 +220,10 @@ ACCOUNT_RATE_LIMITS = {
     "review_post": "5/m/user,50/d/user",
     # Not allauth's: reports per member (reviews/views.py), so one account cannot flood the queue.
     "review_report": "10/m/user,100/d/user",
+    # Not allauth's: import previews per member (reviews/views.py); each reads a file of up to 5 MB.
+    "member_import": "5/m/user,50/d/user",
+    # Not allauth's: changes through the API per member (etoile_app/api.py).
+    "api_write": "60/m/user,2000/d/user",
 }
 # A field people never see; bots fill it in. A sign-up with it filled pretends to succeed.
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"

@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from etoile_app import views
+from etoile_app import sitemaps, views
+from etoile_app.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,10 +17,15 @@ urlpatterns = [
     path("me/avatar/remove/", views.avatar_remove, name="avatar-remove"),
     path("me/export/", views.export, name="member-export"),
     path("me/delete/", views.delete_account, name="member-delete"),
+    path("me/tokens/", views.access_tokens, name="access-tokens"),
+    path("me/tokens/<int:pk>/revoke/", views.access_token_revoke, name="access-token-revoke"),
+    path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
 ]
 
 if settings.BENCH_VIEW:

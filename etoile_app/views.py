@@ -1,3 +1,4 @@
+import logging
 import uuid
 
 from allauth.account.decorators import reauthentication_required
@@ -10,16 +11,17 @@ from django.db import DatabaseError
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog.models import Credit, Episode, Season, Show
-from etoile_app import services
+from etoile_app import security, services
 from etoile_app.exports import build_export
-from etoile_app.forms import AvatarForm, DeleteAccountForm, ProfileForm
-from etoile_app.models import User
+from etoile_app.forms import AccessTokenForm, AvatarForm, DeleteAccountForm, ProfileForm
+from etoile_app.models import AccessToken, User
 from etoile_app.pagecache import cache_for_visitors, content_changed
 from reviews.charts import distribution_chart
 from reviews.context import season_context, with_author_scores
@@ -228,3 +230,42 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         {"form": form},
         status=400 if form.errors else 200,
     )
+
+
+# Shown once, on the page after the one that made it, then gone from the session.
+NEW_TOKEN_SESSION_KEY = "new_access_token"  # noqa: S105 (a key name)
+
+
+@login_required
+@reauthentication_required(allow_get=True)
+@require_http_methods(["GET", "POST"])
+def access_tokens(request: HttpRequest) -> HttpResponse:
+    """The member's personal access tokens for the API: make one, see them, revoke them."""
+    form = AccessTokenForm(request.POST or None, member=request.user)
+    if request.method == "POST" and form.is_valid():
+        token, secret = AccessToken.objects.create_for(request.user, form.cleaned_data["name"])
+        request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "secret": secret}
+        security.event(request, f"access token {token.pk} created", level=logging.INFO)
+        return redirect("access-tokens")
+    new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    return render(
+        request,
+        "etoile_app/access_tokens.html",
+        {
+            "form": form,
+            "tokens": request.user.access_tokens.all(),
+            "new_token": new_token,
+            "api_docs_url": reverse("api:openapi-view"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def access_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(request.user.access_tokens, pk=pk)
+    token.delete()
+    security.event(request, f"access token {pk} revoked", level=logging.INFO)
+    messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("access-tokens")

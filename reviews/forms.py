@@ -106,3 +106,16 @@ class ReportForm(forms.Form):
         if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("note"):
             self.add_error("note", _("Tell the moderators what is wrong."))
         return cleaned
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Export file"),
+        help_text=_(
+            "A Trakt export (the zip, or its watched-history, ratings-episodes or watchlist "
+            "JSON file), a CSV file in the columns listed below, or TV Time's seen_episode or "
+            "tracking-prod-records CSV file. Up to 5 MB."
+        ),
+        error_messages={"required": _("Choose the file to import.")},
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,.json,.csv"}),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import views
+from reviews import feeds, views
 
 app_name = "reviews"
 
@@ -24,10 +24,22 @@ urlpatterns = [
     ),
     path("season/<int:season>/track/", views.season_track, name="season-track"),
     path("me/watchlist/", views.watchlist, name="watchlist"),
+    path("me/import/", views.data_import, name="import"),
+    path("me/import/confirm/", views.data_import_confirm, name="import-confirm"),
+    path("me/export/trakt/", views.export_trakt, name="export-trakt"),
+    path("me/export/csv/", views.export_csv, name="export-csv"),
     path("u/<slug:handle>/diary/", views.diary, name="diary"),
     path("reviews/<int:pk>/replies/", views.reply_create, name="reply-create"),
     path("reviews/<int:pk>/edit/", views.review_edit, name="review-edit"),
     path("reviews/<int:pk>/delete/", views.review_delete, name="review-delete"),
     path("reviews/<int:pk>/like/", views.like_toggle, name="like-toggle"),
     path("reviews/<int:pk>/report/", views.review_report, name="review-report"),
+    # Atom feeds: the site's machine addresses live under /feeds/, mirroring the pages'.
+    path("feeds/reviews/", feeds.site_feed, name="feed"),
+    path(
+        "feeds/season/<int:season>/episode/<int:episode>/reviews/",
+        feeds.episode_feed,
+        name="episode-feed",
+    ),
+    path("feeds/u/<slug:handle>/reviews/", feeds.member_feed, name="member-feed"),
 ]

@@ -10,10 +10,12 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -21,9 +23,16 @@ from catalog.models import Season, Show
 from catalog.views import episode_by_numbers, render_episode
 from etoile_app.models import User
 from etoile_app.pagecache import cache_for_visitors
-from reviews import services
+from reviews import imports, interchange, services
 from reviews.context import rating_panel_context
-from reviews.forms import RatingForm, ReplyForm, ReportForm, ReviewForm, WatchForm
+from reviews.forms import (
+    ImportForm,
+    RatingForm,
+    ReplyForm,
+    ReportForm,
+    ReviewForm,
+    WatchForm,
+)
 from reviews.models import Rating, Review, Watch, WatchlistEntry
 from reviews.moderation import ReportError, has_reported, report_create
 from reviews.tracking import is_collapsed, viewing_number
@@ -424,3 +433,102 @@ def diary(request: HttpRequest, handle: str) -> HttpResponse:
     )
     page = Paginator(watches, DIARY_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "reviews/diary.html", {"member": member, "page": page})
+
+
+# --- Import and export in other trackers' formats (reviews/interchange.py) --------------------
+
+
+def _import_page(
+    request: HttpRequest, form: ImportForm, status: int = 200, problem: str = ""
+) -> HttpResponse:
+    return render(
+        request,
+        "reviews/import.html",
+        {"form": form, "csv_columns": interchange.CSV_COLUMNS, "problem": problem},
+        status=status,
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def data_import(request: HttpRequest) -> HttpResponse:
+    """The upload form; a posted file is read and previewed, and nothing is written."""
+    if request.method == "GET":
+        return _import_page(request, ImportForm())
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _import_page(request, form, status=400)
+    if not ratelimit.consume(request, action="member_import", user=request.user):
+        form.add_error(
+            "file",
+            _("You are importing faster than we allow (5 files a minute): try again in a moment."),
+        )
+        return _import_page(request, form, status=429)
+    try:
+        upload = interchange.read_upload(form.cleaned_data["file"])
+    except interchange.ImportFileError as error:
+        form.add_error("file", str(error))
+        return _import_page(request, form, status=400)
+    preview = imports.plan_import(member=request.user, upload=upload)
+    return render(request, "reviews/import_preview.html", {"preview": preview})
+
+
+@login_required
+@require_POST
+def data_import_confirm(request: HttpRequest) -> HttpResponse:
+    try:
+        plan = imports.plan_load(member=request.user, token=request.POST.get("plan", ""))
+        applied = imports.import_apply(member=request.user, plan=plan)
+    except (imports.PlanError, imports.ImportApplyError) as error:
+        return _import_page(request, ImportForm(), status=400, problem=str(error))
+    if applied.total:
+        messages.success(
+            request,
+            _("Imported: %(ratings)s, %(watches)s and %(watchlist)s.")
+            % {
+                "ratings": ngettext("%d rating", "%d ratings", applied.ratings) % applied.ratings,
+                "watches": ngettext("%d viewing", "%d viewings", applied.watches) % applied.watches,
+                "watchlist": ngettext(
+                    "%d watchlist entry", "%d watchlist entries", applied.watchlist
+                )
+                % applied.watchlist,
+            },
+        )
+    else:
+        messages.info(request, _("Nothing new to import: all of it was already here."))
+    return redirect("reviews:import")
+
+
+def _download(request: HttpRequest, content, *, kind: str, extension: str, content_type: str):
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="etoile-{request.user.handle}-{kind}-{stamp}.{extension}"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_safe
+def export_trakt(request: HttpRequest) -> HttpResponse:
+    return _download(
+        request,
+        interchange.trakt_export(request.user),
+        kind="trakt",
+        extension="zip",
+        content_type="application/zip",
+    )
+
+
+@login_required
+@require_safe
+def export_csv(request: HttpRequest) -> HttpResponse:
+    return _download(
+        request,
+        interchange.csv_export(request.user),
+        kind="diary",
+        extension="csv",
+        content_type="text/csv; charset=utf-8",
+    )

@@ -4,6 +4,7 @@ Every test reads the page a person would see (or the answer their browser gets) 
 what they would notice, then checks the database only to prove that nothing else was written.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -171,6 +172,11 @@ DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:")
 def assert_inert(page: Node) -> None:
     """Nothing members wrote can run: no inline script, no handler, no script URL."""
     for node in page.iter():
+        if node.tag == "script" and node.attrs == {"type": "application/ld+json"}:
+            # Data for search engines, never run: whole JSON, no character that ends it.
+            assert not re.search("[<>&]", node.text), node.text[:200]
+            json.loads(node.text)
+            continue
         if node.tag == "script":
             assert (node.attrs.get("src") or "").startswith("/static/"), node.attrs
             assert not node.text.strip()

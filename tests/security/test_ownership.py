@@ -14,6 +14,7 @@ and without htmx where the view answers htmx. `test_the_table_covers_every_membe
 fails as soon as a model with a foreign key to the member appears without a row here.
 """
 
+import csv
 import io
 import json
 import re
@@ -44,8 +45,8 @@ from django.utils.html import escape
 from PIL import Image
 
 from catalog.models import Episode, Season, Show
-from etoile_app.models import User
-from reviews import moderation, services
+from etoile_app.models import AccessToken, User
+from reviews import imports, moderation, services
 from reviews.models import (
     EpisodeScores,
     Like,
@@ -128,6 +129,7 @@ class World:
     totp: Authenticator
     recovery_codes: Authenticator
     decision: ModerationAction  # a moderator's decision on the owner's review
+    token: AccessToken  # the owner's personal access token for the API
     pristine: dict | None = None  # `snapshot()` as built, which every test starts from
 
     def client_for(self, actor: str) -> Client:
@@ -198,6 +200,7 @@ def build_world() -> World:
     services.rating_set(member=intruder, episode=episode, score=4)
     services.watchlist_add(member=intruder, episodes=[other_episode])
     services.watch_add(member=intruder, episode=episode, watched_on=date(2025, 5, 2))
+    AccessToken.objects.create_for(intruder, "Odile's script")
 
     return World(
         owner=owner,
@@ -219,6 +222,7 @@ def build_world() -> World:
         totp=totp,
         recovery_codes=recovery_codes,
         decision=ModerationAction.objects.get(review=review),
+        token=AccessToken.objects.create_for(owner, "Odette's tracker")[0],
     )
 
 
@@ -264,6 +268,7 @@ OWNER_FIELD: dict[type[models.Model], str] = {
     Watch: "member",
     Report: "reporter",
     ModerationAction: "member",
+    AccessToken: "member",
 }
 
 
@@ -883,6 +888,110 @@ ADMIN_CASES = [
     ),
 ]
 
+
+def trakt_export_is_the_intruders_alone(world: World, response) -> bool:
+    """The intruder's own rating (2 stars), viewing (2 May) and watchlist entry; none of the
+    owner's (4½ stars, 1 May)."""
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    ratings = json.loads(archive.read("ratings-episodes.json"))
+    history = json.loads(archive.read("watched-history.json"))
+    watchlist = json.loads(archive.read("watchlist.json"))
+    return (
+        [item["rating"] for item in ratings] == [4]
+        and [item["watched_at"][:10] for item in history] == ["2025-05-02"]
+        and len(watchlist) == 1
+    )
+
+
+def csv_export_is_the_intruders_alone(world: World, response) -> bool:
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    return (
+        [row["Rating"] for row in rows if row["Rating"]] == ["2"]
+        and [row["Watched Date"] for row in rows if row["Watched Date"]] == ["2025-05-02"]
+        and [row["Watchlist"] for row in rows if row["Watchlist"]] == ["Yes"]
+    )
+
+
+def owners_import_plan(world: World) -> dict:
+    """The confirmation of an import the owner previewed: signed for the owner."""
+    return {
+        "plan": imports.plan_sign(
+            member=world.owner,
+            ratings=[[world.other_episode.pk, 2]],
+            watches=[[world.other_episode.pk, world.watch.watched_on.isoformat(), 3]],
+            watchlist=[world.episode.pk],
+        )
+    }
+
+
+IMPORT_CASES = [
+    Case(
+        "import",
+        "confirm the owner's previewed plan",
+        MINE,
+        (Rating, Watch, WatchlistEntry),
+        "post",
+        lambda w: reverse("reviews:import-confirm"),
+        owners_import_plan,
+        then=lambda w, r: (
+            r.status_code == 400 and list(w.intruder.ratings.values_list("score", flat=True)) == [4]
+        ),
+    ),
+    Case(
+        "export",
+        "download for Trakt",
+        MINE,
+        (Rating, Watch, WatchlistEntry),
+        "get",
+        lambda w: reverse("reviews:export-trakt"),
+        then=trakt_export_is_the_intruders_alone,
+    ),
+    Case(
+        "export",
+        "download as CSV",
+        MINE,
+        (Rating, Watch, WatchlistEntry),
+        "get",
+        lambda w: reverse("reviews:export-csv"),
+        then=csv_export_is_the_intruders_alone,
+    ),
+]
+
+TOKEN_CASES = [
+    # Revoking names the token by id; the page and making one are the member's own.
+    Case(
+        "access token",
+        "revoke",
+        THEIRS,
+        (AccessToken,),
+        "post",
+        lambda w: reverse("access-token-revoke", args=[w.token.pk]),
+    ),
+    Case(
+        "access token",
+        "list (/me/tokens/)",
+        MINE,
+        (AccessToken,),
+        "get",
+        lambda w: reverse("access-tokens"),
+        then=lambda w, r: (
+            r.status_code == 200 and shows(r, "Odile's script") and not shows(r, w.token.name)
+        ),
+    ),
+    Case(
+        "access token",
+        "make one named as the owner's",
+        MINE,
+        (AccessToken,),
+        "post",
+        lambda w: reverse("access-tokens"),
+        lambda w: {"name": w.token.name},
+        then=lambda w, r: intruders(AccessToken, w).filter(name=w.token.name).exists(),
+    ),
+]
+
 CASES = [
     *REVIEW_CASES,
     *LIKE_CASES,
@@ -890,6 +999,8 @@ CASES = [
     *WATCHING_CASES,
     *REPORT_CASES,
     *ACCOUNT_CASES,
+    *IMPORT_CASES,
+    *TOKEN_CASES,
     *EMAIL_CASES,
     *MFA_CASES,
     *ADMIN_CASES,

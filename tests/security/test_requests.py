@@ -30,8 +30,8 @@ from django.utils.crypto import get_random_string
 from PIL import Image
 
 from catalog.models import Character, Episode, Person, Season, Show
-from etoile_app.models import User
-from reviews import services
+from etoile_app.models import AccessToken, User
+from reviews import imports, services
 from reviews.models import (
     EpisodeScores,
     Like,
@@ -165,6 +165,7 @@ def state(client: Client | None = None) -> dict:
         ),
         "curation": list(Episode.objects.order_by("pk").values_list("pk", "awaiting_curation")),
         "decisions": list(ModerationAction.objects.order_by("pk").values_list("pk", "kind")),
+        "tokens": list(AccessToken.objects.order_by("pk").values_list("pk", "member_id", "name")),
         "signed_in": client.session.get(SESSION_KEY) if client is not None else None,
     }
 
@@ -235,8 +236,22 @@ def NONE(w):
     return []
 
 
+def MY_TOKEN(w):
+    token = w.odette.access_tokens.filter(name="Script").first()
+    return [(token or AccessToken.objects.create_for(w.odette, "Script")[0]).pk]
+
+
 def fixed(data: dict) -> Callable[[World], dict]:
     return lambda w: dict(data)
+
+
+# An import's first step reads the file and shows what would change: it writes nothing, even
+# with the token, so the test below checks that it answers and still changes nothing.
+PREVIEW_ONLY = ""
+TRAKT_RATING = (
+    b'[{"rated_at": "2025-05-02T10:00:00.000Z", "rating": 9, "type": "episode",'
+    b' "episode": {"season": 1, "number": 1}, "show": {"title": "Etoile"}}]'
+)
 
 
 MUTATIONS = [
@@ -311,7 +326,32 @@ MUTATIONS = [
         405,
     ),
     Mutation("avatar remove", "avatar-remove", NONE, fixed({}), "members", 405),
+    Mutation("API token create", "access-tokens", NONE, fixed({"name": "Forged"}), "tokens", 200),
+    Mutation("API token revoke", "access-token-revoke", MY_TOKEN, fixed({}), "tokens", 405),
     Mutation("delete account", "member-delete", NONE, fixed({"confirm": "on"}), "members", 200),
+    Mutation(
+        "import preview",
+        "reviews:import",
+        NONE,
+        lambda w: {"file": SimpleUploadedFile("ratings-episodes.json", TRAKT_RATING)},
+        PREVIEW_ONLY,
+        200,
+    ),
+    Mutation(
+        "import confirm",
+        "reviews:import-confirm",
+        NONE,
+        lambda w: {
+            "plan": imports.plan_sign(
+                member=w.odette,
+                ratings=[[Episode.objects.get(season__number=1, number=1).pk, 9]],
+                watches=[],
+                watchlist=[],
+            )
+        },
+        "ratings",
+        405,
+    ),
     Mutation("sign out", "account_logout", NONE, fixed({}), "signed_in", 200),
     Mutation(
         "email add",
@@ -409,8 +449,15 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
     "reviews:diary": lambda w: reverse("reviews:diary", args=[w.odette.handle]),
     "profile": lambda w: reverse("profile", args=[w.odette.handle]),
     "member-export": lambda w: reverse("member-export"),
+    "reviews:export-trakt": lambda w: reverse("reviews:export-trakt"),
+    "reviews:export-csv": lambda w: reverse("reviews:export-csv"),
     "favicon": lambda w: reverse("favicon"),
     "healthz": lambda w: reverse("healthz"),
+    "sitemap": lambda w: reverse("sitemap"),
+    "robots-txt": lambda w: reverse("robots-txt"),
+    "reviews:feed": lambda w: reverse("reviews:feed"),
+    "reviews:episode-feed": lambda w: reverse("reviews:episode-feed", args=[1, 3]),
+    "reviews:member-feed": lambda w: reverse("reviews:member-feed", args=[w.odette.handle]),
     # Unnamed, optional routes, by their pattern: uploads in development, `make bench`.
     f"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$": None,
     "bench/ok": None,
@@ -419,6 +466,9 @@ OPTIONAL_ROUTES = {f"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", "bench/ok"
 # Served by django-allauth and the Django admin, whose own tests cover their addresses; the
 # ones that change something are in MUTATIONS.
 THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
+# The JSON API lists its own addresses in its OpenAPI schema, and tests/api/ calls each one:
+# schemathesis for every operation, test_api.py for CSRF on session writes and ownership.
+API_PREFIX = "api/"
 
 
 def project_routes() -> dict[str, str]:
@@ -464,7 +514,11 @@ def test_a_forged_post_without_the_csrf_token_is_refused_and_changes_nothing(wor
     # The member's own form, token included, does what it says: the refusals were the token's.
     response = client.post(url, {**mutation.data(world), "csrfmiddlewaretoken": CSRF_SECRET})
     assert response.status_code in {200, 302}, response
-    assert state(client)[mutation.changes] != before[mutation.changes]
+    if mutation.changes == PREVIEW_ONLY:
+        assert b'name="plan"' in response.content  # the preview, ready to confirm
+        assert state(client) == before
+    else:
+        assert state(client)[mutation.changes] != before[mutation.changes]
 
 
 def test_every_address_of_the_site_is_listed_as_changing_something_or_read_only():
@@ -472,7 +526,9 @@ def test_every_address_of_the_site_is_listed_as_changing_something_or_read_only(
     READ_ONLY (and so be tested to refuse posts): the tables cannot silently go stale."""
     routes = project_routes()
     ours = {
-        name: route for name, route in routes.items() if not route.startswith(THIRD_PARTY_PREFIXES)
+        name: route
+        for name, route in routes.items()
+        if not route.startswith((*THIRD_PARTY_PREFIXES, API_PREFIX))
     }
     listed = {m.url_name for m in MUTATIONS} | READ_ONLY.keys()
 

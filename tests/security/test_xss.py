@@ -14,13 +14,17 @@ must add no script, no event handler, no htmx attribute, no script URL and no ki
 the harmless page does not have, and the page's text must show the payload as it was kept.
 Nothing here relies on the Content-Security-Policy, which is a second line of defence.
 
-The site has no feeds yet; when it does, they belong in `places` below.
+The Atom feeds (the site's, the episode's, the member's) are read as a feed reader would: each
+must parse as XML, have only Atom's elements, and carry the review as escaped HTML that renders
+to the review's text and nothing more. The schema.org data in the pages' heads (JSON-LD) must
+parse as JSON and hold the review's text as it was kept, with no "<" that could end its block.
 """
 
 import csv
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
@@ -40,6 +44,7 @@ from tests.reviews.test_reviews import (
     EPISODE_URL,
     PASSWORD,
     Node,
+    TreeBuilder,
     body_of,
     make_member,
     page_of,
@@ -152,6 +157,10 @@ def dangers(page: Node) -> set[str]:
     found = set()
     for node in page.iter():
         attrs = {name: value for name, value in node.attrs.items() if name != "nonce"}
+        if node.tag == "script" and attrs == {"type": "application/ld+json"}:
+            # Data, never run: its text is the member's, checked by json_ld_of() instead.
+            found.add("<script type=application/ld+json>")
+            continue
         if node.tag in ACTIVE_TAGS:
             # What it loads or runs; a description's words are not (it holds the name).
             shown = sorted(
@@ -181,7 +190,20 @@ def read(client: Client, url: str) -> Node:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     assert response["Content-Type"].startswith("text/html"), url
-    return page_of(response)
+    page = page_of(response)
+    json_ld_of(page)
+    return page
+
+
+def json_ld_of(page: Node) -> list[dict]:
+    """The page's schema.org data blocks: each whole (a "</script>" in a member's text would
+    cut it short and fail to parse) and without markup characters left unescaped."""
+    blocks = []
+    for node in page.find_all("script", type="application/ld+json"):
+        raw = node.text
+        assert not re.search("[<>&]", raw), raw[:200]
+        blocks.append(json.loads(raw))
+    return blocks
 
 
 def assert_no_more_than(page: Node, baseline: Node, where: str) -> None:
@@ -370,6 +392,11 @@ def episode_page(page, w):
 def episode_for_visitor(page, w):
     episode_page(page, w)
     assert not page.find_all("article", id=f"review-{w.held.pk}"), "held: only its author sees it"
+    (data,) = json_ld_of(page)
+    (review,) = [r for r in data["review"] if r["url"].endswith(f"#review-{w.visible.pk}")]
+    assert review["reviewBody"] == w.visible.body
+    assert review["author"]["name"] == w.name
+    assert not [r for r in data["review"] if r["url"].endswith(f"#review-{w.held.pk}")]
 
 
 def episode_for_author(page, w):
@@ -530,12 +557,58 @@ def places(scene: Scene, w: Written) -> list[tuple[str, Client, str, object]]:
     ]  # fmt: skip
 
 
+ATOM = "{http://www.w3.org/2005/Atom}"
+ATOM_ELEMENTS = {
+    f"{ATOM}{name}"
+    for name in (
+        "feed", "title", "link", "id", "updated", "subtitle", "entry", "published",
+        "author", "name", "uri", "summary",
+    )
+}  # fmt: skip
+
+
+def feeds(scene: Scene) -> list[tuple[str, str]]:
+    return [
+        ("site feed", "/feeds/reviews/"),
+        ("episode feed", f"/feeds{EPISODE_URL}reviews/"),
+        ("member feed", f"/feeds/u/{scene.mallory.handle}/reviews/"),
+    ]
+
+
+def read_feed(client: Client, url: str, w: Written) -> Node:
+    """The feed as a reader takes it: well-formed Atom, the visible review in it (not the held
+    one, nor the reply), its title and author as plain text, and its summary as HTML that
+    renders to the review's text. Returns that HTML, parsed, to compare with the baseline."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    assert response["Content-Type"] == "application/atom+xml; charset=utf-8", url
+    feed = ET.fromstring(response.content)  # noqa: S314 (our own server's answer, in a test)
+    unknown = {element.tag for element in feed.iter()} - ATOM_ELEMENTS
+    assert not unknown, f"{url}: elements made from the payload: {unknown}"
+    by_link = {
+        entry.find(f"{ATOM}link").attrib["href"].rsplit("#review-", 1)[1]: entry
+        for entry in feed.iter(f"{ATOM}entry")
+    }
+    assert str(w.held.pk) not in by_link and str(w.reply.pk) not in by_link, url
+    entry = by_link[str(w.visible.pk)]
+    assert entry.find(f"{ATOM}author/{ATOM}name").text == w.name, url
+    assert w.name in entry.find(f"{ATOM}title").text, url
+    builder = TreeBuilder()
+    builder.feed(entry.find(f"{ATOM}summary").text)
+    builder.close()
+    shows(builder.root, w.visible.body, url)
+    assert_safe_links(builder.root)
+    return builder.root
+
+
 def read_everywhere(scene: Scene, w: Written) -> dict[str, Node]:
     pages = {}
     for where, client, url, check in places(scene, w):
         page = read(client, url)
         check(page, w)
         pages[where] = page
+    for where, url in feeds(scene):
+        pages[where] = read_feed(scene.visitor, url, w)
     return pages
 
 

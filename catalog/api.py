@@ -1,0 +1,254 @@
+"""The catalog in the JSON API: the show, its seasons and episodes with their rating
+aggregates, people, characters and the articles the facts come from. Read-only."""
+
+import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Path, Router, Schema
+
+from catalog.models import Character, Credit, Episode, Person, Season, Show, Source
+from reviews.models import EpisodeScores
+
+router = Router(tags=["catalog"])
+
+
+class Problem(Schema):
+    """Every error the API gives: what went wrong, in words (or, for data that does not fit
+    the schema, a list of what did not)."""
+
+    detail: str | list
+
+
+ERRORS = {404: Problem, 422: Problem}
+
+# Numbers in addresses are small: anything else is a 422 before a query, never an overflow.
+SeasonNumber = Annotated[int, Path(ge=1, le=999, description="The season's number.")]
+EpisodeNumber = Annotated[int, Path(ge=1, le=999, description="The episode's number.")]
+Slug = Annotated[str, Path(max_length=200, pattern=r"^[-a-zA-Z0-9_]+$")]
+
+
+class Curated(Schema):
+    awaiting_curation: bool
+    url: str
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        return context["request"].build_absolute_uri(obj.get_absolute_url())
+
+
+class RatingSummary(Schema):
+    """The members' ratings of an episode, as its page shows them."""
+
+    count: int
+    average_stars: Decimal | None
+    # How many ratings at each step, from ½ star (index 0) to five stars (index 9).
+    distribution: list[int]
+
+
+def rating_summary(scores: EpisodeScores | None) -> dict:
+    scores = scores or EpisodeScores()
+    return {
+        "count": scores.count,
+        "average_stars": scores.mean_stars,
+        "distribution": scores.distribution,
+    }
+
+
+class EpisodeOut(Curated):
+    season: int
+    number: int
+    title: str
+    release_date: datetime.date | None
+    runtime_minutes: int | None
+    synopsis: str
+    ratings: RatingSummary
+
+    @staticmethod
+    def resolve_season(obj) -> int:
+        return obj.season.number
+
+    @staticmethod
+    def resolve_ratings(obj) -> dict:
+        return rating_summary(getattr(obj, "scores", None))
+
+
+class SeasonOut(Curated):
+    number: int
+    premiere_date: datetime.date | None
+    episode_count: int | None
+    availability: str
+
+
+class SeasonDetail(SeasonOut):
+    episodes: list[EpisodeOut]
+
+    @staticmethod
+    def resolve_episodes(obj) -> list:
+        return obj.episodes.all()
+
+
+class ShowOut(Curated):
+    title: str
+    network: str
+    where_to_watch: str
+    premise: str
+    genre: str
+    original_language: str
+    premiere_date: datetime.date | None
+    seasons: list[SeasonOut]
+
+    @staticmethod
+    def resolve_seasons(obj) -> list:
+        return obj.seasons.all()
+
+
+class CreditOut(Schema):
+    role: str
+    person: str
+    person_slug: str
+    character: str | None
+    character_slug: str | None
+    note: str
+
+    @staticmethod
+    def resolve_person(obj) -> str:
+        return obj.person.name
+
+    @staticmethod
+    def resolve_person_slug(obj) -> str:
+        return obj.person.slug
+
+    @staticmethod
+    def resolve_character(obj) -> str | None:
+        return obj.character.name if obj.character else None
+
+    @staticmethod
+    def resolve_character_slug(obj) -> str | None:
+        return obj.character.slug if obj.character else None
+
+
+class PersonOut(Curated):
+    slug: str
+    name: str
+    kind: str
+    also_known_as: str
+    about: str
+    credits: list[CreditOut]
+
+    @staticmethod
+    def resolve_credits(obj) -> list:
+        return obj.credits.all()
+
+
+class CharacterOut(Curated):
+    slug: str
+    name: str
+    description: str
+    credits: list[CreditOut]
+
+    @staticmethod
+    def resolve_credits(obj) -> list:
+        return obj.credits.all()
+
+
+class SourceOut(Schema):
+    key: str
+    publication: str
+    headline: str
+    author: str
+    published_on: datetime.date | None
+    url: str
+
+
+def show_or_404() -> Show:
+    show = Show.objects.current()
+    if show is None:
+        raise Http404("The catalog has not been seeded yet.")
+    return show
+
+
+def episodes_of_the_show():
+    return Episode.objects.select_related("season", "scores").filter(season__show=show_or_404())
+
+
+CREDITS = Prefetch("credits", queryset=Credit.objects.for_display())
+
+
+@router.get("/show", response={200: ShowOut, **ERRORS}, summary="The show and its seasons")
+def show_detail(request: HttpRequest):
+    return show_or_404()
+
+
+@router.get("/seasons", response={200: list[SeasonOut], **ERRORS}, summary="Every season")
+def season_list(request: HttpRequest):
+    return Season.objects.filter(show=show_or_404())
+
+
+@router.get(
+    "/seasons/{season}", response={200: SeasonDetail, **ERRORS}, summary="A season and its episodes"
+)
+def season_detail(request: HttpRequest, season: SeasonNumber):
+    return get_object_or_404(
+        Season.objects.prefetch_related(
+            Prefetch("episodes", queryset=Episode.objects.select_related("season", "scores"))
+        ),
+        show=show_or_404(),
+        number=season,
+    )
+
+
+@router.get(
+    "/episodes",
+    response={200: list[EpisodeOut], **ERRORS},
+    summary="Every episode, with its ratings",
+)
+def episode_list(request: HttpRequest):
+    return episodes_of_the_show().order_by("season__number", "number")
+
+
+@router.get(
+    "/seasons/{season}/episodes/{episode}",
+    response={200: EpisodeOut, **ERRORS},
+    summary="An episode, with its ratings",
+)
+def episode_detail(request: HttpRequest, season: SeasonNumber, episode: EpisodeNumber):
+    return get_object_or_404(episodes_of_the_show(), season__number=season, number=episode)
+
+
+@router.get("/people", response={200: list[PersonOut], **ERRORS}, summary="Everyone credited")
+def person_list(request: HttpRequest):
+    return Person.objects.prefetch_related(CREDITS)
+
+
+@router.get(
+    "/people/{slug}", response={200: PersonOut, **ERRORS}, summary="A person and their credits"
+)
+def person_detail(request: HttpRequest, slug: Slug):
+    return get_object_or_404(Person.objects.prefetch_related(CREDITS), slug=slug)
+
+
+@router.get("/characters", response={200: list[CharacterOut], **ERRORS}, summary="Every character")
+def character_list(request: HttpRequest):
+    return Character.objects.prefetch_related(CREDITS)
+
+
+@router.get(
+    "/characters/{slug}",
+    response={200: CharacterOut, **ERRORS},
+    summary="A character and who plays them",
+)
+def character_detail(request: HttpRequest, slug: Slug):
+    return get_object_or_404(Character.objects.prefetch_related(CREDITS), slug=slug)
+
+
+@router.get(
+    "/sources",
+    response={200: list[SourceOut], **ERRORS},
+    summary="The articles the facts come from",
+)
+def source_list(request: HttpRequest):
+    return Source.objects.all()

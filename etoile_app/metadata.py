@@ -1,0 +1,211 @@
+"""What pages tell machines about themselves: the canonical address, Open Graph tags and
+schema.org data (JSON-LD), built from what each view has already loaded, so that no page
+makes a query more for them.
+
+Descriptions come from the catalog only: a record awaiting curation holds placeholders (an
+episode's "Episode 3"), which are not given to search engines as names or descriptions.
+"""
+
+import json
+
+from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from catalog.models import Episode, Show
+from etoile_app.images import RenditionSpec
+
+SCHEMA = "https://schema.org"
+# The pages anyone can read, by view name: they carry a canonical address (the others are
+# a member's own, allauth's or the admin's, and robots.txt keeps crawlers out of them).
+PUBLIC_PAGES = frozenset(
+    {
+        "home",
+        "catalog:season",
+        "catalog:episode",
+        "catalog:person",
+        "catalog:character",
+        "catalog:sources",
+        "profile",
+        "reviews:diary",
+    }
+)
+# As django.utils.html.json_script: a member's "</script>" cannot end the data block, and
+# nothing in it reads as markup. The two separators end a line in old JavaScript parsers.
+JSON_LD_ESCAPES = {
+    ord("<"): "\\u003C",
+    ord(">"): "\\u003E",
+    ord("&"): "\\u0026",
+    ord("\u2028"): "\\u2028",
+    ord("\u2029"): "\\u2029",
+}
+
+
+def page_address(request: HttpRequest) -> dict:
+    """Context processor: the page's absolute address without its query string, for public
+    pages only. Paginated pages add their page number in their template."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.view_name not in PUBLIC_PAGES:
+        return {"canonical_url": ""}
+    return {"canonical_url": request.build_absolute_uri(request.path)}
+
+
+def json_ld(data: dict) -> SafeString:
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(text.translate(JSON_LD_ESCAPES)),  # noqa: S308 (escaped just above)
+    )
+
+
+def image_url(request: HttpRequest, instance, spec: RenditionSpec) -> str | None:
+    """The largest JPEG rendition of a catalog image, absolute; None when there is none."""
+    renditions = getattr(instance, spec.renditions_field) or {}
+    jpegs = renditions.get("jpg") or {}
+    if not jpegs:
+        return None
+    largest = max(jpegs, key=int)
+    return request.build_absolute_uri(default_storage.url(jpegs[largest]))
+
+
+def _person(request: HttpRequest, person) -> dict:
+    return {
+        "@type": "Person",
+        "name": person.name,
+        "url": request.build_absolute_uri(person.get_absolute_url()),
+    }
+
+
+def _series_ref(request: HttpRequest, show) -> dict:
+    return {"@type": "TVSeries", "name": show.title, "url": request.build_absolute_uri("/")}
+
+
+def _without_empty(data: dict) -> dict:
+    return {key: value for key, value in data.items() if value not in (None, "", [])}
+
+
+def series_data(request: HttpRequest, show, *, seasons, cast, creators) -> dict:
+    return _without_empty(
+        {
+            "@context": SCHEMA,
+            "@type": "TVSeries",
+            "name": show.title,
+            "url": request.build_absolute_uri(reverse("home")),
+            "description": show.premise,
+            "genre": show.genre,
+            "startDate": show.premiere_date,
+            "image": image_url(request, show, Show.POSTER),
+            "numberOfSeasons": len(seasons),
+            "containsSeason": [
+                {
+                    "@type": "TVSeason",
+                    "seasonNumber": season.number,
+                    "url": request.build_absolute_uri(season.get_absolute_url()),
+                }
+                for season in seasons
+            ],
+            "creator": [_person(request, credit.person) for credit in creators],
+            "actor": [_person(request, credit.person) for credit in cast],
+        }
+    )
+
+
+def _episode_ref(request: HttpRequest, episode) -> dict:
+    return _without_empty(
+        {
+            "@type": "TVEpisode",
+            "episodeNumber": episode.number,
+            "name": None if episode.awaiting_curation else episode.title,
+            "url": request.build_absolute_uri(episode.get_absolute_url()),
+        }
+    )
+
+
+def season_data(request: HttpRequest, season, *, show, episodes) -> dict:
+    return _without_empty(
+        {
+            "@context": SCHEMA,
+            "@type": "TVSeason",
+            "name": str(season),
+            "seasonNumber": season.number,
+            "url": request.build_absolute_uri(season.get_absolute_url()),
+            "startDate": season.premiere_date,
+            "numberOfEpisodes": len(episodes),
+            "partOfSeries": _series_ref(request, show),
+            "episode": [_episode_ref(request, episode) for episode in episodes],
+        }
+    )
+
+
+def is_spoiler(review) -> bool:
+    return bool(review.is_spoiler or review.spoils_up_to)
+
+
+def episode_data(request: HttpRequest, episode, *, show, season, scores, reviews) -> dict:
+    """The episode as the page shows it: the same mean and count as the rating panel (in
+    stars, ½ to 5), and the reviews of this page that anyone may read and that spoil
+    nothing. `scores` is None where the page hides them (a member's "until watched")."""
+    page_url = request.build_absolute_uri(episode.get_absolute_url())
+    curated = not episode.awaiting_curation
+    data = {
+        "@context": SCHEMA,
+        "@type": "TVEpisode",
+        "episodeNumber": episode.number,
+        "name": episode.title if curated else None,
+        "description": episode.synopsis if curated else None,
+        "url": page_url,
+        "datePublished": episode.release_date,
+        "timeRequired": f"PT{episode.runtime_minutes}M" if episode.runtime_minutes else None,
+        "image": image_url(request, episode, Episode.STILL),
+        "partOfSeason": {
+            "@type": "TVSeason",
+            "seasonNumber": season.number,
+            "url": request.build_absolute_uri(season.get_absolute_url()),
+        },
+        "partOfSeries": _series_ref(request, show),
+    }
+    if scores is not None and scores.count:
+        # Google refuses a ratingCount of 0: without ratings there is no AggregateRating.
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": float(scores.mean_stars),
+            "ratingCount": scores.count,
+            "bestRating": 5,
+            "worstRating": 0.5,
+        }
+    if scores is not None:
+        data["review"] = [
+            review_data(request, review, page_url=page_url)
+            for review in reviews
+            if review.is_visible
+            and review.member.is_active
+            and not review.is_reply
+            and not is_spoiler(review)
+        ]
+    return _without_empty(data)
+
+
+def review_data(request: HttpRequest, review, *, page_url: str) -> dict:
+    data = {
+        "@type": "Review",
+        "url": f"{page_url}#review-{review.pk}",
+        "author": {
+            "@type": "Person",
+            "name": review.member.public_name,
+            "url": request.build_absolute_uri(review.member.get_absolute_url()),
+        },
+        "datePublished": review.created_at,
+        "reviewBody": review.body,
+    }
+    score = getattr(review, "author_score", None)
+    if score:
+        data["reviewRating"] = {
+            "@type": "Rating",
+            "ratingValue": score / 2,
+            "bestRating": 5,
+            "worstRating": 0.5,
+        }
+    return data

@@ -1,0 +1,355 @@
+"""What members do with episodes, in the JSON API: public reviews and ratings for anyone, and
+for the member themselves their ratings, watchlist and watches."""
+
+import datetime
+import math
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Header, Path, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from catalog.api import EpisodeNumber, Problem, SeasonNumber, episodes_of_the_show
+from catalog.models import Episode
+from etoile_app.api import MEMBER_AUTH, write_allowed
+from etoile_app.models import HANDLE_MAX_LENGTH, User
+from reviews import services
+from reviews.models import Review, Watch, WatchlistEntry
+
+router = Router(tags=["members"])
+
+PAGE_SIZE = 20
+Handle = Annotated[str, Path(max_length=HANDLE_MAX_LENGTH, pattern=r"^[-a-zA-Z0-9_]+$")]
+ERRORS = {401: Problem, 404: Problem, 422: Problem}
+WRITE_ERRORS = {**ERRORS, 400: Problem, 403: Problem, 429: Problem}
+
+
+class OnEpisode(Schema):
+    """A member's row about one episode, named by its season and episode numbers."""
+
+    season: int
+    episode: int
+
+    @staticmethod
+    def resolve_season(obj) -> int:
+        return obj.episode.season.number
+
+    @staticmethod
+    def resolve_episode(obj) -> int:
+        return obj.episode.number
+
+
+class ReviewOut(OnEpisode):
+    id: int
+    url: str
+    member: str = Field(description="The author's handle.")
+    member_name: str
+    body: str
+    is_spoiler: bool
+    spoils_up_to: int | None = Field(
+        description="Readers who have not watched up to this episode should not see the body."
+    )
+    reply_to: int | None
+    like_count: int
+    reply_count: int
+    created_at: datetime.datetime
+    edited_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        page = context["request"].build_absolute_uri(obj.episode.get_absolute_url())
+        return f"{page}#review-{obj.pk}"
+
+    @staticmethod
+    def resolve_member(obj) -> str:
+        return obj.member.handle
+
+    @staticmethod
+    def resolve_member_name(obj) -> str:
+        return obj.member.public_name
+
+    @staticmethod
+    def resolve_reply_to(obj) -> int | None:
+        return obj.parent_id
+
+
+class ReviewPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[ReviewOut]
+
+
+class RatingOut(OnEpisode):
+    score: int = Field(ge=1, le=10, description="Half stars: 1 is ½ star, 10 is five stars.")
+    stars: Decimal
+    rated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_stars(obj) -> Decimal:
+        return Decimal(obj.score) / 2
+
+    @staticmethod
+    def resolve_rated_at(obj) -> datetime.datetime:
+        return obj.updated_at
+
+
+class RatingIn(Schema):
+    score: int = Field(ge=1, le=10, description="Half stars: 1 is ½ star, 10 is five stars.")
+
+
+class WatchlistEntryOut(OnEpisode):
+    added_at: datetime.datetime
+
+    @staticmethod
+    def resolve_added_at(obj) -> datetime.datetime:
+        return obj.created_at
+
+
+class WatchOut(OnEpisode):
+    id: int
+    watched_on: datetime.date
+
+
+class WatchIn(Schema):
+    season: int = Field(ge=1, le=999)
+    episode: int = Field(ge=1, le=999)
+    watched_on: datetime.date | None = Field(
+        None, description="The day it was watched; today when left out."
+    )
+
+
+class MemberOut(Schema):
+    handle: str
+    name: str
+    url: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.public_name
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        return context["request"].build_absolute_uri(obj.get_absolute_url())
+
+
+def paginate(queryset: QuerySet, page: int) -> dict:
+    count = queryset.count()
+    pages = max(1, math.ceil(count / PAGE_SIZE))
+    if page > pages:
+        raise HttpError(404, f"There are {pages} pages.")
+    start = (page - 1) * PAGE_SIZE
+    return {
+        "count": count,
+        "page": page,
+        "pages": pages,
+        "results": list(queryset[start : start + PAGE_SIZE]),
+    }
+
+
+def episode_or_404(season: int, episode: int) -> Episode:
+    return get_object_or_404(episodes_of_the_show(), season__number=season, number=episode)
+
+
+def submission_key(member: User, idempotency_key: str | None) -> uuid.UUID | None:
+    """The key a watch is stored with: the same client key from the same member is the same
+    watch, whatever the key looks like."""
+    if idempotency_key is None:
+        return None
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"etoile-api-watch:{member.pk}:{idempotency_key}")
+
+
+def member_or_404(handle: str) -> User:
+    return get_object_or_404(User, handle=handle.lower(), is_active=True)
+
+
+class ReviewFilters(Schema):
+    season: int | None = Field(None, ge=1, le=999)
+    episode: int | None = Field(
+        None,
+        ge=1,
+        le=999,
+        description="The episode's number (in every season, unless season is given).",
+    )
+    member: str | None = Field(
+        None, max_length=HANDLE_MAX_LENGTH, description="Only this member's, by handle."
+    )
+    page: int = Field(1, ge=1, le=100_000)
+
+
+@router.get(
+    "/reviews",
+    response={200: ReviewPage, 404: Problem, 422: Problem},
+    summary="Public reviews and replies, newest first",
+)
+def review_list(request: HttpRequest, filters: Query[ReviewFilters]):
+    reviews = Review.objects.public().select_related("member", "episode__season")
+    if filters.season is not None:
+        reviews = reviews.filter(episode__season__number=filters.season)
+    if filters.episode is not None:
+        reviews = reviews.filter(episode__number=filters.episode)
+    if filters.member is not None:
+        reviews = reviews.filter(member__handle=filters.member.lower())
+    return paginate(reviews.order_by("-created_at", "-pk"), filters.page)
+
+
+@router.get(
+    "/members/{handle}/ratings",
+    response={200: list[RatingOut], 404: Problem, 422: Problem},
+    summary="A member's ratings, as their profile shows them",
+)
+def member_ratings(request: HttpRequest, handle: Handle):
+    member = member_or_404(handle)
+    return own_ratings(member)
+
+
+def own_ratings(member: User) -> QuerySet:
+    return member.ratings.select_related("episode__season").order_by(
+        "episode__season__number", "episode__number"
+    )
+
+
+# The member's own data ---------------------------------------------------------------------
+
+
+@router.get("/me", auth=MEMBER_AUTH, response={200: MemberOut, 401: Problem}, summary="Who you are")
+def me(request: HttpRequest):
+    return request.auth
+
+
+@router.get(
+    "/me/ratings",
+    auth=MEMBER_AUTH,
+    response={200: list[RatingOut], 401: Problem},
+    summary="Your ratings",
+)
+def my_ratings(request: HttpRequest):
+    return own_ratings(request.auth)
+
+
+@router.put(
+    "/me/ratings/{season}/{episode}",
+    auth=MEMBER_AUTH,
+    response={200: RatingOut, **WRITE_ERRORS},
+    summary="Rate an episode, or change your rating",
+)
+def rating_put(request: HttpRequest, season: SeasonNumber, episode: EpisodeNumber, body: RatingIn):
+    write_allowed(request)
+    episode_obj = episode_or_404(season, episode)
+    rating = services.rating_set(member=request.auth, episode=episode_obj, score=body.score)
+    rating.episode = episode_obj
+    return rating
+
+
+@router.delete(
+    "/me/ratings/{season}/{episode}",
+    auth=MEMBER_AUTH,
+    response={204: None, **WRITE_ERRORS},
+    summary="Take back your rating",
+)
+def rating_delete(request: HttpRequest, season: SeasonNumber, episode: EpisodeNumber):
+    write_allowed(request)
+    episode_obj = episode_or_404(season, episode)
+    if not services.rating_remove(member=request.auth, episode=episode_obj):
+        raise HttpError(404, "You have not rated this episode.")
+    return Status(204, None)
+
+
+@router.get(
+    "/me/watchlist",
+    auth=MEMBER_AUTH,
+    response={200: list[WatchlistEntryOut], 401: Problem},
+    summary="Your watchlist",
+)
+def my_watchlist(request: HttpRequest):
+    return (
+        WatchlistEntry.objects.filter(member=request.auth)
+        .select_related("episode__season")
+        .order_by("episode__season__number", "episode__number")
+    )
+
+
+@router.put(
+    "/me/watchlist/{season}/{episode}",
+    auth=MEMBER_AUTH,
+    response={200: WatchlistEntryOut, 201: WatchlistEntryOut, **WRITE_ERRORS},
+    summary="Put an episode on your watchlist",
+)
+def watchlist_put(request: HttpRequest, season: SeasonNumber, episode: EpisodeNumber):
+    write_allowed(request)
+    episode_obj = episode_or_404(season, episode)
+    entry, created = WatchlistEntry.objects.get_or_create(member=request.auth, episode=episode_obj)
+    return Status(201 if created else 200, entry)
+
+
+@router.delete(
+    "/me/watchlist/{season}/{episode}",
+    auth=MEMBER_AUTH,
+    response={204: None, **WRITE_ERRORS},
+    summary="Take an episode off your watchlist",
+)
+def watchlist_delete(request: HttpRequest, season: SeasonNumber, episode: EpisodeNumber):
+    write_allowed(request)
+    episode_obj = episode_or_404(season, episode)
+    if not services.watchlist_remove(member=request.auth, episodes=[episode_obj]):
+        raise HttpError(404, "This episode is not on your watchlist.")
+    return Status(204, None)
+
+
+@router.get(
+    "/me/watches",
+    auth=MEMBER_AUTH,
+    response={200: list[WatchOut], 401: Problem},
+    summary="Everything you have watched, newest first",
+)
+def my_watches(request: HttpRequest):
+    return (
+        Watch.objects.filter(member=request.auth)
+        .select_related("episode__season")
+        .order_by("-watched_on", "-created_at", "-pk")
+    )
+
+
+@router.post(
+    "/me/watches",
+    auth=MEMBER_AUTH,
+    response={201: WatchOut, 409: Problem, **WRITE_ERRORS},
+    summary="Mark an episode watched (again, for a rewatch)",
+)
+def watch_post(
+    request: HttpRequest,
+    body: WatchIn,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=255,
+            description="A key of your choosing: the same key sent twice makes one watch.",
+        ),
+    ] = None,
+):
+    write_allowed(request)
+    episode_obj = episode_or_404(body.season, body.episode)
+    try:
+        watch = services.watch_add(
+            member=request.auth,
+            episode=episode_obj,
+            watched_on=body.watched_on or timezone.localdate(),
+            submission_key=submission_key(request.auth, idempotency_key),
+        )
+    except services.WatchDateError as error:
+        # A well-formed date the catalog rules out (before the premiere, in the future).
+        raise HttpError(409, str(error)) from error
+    if watch.episode_id != episode_obj.pk or (
+        body.watched_on is not None and watch.watched_on != body.watched_on
+    ):
+        # A key replayed with another watch: answering with the first one as if it were the
+        # second would tell the program a watch was recorded that was not.
+        raise HttpError(422, "This Idempotency-Key was sent before with another watch.")
+    watch.episode = episode_obj
+    return Status(201, watch)
