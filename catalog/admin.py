@@ -159,7 +159,7 @@ CURATION_ACTIONS = [mark_curated, mark_awaiting_curation]
 class CreditInlineForShow(admin.TabularInline):
     model = Credit
     extra = 0
-    fields = ["person", "role", "character", "billing_order", "note"]
+    fields = ["person", "role", "character", "billing_order", "note", "note_fr"]
     autocomplete_fields = ["person", "character"]
     ordering = ["role", "billing_order"]
 
@@ -167,7 +167,7 @@ class CreditInlineForShow(admin.TabularInline):
 class CreditInlineForPerson(admin.TabularInline):
     model = Credit
     extra = 0
-    fields = ["show", "role", "character", "billing_order", "note"]
+    fields = ["show", "role", "character", "billing_order", "note", "note_fr"]
     autocomplete_fields = ["character"]
 
 
@@ -176,6 +176,18 @@ class EpisodeInline(admin.TabularInline):
     extra = 0
     fields = ["number", "title", "release_date", "runtime_minutes", "awaiting_curation"]
     show_change_link = True
+
+
+def french_fieldset(*originals: str) -> tuple:
+    """The French versions of a record's texts, in the order of their originals: collapsed,
+    since most records are read in English first and translated later."""
+    return (
+        _("French"),
+        {
+            "classes": ["collapse"],
+            "fields": [f"{name}_fr" for name in originals],
+        },
+    )
 
 
 # Collapsed: set once by an admin, read by imports (reviews/interchange.py) and exports.
@@ -213,6 +225,7 @@ class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
             _("Details"),
             {"fields": ["genre", "original_language", "theme_song_title", "theme_song_note"]},
         ),
+        french_fieldset(*Show.french_fields),
         (_("Poster"), {"fields": ["poster", "image_preview"]}),
         EXTERNAL_IDS_FIELDSET,
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
@@ -226,6 +239,11 @@ class SeasonAdmin(admin.ModelAdmin):
     list_select_related = ["show"]
     inlines = [EpisodeInline, CitationInline]
     actions = CURATION_ACTIONS
+    fieldsets = [
+        (None, {"fields": ["show", "number", "premiere_date", "episode_count", "availability"]}),
+        french_fieldset(*Season.french_fields),
+        (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
+    ]
 
 
 @admin.register(Episode)
@@ -244,7 +262,7 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
     list_editable = ["title", "release_date"]
     list_filter = ["awaiting_curation", "season"]
     list_select_related = ["season"]
-    search_fields = ["title", "synopsis"]
+    search_fields = ["title", "synopsis", "title_fr"]
     readonly_fields = ["image_preview"]
     actions = CURATION_ACTIONS
     fieldsets = [
@@ -261,6 +279,7 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        french_fieldset(*Episode.french_fields),
         (_("Still"), {"fields": ["still", "image_preview"]}),
         EXTERNAL_IDS_FIELDSET,
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
@@ -284,6 +303,7 @@ class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
     actions = CURATION_ACTIONS
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "also_known_as", "about"]}),
+        french_fieldset(*Person.french_fields),
         (_("Headshot"), {"fields": ["headshot", "image_preview"]}),
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
@@ -307,6 +327,11 @@ class CharacterAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [CitationInline]
     actions = CURATION_ACTIONS
+    fieldsets = [
+        (None, {"fields": ["show", "name", "slug", "description"]}),
+        french_fieldset(*Character.french_fields),
+        (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("credits__person")
@@ -325,6 +350,7 @@ class CreditAdmin(admin.ModelAdmin):
     autocomplete_fields = ["person", "character"]
     ordering = ["role", "billing_order"]
     inlines = [CitationInline]
+    fields = ["show", "person", "role", "character", "billing_order", "note", "note_fr"]
 
 
 @admin.register(Source)

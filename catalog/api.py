@@ -58,13 +58,17 @@ def rating_summary(scores: EpisodeScores | None) -> dict:
     }
 
 
+# Each text an editor may translate comes twice: the original as stored (English), and its
+# French version (`*_fr`, empty until an editor writes it), so programs choose.
 class EpisodeOut(Curated):
     season: int
     number: int
     title: str
+    title_fr: str
     release_date: datetime.date | None
     runtime_minutes: int | None
     synopsis: str
+    synopsis_fr: str
     ratings: RatingSummary
 
     @staticmethod
@@ -81,6 +85,7 @@ class SeasonOut(Curated):
     premiere_date: datetime.date | None
     episode_count: int | None
     availability: str
+    availability_fr: str
 
 
 class SeasonDetail(SeasonOut):
@@ -95,9 +100,13 @@ class ShowOut(Curated):
     title: str
     network: str
     where_to_watch: str
+    where_to_watch_fr: str
     premise: str
+    premise_fr: str
     genre: str
+    genre_fr: str
     original_language: str
+    original_language_fr: str
     premiere_date: datetime.date | None
     seasons: list[SeasonOut]
 
@@ -113,6 +122,7 @@ class CreditOut(Schema):
     character: str | None
     character_slug: str | None
     note: str
+    note_fr: str
 
     @staticmethod
     def resolve_person(obj) -> str:
@@ -137,6 +147,7 @@ class PersonOut(Curated):
     kind: str
     also_known_as: str
     about: str
+    about_fr: str
     credits: list[CreditOut]
 
     @staticmethod
@@ -148,6 +159,7 @@ class CharacterOut(Curated):
     slug: str
     name: str
     description: str
+    description_fr: str
     credits: list[CreditOut]
 
     @staticmethod

@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from etoile_app.images import RenditionSpec
@@ -65,6 +66,54 @@ class ExternalIds(models.Model):
                 name=f"{prefix}_external_ids_valid",
             ),
         ]
+
+
+# French versions of the catalog's curated prose are plain `<field>_fr` columns, not a
+# translation library (django-modeltranslation, django-parler): the site has two languages
+# and a handful of such fields; the original field stays the one the seed writes and the
+# citations point at, so seeding, Citation.seeded_value and the keep-an-admin's-edit rule
+# work unchanged, and no library patches querysets, the admin or the API schemas.
+ORIGINAL_LANGUAGE = "en"
+FRENCH_HELP = _("Shown to French readers. Left empty, they see the original.")
+
+
+def french_is_active() -> bool:
+    return (get_language() or "").lower().startswith("fr")
+
+
+def french_field(original: models.Field, verbose_name) -> models.Field:
+    """The French twin of a text field: same type and length, optional."""
+    kwargs = {"blank": True, "help_text": FRENCH_HELP}
+    if isinstance(original, models.CharField):
+        return models.CharField(verbose_name, max_length=original.max_length, **kwargs)
+    return models.TextField(verbose_name, **kwargs)
+
+
+class FrenchText:
+    """Mixin for models with `<field>_fr` twins listed in `french_fields`."""
+
+    french_fields: tuple[str, ...] = ()
+
+    def localized(self, name: str) -> str:
+        return self.localized_with_language(name)[0]
+
+    def localized_with_language(self, name: str) -> tuple[str, str]:
+        """What a reader in the active language sees of the field, and the language it is
+        in: the French version on a French page when there is one, else the original."""
+        if name not in self.french_fields:
+            raise ValueError(f"{type(self).__name__}.{name} has no French version")
+        if french_is_active():
+            french = getattr(self, f"{name}_fr")
+            if french:
+                return french, "fr"
+            placeholder = self.translated_placeholder(name)
+            if placeholder:
+                return placeholder, "fr"
+        return getattr(self, name), ORIGINAL_LANGUAGE
+
+    def translated_placeholder(self, name: str) -> str:
+        """Where the stored value is a generated placeholder, its translation; else ''."""
+        return ""
 
 
 class CurationQuerySet(models.QuerySet):
@@ -175,7 +224,7 @@ class ShowQuerySet(CurationQuerySet):
         return self.order_by("pk").first()
 
 
-class Show(ExternalIds, CatalogModel):
+class Show(FrenchText, ExternalIds, CatalogModel):
     POSTER = RenditionSpec(field="poster", widths=(320, 640), ratio=(2, 3))
 
     title = models.CharField(_("title"), max_length=200)
@@ -194,6 +243,19 @@ class Show(ExternalIds, CatalogModel):
     theme_song_note = models.TextField(_("about the theme song"), blank=True)
     poster = models.ImageField(_("poster"), upload_to="posters/", blank=True)
     poster_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    where_to_watch_fr = french_field(where_to_watch, _("where to watch (French)"))
+    premise_fr = french_field(premise, _("premise (French)"))
+    genre_fr = french_field(genre, _("genre (French)"))
+    original_language_fr = french_field(original_language, _("original language (French)"))
+    theme_song_note_fr = french_field(theme_song_note, _("about the theme song (French)"))
+
+    french_fields = (
+        "where_to_watch",
+        "premise",
+        "genre",
+        "original_language",
+        "theme_song_note",
+    )
 
     objects = ShowQuerySet.as_manager()
 
@@ -209,7 +271,7 @@ class Show(ExternalIds, CatalogModel):
         return reverse("home")
 
 
-class Season(CatalogModel):
+class Season(FrenchText, CatalogModel):
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="seasons")
     number = models.PositiveSmallIntegerField(_("number"))
     premiere_date = models.DateField(_("premiere date"), null=True, blank=True)
@@ -220,6 +282,9 @@ class Season(CatalogModel):
         help_text=_("How many episodes the season has, as the sources state it."),
     )
     availability = models.CharField(_("availability"), max_length=300, blank=True)
+    availability_fr = french_field(availability, _("availability (French)"))
+
+    french_fields = ("availability",)
 
     objects = CurationQuerySet.as_manager()
 
@@ -243,7 +308,7 @@ class Season(CatalogModel):
         return reverse("catalog:season", kwargs={"season": self.number})
 
 
-class Episode(ExternalIds, CatalogModel):
+class Episode(FrenchText, ExternalIds, CatalogModel):
     STILL = RenditionSpec(field="still", widths=(480, 960), ratio=(16, 9))
 
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="episodes")
@@ -256,6 +321,10 @@ class Episode(ExternalIds, CatalogModel):
     synopsis = models.TextField(_("synopsis"), blank=True)
     still = models.ImageField(_("still"), upload_to="stills/", blank=True)
     still_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    title_fr = french_field(title, _("title (French)"))
+    synopsis_fr = french_field(synopsis, _("synopsis (French)"))
+
+    french_fields = ("title", "synopsis")
 
     objects = CurationQuerySet.as_manager()
 
@@ -281,8 +350,19 @@ class Episode(ExternalIds, CatalogModel):
             "catalog:episode", kwargs={"season": self.season.number, "episode": self.number}
         )
 
+    @staticmethod
+    def placeholder_title(number: int) -> str:
+        """The title the seed stores until an editor finds the real one (in English, like
+        every stored original)."""
+        return f"Episode {number}"
 
-class Person(CatalogModel):
+    def translated_placeholder(self, name: str) -> str:
+        if name == "title" and self.title == self.placeholder_title(self.number):
+            return gettext("Episode %(number)s") % {"number": self.number}
+        return ""
+
+
+class Person(FrenchText, CatalogModel):
     HEADSHOT = RenditionSpec(field="headshot", widths=(160, 320), ratio=(1, 1))
 
     class Kind(models.TextChoices):
@@ -296,6 +376,9 @@ class Person(CatalogModel):
     about = models.TextField(_("about"), blank=True)
     headshot = models.ImageField(_("headshot"), upload_to="headshots/", blank=True)
     headshot_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    about_fr = french_field(about, _("about (French)"))
+
+    french_fields = ("about",)
 
     objects = CurationQuerySet.as_manager()
 
@@ -311,11 +394,14 @@ class Person(CatalogModel):
         return reverse("catalog:person", kwargs={"slug": self.slug})
 
 
-class Character(CatalogModel):
+class Character(FrenchText, CatalogModel):
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="characters")
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
+    description_fr = french_field(description, _("description (French)"))
+
+    french_fields = ("description",)
 
     objects = CurationQuerySet.as_manager()
 
@@ -342,7 +428,7 @@ class CreditQuerySet(models.QuerySet):
         return self.exclude(role=Credit.Role.CAST)
 
 
-class Credit(models.Model):
+class Credit(FrenchText, models.Model):
     """A person's part in the show: a role, a character for cast, and a billing order."""
 
     class Role(models.TextChoices):
@@ -369,6 +455,9 @@ class Credit(models.Model):
     billing_order = models.PositiveSmallIntegerField(_("billing order"), default=100)
     note = models.CharField(_("note"), max_length=300, blank=True)
     citations = GenericRelation("catalog.Citation")
+    note_fr = french_field(note, _("note (French)"))
+
+    french_fields = ("note",)
 
     objects = CreditQuerySet.as_manager()
 

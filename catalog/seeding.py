@@ -6,6 +6,8 @@ Rules, so that running the seed is always safe:
   (kept in Citation.seeded_value): an admin's edit is never overwritten.
 - Placeholders and the "awaiting curation" flag are written once, when the record is made.
 - A second run with the same file changes nothing.
+- French versions (`<field>_fr`) belong to editors: the seed never writes or clears them,
+  and refuses a data file that names one.
 """
 
 import datetime
@@ -105,6 +107,9 @@ class Seeder:
 
     def seed_record(self, model, lookup: dict, entry: dict, create_only: dict | None = None):
         facts = entry.get("fields", {})
+        french = {f"{name}_fr" for name in getattr(model, "french_fields", ())}
+        if named := french & {*facts, *entry.get("placeholders", {})}:
+            raise ValueError(f"The seed data may not set French versions: {sorted(named)}")
         instance = model.objects.filter(**lookup).first()
         label = f"{model._meta.model_name} {'/'.join(str(v) for v in lookup.values())}"
         if instance is None:
@@ -205,7 +210,7 @@ class Seeder:
             Episode.objects.create(
                 season=season,
                 number=number,
-                title=f"Episode {number}",
+                title=Episode.placeholder_title(number),
                 awaiting_curation=True,
                 curation_note=EPISODE_PLACEHOLDER_NOTE,
             )

@@ -58,7 +58,7 @@ def episode_by_numbers(season: int, episode: int, reader=None) -> Episode:
 def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200, **forms):
     """The episode page; review views call it to show a form with its errors in place."""
     # One query for the neighbours: the season's other episode numbers and titles.
-    siblings = list(episode.season.episodes.only("number", "title", "season_id"))
+    siblings = list(episode.season.episodes.only("number", "title", "title_fr", "season_id"))
     previous_episode = next((e for e in reversed(siblings) if e.number < episode.number), None)
     next_episode = next((e for e in siblings if e.number > episode.number), None)
     for sibling in (previous_episode, next_episode):

@@ -84,7 +84,12 @@ class UserAdmin(DjangoUserAdmin):
             try:
                 changed += decide(member=member, moderator=request.user, reason=reason)
             except ReportError as error:
-                self.message_user(request, f"@{member.handle}: {error}", messages.ERROR)
+                self.message_user(
+                    request,
+                    # Translators: a member's handle, then why they cannot be suspended.
+                    _("@%(handle)s: %(error)s") % {"handle": member.handle, "error": error},
+                    messages.ERROR,
+                )
         self.message_user(request, done % {"n": changed}, messages.SUCCESS)
 
     @admin.action(

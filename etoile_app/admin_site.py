@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db.models import F, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 def _changelist(request, model, query: str = "") -> str | None:
@@ -16,6 +17,12 @@ def _changelist(request, model, query: str = "") -> str | None:
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") + query
     except NoReverseMatch:
         return None
+
+
+def suspended_detail(n: int) -> str:
+    # Translators: under the number of members on the admin's first page: how many of them
+    # are suspended.
+    return ngettext("%(n)s suspended", "%(n)s suspended", n) % {"n": n}
 
 
 def at_a_glance(request) -> list[dict]:
@@ -31,9 +38,8 @@ def at_a_glance(request) -> list[dict]:
             "label": _("Members"),
             "count": lambda: User.objects.filter(is_active=True).count(),
             "url": _changelist(request, User),
-            "detail": lambda: (
-                _("%(n)s suspended")
-                % {"n": User.objects.filter(suspended_at__isnull=False).count()}
+            "detail": lambda: suspended_detail(
+                User.objects.filter(suspended_at__isnull=False).count()
             ),
         },
         {

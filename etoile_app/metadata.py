@@ -4,6 +4,10 @@ makes a query more for them.
 
 Descriptions come from the catalog only: a record awaiting curation holds placeholders (an
 episode's "Episode 3"), which are not given to search engines as names or descriptions.
+
+On a French page a record's text is given in French when every text of that record has a
+French version, with "inLanguage": "fr" (the language of the text given here); otherwise in
+the original throughout, as on an English page, so that no record mixes two languages.
 """
 
 import json
@@ -83,19 +87,32 @@ def _series_ref(request: HttpRequest, show) -> dict:
     return {"@type": "TVSeries", "name": show.title, "url": request.build_absolute_uri("/")}
 
 
+def _texts(record, names: list[str], *, given: bool = True) -> dict:
+    """The record's texts as the page's reader sees them, plus inLanguage when French."""
+    if not given:
+        return dict.fromkeys(names)
+    shown = {name: record.localized_with_language(name) for name in names}
+    present = [language for text, language in shown.values() if text]
+    if present and all(language == "fr" for language in present):
+        return {**{name: text for name, (text, _language) in shown.items()}, "inLanguage": "fr"}
+    return {name: getattr(record, name) for name in names}
+
+
 def _without_empty(data: dict) -> dict:
     return {key: value for key, value in data.items() if value not in (None, "", [])}
 
 
 def series_data(request: HttpRequest, show, *, seasons, cast, creators) -> dict:
+    texts = _texts(show, ["premise", "genre"])
     return _without_empty(
         {
             "@context": SCHEMA,
             "@type": "TVSeries",
             "name": show.title,
             "url": request.build_absolute_uri(reverse("home")),
-            "description": show.premise,
-            "genre": show.genre,
+            "description": texts["premise"],
+            "genre": texts["genre"],
+            "inLanguage": texts.get("inLanguage"),
             "startDate": show.premiere_date,
             "image": image_url(request, show, Show.POSTER),
             "numberOfSeasons": len(seasons),
@@ -114,11 +131,13 @@ def series_data(request: HttpRequest, show, *, seasons, cast, creators) -> dict:
 
 
 def _episode_ref(request: HttpRequest, episode) -> dict:
+    texts = _texts(episode, ["title"], given=not episode.awaiting_curation)
     return _without_empty(
         {
             "@type": "TVEpisode",
             "episodeNumber": episode.number,
-            "name": None if episode.awaiting_curation else episode.title,
+            "name": texts["title"],
+            "inLanguage": texts.get("inLanguage"),
             "url": request.build_absolute_uri(episode.get_absolute_url()),
         }
     )
@@ -149,13 +168,14 @@ def episode_data(request: HttpRequest, episode, *, show, season, scores, reviews
     stars, ½ to 5), and the reviews of this page that anyone may read and that spoil
     nothing. `scores` is None where the page hides them (a member's "until watched")."""
     page_url = request.build_absolute_uri(episode.get_absolute_url())
-    curated = not episode.awaiting_curation
+    texts = _texts(episode, ["title", "synopsis"], given=not episode.awaiting_curation)
     data = {
         "@context": SCHEMA,
         "@type": "TVEpisode",
         "episodeNumber": episode.number,
-        "name": episode.title if curated else None,
-        "description": episode.synopsis if curated else None,
+        "name": texts["title"],
+        "description": texts["synopsis"],
+        "inLanguage": texts.get("inLanguage"),
         "url": page_url,
         "datePublished": episode.release_date,
         "timeRequired": f"PT{episode.runtime_minutes}M" if episode.runtime_minutes else None,

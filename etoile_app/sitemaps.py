@@ -22,7 +22,15 @@ def current_show_pk():
     return Subquery(Show.objects.order_by("pk").values("pk")[:1])
 
 
-class PagesSitemap(Sitemap):
+class BilingualSitemap(Sitemap):
+    """Each page in English and in French, each listing the other as its alternate."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class PagesSitemap(BilingualSitemap):
     def items(self) -> list[str]:
         return ["home", "catalog:sources"]
 
@@ -30,12 +38,12 @@ class PagesSitemap(Sitemap):
         return reverse(name)
 
 
-class SeasonSitemap(Sitemap):
+class SeasonSitemap(BilingualSitemap):
     def items(self):
         return Season.objects.filter(show=current_show_pk()).order_by("number")
 
 
-class EpisodeSitemap(Sitemap):
+class EpisodeSitemap(BilingualSitemap):
     def items(self):
         return (
             Episode.objects.filter(season__show=current_show_pk())
@@ -44,17 +52,17 @@ class EpisodeSitemap(Sitemap):
         )
 
 
-class PersonSitemap(Sitemap):
+class PersonSitemap(BilingualSitemap):
     def items(self):
         return Person.objects.order_by("slug")
 
 
-class CharacterSitemap(Sitemap):
+class CharacterSitemap(BilingualSitemap):
     def items(self):
         return Character.objects.order_by("slug")
 
 
-class MemberSitemap(Sitemap):
+class MemberSitemap(BilingualSitemap):
     """Profiles of members in good standing who have a review anyone can read: the profiles
     public pages link to, and no list of every account."""
 
@@ -90,7 +98,14 @@ def sitemap(request: HttpRequest) -> HttpResponse:
 
 # Crawlers may read every public page and feed; not the member's own pages, sign-in forms,
 # the admin, or the API beyond its documentation (its data is the pages').
-ROBOTS_DISALLOW = ["/admin/", "/accounts/", "/me/", "/reviews/", "/api/"]
+MEMBER_ONLY = ["/accounts/", "/me/", "/reviews/"]
+ROBOTS_DISALLOW = [
+    "/admin/",
+    *MEMBER_ONLY,
+    *(f"/fr{path}" for path in MEMBER_ONLY),
+    "/api/",
+    "/language/",  # the switcher: the pages themselves are listed in both languages
+]
 ROBOTS_ALLOW = ["/api/v1/docs"]
 
 

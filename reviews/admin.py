@@ -196,7 +196,9 @@ class ModerationActionsMixin:
             request,
             queryset,
             moderation.review_approve,
-            lambda n: ngettext("%(n)s approved.", "%(n)s approved.", n),
+            lambda n: ngettext(
+                "%(n)s review or reply approved.", "%(n)s reviews or replies approved.", n
+            ),
         )
 
     @admin.action(description=_("Hide: only the author sees it"), permissions=["change"])
@@ -205,7 +207,9 @@ class ModerationActionsMixin:
             request,
             queryset,
             moderation.review_hide,
-            lambda n: ngettext("%(n)s hidden.", "%(n)s hidden.", n),
+            lambda n: ngettext(
+                "%(n)s review or reply hidden.", "%(n)s reviews or replies hidden.", n
+            ),
         )
 
     @admin.action(
@@ -217,7 +221,9 @@ class ModerationActionsMixin:
             request,
             queryset,
             moderation.review_remove,
-            lambda n: ngettext("%(n)s taken down.", "%(n)s taken down.", n),
+            lambda n: ngettext(
+                "%(n)s review or reply taken down.", "%(n)s reviews or replies taken down.", n
+            ),
         )
 
     @admin.action(description=_("Suspend the authors"), permissions=["suspend"])
@@ -233,7 +239,12 @@ class ModerationActionsMixin:
                     member=member, moderator=request.user, reason=reason
                 )
             except moderation.ReportError as error:
-                self.message_user(request, f"@{member.handle}: {error}", messages.ERROR)
+                self.message_user(
+                    request,
+                    # Translators: a member's handle, then why they cannot be suspended.
+                    _("@%(handle)s: %(error)s") % {"handle": member.handle, "error": error},
+                    messages.ERROR,
+                )
         self.message_user(
             request,
             ngettext("%(n)s member suspended.", "%(n)s members suspended.", suspended)
@@ -379,23 +390,50 @@ class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
     def reasons(self, obj):
         """Each reason once with how many gave it, then the notes members wrote."""
         counts = Counter(report.get_reason_display() for report in obj.open_report_list)
-        lines = [(f"{reason} × {n}" if n > 1 else reason) for reason, n in counts.most_common()]
-        lines += [f"“{report.note}”" for report in obj.open_report_list if report.note]
+        lines = [
+            # Translators: a reason for reporting a review, and how many members gave it.
+            (_("%(reason)s × %(n)s") % {"reason": reason, "n": n} if n > 1 else reason)
+            for reason, n in counts.most_common()
+        ]
+        lines += [
+            # Translators: what a member wrote in their report, quoted.
+            _("“%(note)s”") % {"note": report.note}
+            for report in obj.open_report_list
+            if report.note
+        ]
         return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
 
     @admin.display(description=_("author and history"))
     def author_history(self, obj):
-        history = ngettext(
-            "%(n)s review or reply", "%(n)s reviews and replies", obj.author_reviews
-        ) % {"n": obj.author_reviews}
+        parts = {
+            "reviews": ngettext(
+                "%(n)s review or reply", "%(n)s reviews and replies", obj.author_reviews
+            )
+            % {"n": obj.author_reviews}
+        }
         if obj.author_takedowns:
-            history += ", " + ngettext(
+            # Translators: how many of the author's reviews and replies were taken down.
+            parts["takedowns"] = ngettext(
                 "%(n)s taken down", "%(n)s taken down", obj.author_takedowns
             ) % {"n": obj.author_takedowns}
-        if obj.author_suspensions:
-            history += ", " + ngettext(
-                "suspended once", "suspended %(n)s times", obj.author_suspensions
+        if obj.author_suspensions == 1:
+            parts["suspensions"] = _("suspended once")
+        elif obj.author_suspensions:
+            parts["suspensions"] = ngettext(
+                "suspended %(n)s time", "suspended %(n)s times", obj.author_suspensions
             ) % {"n": obj.author_suspensions}
+        if "takedowns" in parts and "suspensions" in parts:
+            # Translators: an author's history in the moderation queue, e.g. "3 reviews
+            # and replies, 2 taken down, suspended once".
+            history = _("%(reviews)s, %(takedowns)s, %(suspensions)s") % parts
+        elif "takedowns" in parts:
+            # Translators: an author's history, e.g. "3 reviews and replies, 2 taken down".
+            history = _("%(reviews)s, %(takedowns)s") % parts
+        elif "suspensions" in parts:
+            # Translators: an author's history, e.g. "1 review or reply, suspended once".
+            history = _("%(reviews)s, %(suspensions)s") % parts
+        else:
+            history = parts["reviews"]
         url = reverse("admin:reviews_review_changelist") + f"?member__id__exact={obj.member_id}"
         return format_html(
             '<a href="{}">@{}</a><br><small>{}</small>', url, obj.member.handle, history

@@ -50,7 +50,7 @@ def episode_name(episode: Episode) -> str:
     return _("Season %(season)s, episode %(number)s: %(title)s") % {
         "season": episode.season.number,
         "number": episode.number,
-        "title": episode.title,
+        "title": episode.localized("title"),
     }
 
 

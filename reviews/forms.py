@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from etoile_app.forms import HoneypotMixin
 from reviews.models import REPORT_NOTE_MAX_LENGTH, REVIEW_MAX_LENGTH, SCORES, Report, stars_label
@@ -89,13 +90,11 @@ class ReportForm(forms.Form):
         error_messages={"required": _("Choose a reason.")},
     )
     note = forms.CharField(
-        label=_("Details"),
+        label=pgettext_lazy("what a member adds to their report", "Details"),
         required=False,
         max_length=REPORT_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Needed for \u201csomething else\u201d; up to 300 characters. Only moderators read it."
-        ),
+        help_text=_("Needed for “something else”; up to 300 characters. Only moderators read it."),
     )
 
     def clean_note(self) -> str:

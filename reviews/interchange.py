@@ -14,6 +14,7 @@ import csv
 import datetime
 import io
 import json
+import logging
 import posixpath
 import unicodedata
 import zipfile
@@ -24,11 +25,13 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Episode, Show
 from etoile_app.models import User
 from reviews.models import Rating, Watch, WatchlistEntry
+
+log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # all the files of a zip together, once unpacked
@@ -65,9 +68,11 @@ TV_TIME_TRACKING = {"series_name", "season_number", "episode_number"}
 YES = {"yes", "true", "1", "y"}
 
 # Reasons a row is left aside without being an error: counted in the preview.
-OTHER_SHOW = _lazy("about another show or a film")
-OTHER_KIND = _lazy("not an episode viewing, rating or watchlist entry")
-WHOLE_SHOW_RATING = _lazy("a rating of a whole show or season (ratings here are per episode)")
+OTHER_SHOW = gettext_lazy("about another show or a film")
+OTHER_KIND = gettext_lazy("not an episode viewing, rating or watchlist entry")
+WHOLE_SHOW_RATING = gettext_lazy(
+    "a rating of a whole show or season (ratings here are per episode)"
+)
 
 
 class ImportFileError(ValueError):
@@ -422,9 +427,15 @@ def read_csv(name: str, text: str, result: Upload) -> None:
             for row in parse(record, where):
                 add_row(result, row)
     except csv.Error as error:
+        # Python's reason ("field larger than field limit", ...) is English only: it goes
+        # to the log, and the member reads a message in their language.
+        log.info("Import: %r is not a CSV file we can read: %s", name, error)
         raise ImportFileError(
-            _("%(name)s is not a CSV file we can read (%(problem)s).")
-            % {"name": name, "problem": error}
+            _(
+                "%(name)s is not a CSV file we can read: a value in it is far too long, or "
+                "a quotation mark is never closed."
+            )
+            % {"name": name}
         ) from error
 
 

@@ -3,8 +3,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from catalog.models import Episode
 
@@ -14,9 +15,17 @@ REPORT_NOTE_MAX_LENGTH = 300
 
 
 def stars_label(score: int) -> str:
-    """A score as people say it: "3½ stars", "½ star"."""
+    """A score as people say it: "3½ stars", "½ star"; in French "3,5 étoiles"."""
     whole, half = divmod(score, 2)
-    text = f"{whole if whole else ''}{'½' if half else ''}"
+    if not half:
+        text = formats.number_format(whole)
+    elif whole:
+        # English writes a half as "3½"; French readers expect "3,5" (the translation).
+        text = pgettext("a whole number of stars and a half", "%(whole)s½") % {
+            "whole": formats.number_format(whole)
+        }
+    else:
+        text = pgettext("half a star, on its own", "½")
     return ngettext("%(stars)s star", "%(stars)s stars", 1 if score <= 2 else 2) % {"stars": text}
 
 
@@ -147,7 +156,7 @@ class Review(models.Model):
         VISIBLE = "visible", _("Visible")
         HELD = "held", _("Held for moderation")
         HIDDEN = "hidden", _("Hidden by a moderator")
-        REMOVED = "removed", _("Removed")
+        REMOVED = "removed", pgettext_lazy("status of a review or reply", "Removed")
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
@@ -280,7 +289,7 @@ class ModerationAction(models.Model):
         HOLD = "hold", _("Held after reports")
         APPROVE = "approve", _("Approved")
         HIDE = "hide", _("Hidden")
-        REMOVE = "remove", _("Removed")
+        REMOVE = "remove", pgettext_lazy("a moderator's decision", "Removed")
         SUSPEND = "suspend", _("Member suspended")
         REINSTATE = "reinstate", _("Member reinstated")
 

@@ -100,7 +100,7 @@ def show_progress(request: HttpRequest) -> Progress | None:
     episodes = list(
         Episode.objects.filter(season__show=Subquery(Show.objects.order_by("pk").values("pk")[:1]))
         .select_related("season")
-        .only("number", "title", "season__number")
+        .only("number", "title", "title_fr", "season__number")
         .order_by("season__number", "number")
     )
     return season_progress(request, episodes) if episodes else None

@@ -13,8 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
@@ -167,7 +166,9 @@ def reply_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render_episode(request, episode_obj, status=status, reply_forms={parent.pk: form})
 
 
-NOT_EDITABLE = _lazy("A moderator is looking at this, or has taken it down: it cannot be edited.")
+NOT_EDITABLE = gettext_lazy(
+    "A moderator is looking at this, or has taken it down: it cannot be edited."
+)
 
 
 def _not_editable(request: HttpRequest, review: Review) -> HttpResponse:
@@ -224,8 +225,12 @@ def review_delete(request: HttpRequest, pk: int) -> HttpResponse:
     review = own_review(request, pk)
     if request.method == "POST":
         episode_url = review.episode.get_absolute_url()
+        is_reply = review.is_reply
         services.review_delete(review=review)
-        messages.success(request, _("Deleted."))
+        if is_reply:
+            messages.success(request, pgettext("a member deleted their reply", "Deleted."))
+        else:
+            messages.success(request, pgettext("a member deleted their review", "Deleted."))
         return redirect(episode_url + "#reviews")
     return render(request, "reviews/review_delete.html", {"review": review})
 

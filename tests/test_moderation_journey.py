@@ -80,7 +80,7 @@ def test_three_reports_hide_a_review_until_a_moderator_approves_it(new_context, 
     )
     admin.get_by_label("Reason (recorded):").fill("An enthusiastic fan, not an advert.")
     admin.get_by_role("button", name="Go").click()
-    expect(admin.get_by_text("1 approved.")).to_be_visible()
+    expect(admin.get_by_text("1 review or reply approved.")).to_be_visible()
     expect(admin.get_by_role("row").filter(has_text=TEXT)).to_have_count(0)
 
     # The decision is in the audit trail, read-only.

@@ -170,11 +170,29 @@ def describe_violations(violations: list[dict], where: str) -> list[str]:
     return lines
 
 
+# Every page in English at both widths, and again in French. The layout does not change with
+# the language, so French runs at the phone width only, where its longer words could overflow
+# or wrap a control; colours do change with the theme, so French runs in both.
+VARIANTS = [
+    *((language, width) for language in ["en"] for width in WIDTHS),
+    ("fr", PHONE_WIDTH),
+]
+
+
+def in_language(path: str, language: str) -> str:
+    """The page's address in a language: French pages are the English ones under /fr/."""
+    return path if language == "en" else f"/{language}{path}"
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "member"])
-@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    ("language", "width"), VARIANTS, ids=[f"{lang}-{w}" for lang, w in VARIANTS]
+)
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, scheme, width, signed_in):
+def test_pages_pass_axe_and_fit_the_screen(
+    seeded_live_server, browser, scheme, language, width, signed_in
+):
     require(axe=True)
     context = browser.new_context(
         base_url=seeded_live_server.url,
@@ -192,11 +210,15 @@ def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, scheme, 
             sign_in_and_confirm(page)
         else:
             make_member()  # visitors see the same ratings and reviews
-        for path, status in MEMBER_PAGES if signed_in else PAGES:
+        for english_path, status in MEMBER_PAGES if signed_in else PAGES:
+            path = in_language(english_path, language)
             where = f"{path} [{scheme}, {width}px]"
             response = page.goto(concrete(path), wait_until="load")
             assert response is not None, f"{where}: no response"
             assert response.status == status, f"{where}: HTTP {response.status}, not {status}"
+            page_language = page.evaluate("() => document.documentElement.lang")
+            if page_language != language:
+                problems.append(f'{where}: <html lang="{page_language}">, not "{language}"')
             # Contrast is measured on the text as drawn: wait for the web font.
             page.evaluate("() => document.fonts.ready.then(() => true)")
             page.add_script_tag(path=str(AXE_JS))
@@ -271,42 +293,56 @@ def test_pages_run_under_the_content_security_policy(seeded_live_server, browser
 def test_pages_are_valid_html(seeded, client, tmp_path):
     require(vnu=True)
     pages = {}
-    for path, status in PAGES:
-        pages[path] = client.get(path)
-        assert pages[path].status_code == status, f"{path}: HTTP {pages[path].status_code}"
-    # Forms showing their errors, as a person sees them after a mistake.
-    pages["/accounts/signup/ (errors)"] = client.post(
-        "/accounts/signup/", {"email": "not-an-email", "password1": "a", "password2": "b"}
-    )
-    pages["/accounts/login/ (errors)"] = client.post(
-        "/accounts/login/", {"login": "nobody@example.com", "password": "wrong"}
-    )
+    languages = ["en", "fr"]
+    for language in languages:
+        for english_path, status in PAGES:
+            path = in_language(english_path, language)
+            pages[path] = client.get(path)
+            assert pages[path].status_code == status, f"{path}: HTTP {pages[path].status_code}"
+        # Forms showing their errors, as a person sees them after a mistake.
+        signup, login = (
+            in_language("/accounts/signup/", language),
+            in_language("/accounts/login/", language),
+        )
+        pages[f"{signup} (errors)"] = client.post(
+            signup, {"email": "not-an-email", "password1": "a", "password2": "b"}
+        )
+        pages[f"{login} (errors)"] = client.post(
+            login, {"login": "nobody@example.com", "password": "wrong"}
+        )
     make_member()
     client.post("/accounts/login/", {"login": MEMBER_EMAIL, "password": MEMBER_PASSWORD})
     client.post("/accounts/reauthenticate/", {"password": MEMBER_PASSWORD})
-    for path, status in MEMBER_PAGES:
-        if path == "/accounts/logout/":
-            continue  # checked last: viewing it is harmless, but keep the session below
-        pages[path] = client.get(concrete(path))
-        assert pages[path].status_code == status, f"{path}: HTTP {pages[path].status_code}"
-    pages["/me/settings/ (errors)"] = client.post(
-        "/me/settings/", {"display_name": "x", "handle": "Not Valid!", "bio": "y" * 600}
-    )
-    pages["/me/delete/ (errors)"] = client.post("/me/delete/", {})
-    pages["/me/import/ (errors)"] = client.post(
-        "/me/import/", {"file": SimpleUploadedFile("diary.csv", b"Title,Stars\nEtoile,5\n")}
-    )
-    pages["/me/import/ (preview)"] = client.post(
-        "/me/import/", {"file": SimpleUploadedFile("export.csv", IMPORT_PREVIEW_CSV)}
-    )
-    pages["/me/tokens/ (errors)"] = client.post("/me/tokens/", {"name": " "})
-    client.post("/me/tokens/", {"name": "My tracker"})
-    pages["/me/tokens/ (new token)"] = client.get("/me/tokens/")
-    pages["/api/v1/docs"] = client.get("/api/v1/docs")
-    pages["report (errors)"] = client.post(
-        concrete("/reviews/{critic_review}/report/"), {"reason": "other"}
-    )
-    pages["/accounts/logout/"] = client.get("/accounts/logout/")
+    for language in languages:
+        for english_path, status in MEMBER_PAGES:
+            if english_path == "/accounts/logout/":
+                continue  # checked last: viewing it is harmless, but keep the session below
+            path = in_language(english_path, language)
+            pages[path] = client.get(concrete(path))
+            assert pages[path].status_code == status, f"{path}: HTTP {pages[path].status_code}"
+        settings, delete, imports, tokens, report = (
+            in_language(path, language)
+            for path in ["/me/settings/", "/me/delete/", "/me/import/", "/me/tokens/"]
+            + [concrete("/reviews/{critic_review}/report/")]
+        )
+        pages[f"{settings} (errors)"] = client.post(
+            settings, {"display_name": "x", "handle": "Not Valid!", "bio": "y" * 600}
+        )
+        pages[f"{delete} (errors)"] = client.post(delete, {})
+        pages[f"{imports} (errors)"] = client.post(
+            imports, {"file": SimpleUploadedFile("diary.csv", b"Title,Stars\nEtoile,5\n")}
+        )
+        pages[f"{imports} (preview)"] = client.post(
+            imports, {"file": SimpleUploadedFile("export.csv", IMPORT_PREVIEW_CSV)}
+        )
+        pages[f"{tokens} (errors)"] = client.post(tokens, {"name": " "})
+        client.post(tokens, {"name": f"My tracker ({language})"})
+        pages[f"{tokens} (new token)"] = client.get(tokens)
+        pages[f"{report} (errors)"] = client.post(report, {"reason": "other"})
+    pages["/api/v1/docs"] = client.get("/api/v1/docs")  # English only: no /fr/ version
+    for language in languages:
+        logout = in_language("/accounts/logout/", language)
+        pages[logout] = client.get(logout)
     files = {}
     for label, response in pages.items():
         name = "".join(c if c.isalnum() else "-" for c in label) or "home"

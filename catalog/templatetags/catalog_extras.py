@@ -1,8 +1,11 @@
 import zlib
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
-from catalog.models import Episode, Person, Show
+from catalog.models import ORIGINAL_LANGUAGE, Episode, Person, Show
 from etoile_app.images import picture_sources
 
 register = template.Library()
@@ -20,6 +23,43 @@ def placeholder_mark(instance) -> str:
     if isinstance(instance, Show):
         return instance.title[:1]
     return str(instance)[:1]
+
+
+def _is_foreign(language: str) -> bool:
+    """Whether text in `language` is in another language than the page's."""
+    page_language = (get_language() or ORIGINAL_LANGUAGE).lower()
+    return page_language.split("-")[0] != language
+
+
+@register.filter
+def localized(instance, name: str) -> str:
+    """`{{ episode|localized:"title" }}`: the field as the page's reader should see it,
+    marked `lang="en"` where a French page falls back to the original (WCAG 3.1.2). Markup:
+    for element content only; attributes and <title> take `localized_text`."""
+    if not instance:
+        return ""
+    text, language = instance.localized_with_language(name)
+    if text and _is_foreign(language):
+        return format_html('<span lang="{}">{}</span>', language, text)
+    return text
+
+
+@register.filter
+def localized_text(instance, name: str) -> str:
+    """`{{ episode|localized_text:"title" }}`: the same text, without markup."""
+    return instance.localized(name) if instance else ""
+
+
+@register.filter
+def fallback_lang(instance, name: str) -> SafeString:
+    """`<div{{ episode|fallback_lang:"synopsis" }}>`: the lang attribute for a block that
+    holds the field's text, where it is not in the page's language; nothing otherwise."""
+    if not instance:
+        return mark_safe("")
+    text, language = instance.localized_with_language(name)
+    if text and _is_foreign(language):
+        return format_html(' lang="{}"', language)
+    return mark_safe("")
 
 
 @register.inclusion_tag("catalog/_picture.html")

@@ -420,7 +420,7 @@ def test_queue_detail_page_offers_the_decisions_which_post_to_the_queue(
         follow=True,
     )
 
-    assert "1 hidden." in messages_of(response)
+    assert "1 review or reply hidden." in messages_of(response)
     scene.twice.refresh_from_db()
     assert scene.twice.status == Review.Status.HIDDEN
     assert ModerationAction.objects.filter(
@@ -456,9 +456,19 @@ def test_superuser_also_sees_the_queue_detail_read_only(scene, admin_client):
 @pytest.mark.parametrize(
     ("action", "status", "kind", "message"),
     [
-        ("approve", Review.Status.VISIBLE, ModerationAction.Kind.APPROVE, "1 approved."),
-        ("hide", Review.Status.HIDDEN, ModerationAction.Kind.HIDE, "1 hidden."),
-        ("remove", Review.Status.REMOVED, ModerationAction.Kind.REMOVE, "1 taken down."),
+        (
+            "approve",
+            Review.Status.VISIBLE,
+            ModerationAction.Kind.APPROVE,
+            "1 review or reply approved.",
+        ),
+        ("hide", Review.Status.HIDDEN, ModerationAction.Kind.HIDE, "1 review or reply hidden."),
+        (
+            "remove",
+            Review.Status.REMOVED,
+            ModerationAction.Kind.REMOVE,
+            "1 review or reply taken down.",
+        ),
     ],
 )
 def test_moderator_decision_on_a_held_item(
@@ -486,7 +496,7 @@ def test_moderator_decision_on_a_held_item(
 def test_moderator_decides_on_several_items_at_once(scene, moderator_client):
     response = act(moderator_client, QUEUE, "approve", [scene.twice, scene.once])
 
-    assert "2 approved." in messages_of(response)
+    assert "2 reviews or replies approved." in messages_of(response)
     assert listed(response) == [scene.held.pk]
     assert ModerationAction.objects.filter(kind=ModerationAction.Kind.APPROVE).count() == 2
 
@@ -643,7 +653,7 @@ def test_reviews_filter_by_episode(scene, episodes, moderator_client):
 def test_reviews_list_bulk_hide_and_approve(scene, moderator, moderator_client):
     hidden = act(moderator_client, REVIEWS, "hide", [scene.quiet, scene.once], reason="Off topic")
 
-    assert "2 hidden." in messages_of(hidden)
+    assert "2 reviews or replies hidden." in messages_of(hidden)
     assert set(Review.objects.filter(status="hidden").values_list("pk", flat=True)) == {
         scene.quiet.pk,
         scene.once.pk,
@@ -660,7 +670,7 @@ def test_reviews_list_bulk_hide_and_approve(scene, moderator, moderator_client):
         moderator_client, REVIEWS, "approve", [scene.quiet, scene.hidden_before], reason="Fine"
     )
 
-    assert "2 approved." in messages_of(approved)
+    assert "2 reviews or replies approved." in messages_of(approved)
     scene.quiet.refresh_from_db()
     scene.hidden_before.refresh_from_db()
     assert scene.quiet.status == scene.hidden_before.status == Review.Status.VISIBLE

@@ -433,7 +433,7 @@ def test_a_bulk_decision_including_a_deleted_review_is_not_an_error(
     response = act(moderator_client, QUEUE, "approve", [gone, stays, vanishing])
 
     assert response.status_code == 200
-    assert "1 approved." in messages_of(response)
+    assert "1 review or reply approved." in messages_of(response)
     assert listed(response) == []
     assert list(Review.objects.values_list("pk", "status")) == [(stays.pk, "visible")]
     assert list(ModerationAction.objects.values_list("kind", "review")) == [("approve", stays.pk)]

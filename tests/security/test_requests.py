@@ -455,6 +455,7 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
     "healthz": lambda w: reverse("healthz"),
     "sitemap": lambda w: reverse("sitemap"),
     "robots-txt": lambda w: reverse("robots-txt"),
+    "switch-language": lambda w: reverse("switch-language", args=["fr"]),
     "reviews:feed": lambda w: reverse("reviews:feed"),
     "reviews:episode-feed": lambda w: reverse("reviews:episode-feed", args=[1, 3]),
     "reviews:member-feed": lambda w: reverse("reviews:member-feed", args=[w.odette.handle]),
@@ -619,6 +620,30 @@ def assert_stays_on_site(location: str) -> None:
         assert parts.netloc == "testserver", location
     else:
         assert not seen.startswith("//") and not parts.netloc, location
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("target", ELSEWHERE)
+def test_switching_language_never_sends_the_reader_to_another_site(target, language):
+    switch = reverse("switch-language", args=[language])
+
+    response = Client().get(f"{switch}?{urlencode({'next': target})}")
+
+    assert response.status_code == 302
+    assert_stays_on_site(response["Location"])
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == language, "remembered"
+
+
+@pytest.mark.parametrize(
+    ("language", "here", "there"),
+    [("fr", HERE, "/fr/season/1/episode/3/"), ("en", "/fr/season/1/?sort=liked", "/season/1/")],
+)
+def test_switching_language_shows_the_same_page_in_the_other_language(db, language, here, there):
+    switch = reverse("switch-language", args=[language])
+
+    response = Client().get(f"{switch}?{urlencode({'next': here})}")
+
+    assert response["Location"].startswith(there)
 
 
 def sign_in(client: Client, url: str, email: str = "odette@example.com", password=PASSWORD, **kw):

@@ -1,0 +1,100 @@
+"""The site in English and French.
+
+English pages keep their addresses (`/season/1/`); French ones are the same under `/fr/`
+(`i18n_patterns` with `prefix_default_language=False`). The address, not a cookie, says which
+language a page is in, so the switcher is a plain link, pages can be cached per address, and
+search engines see both (hreflang alternates, sitemap).
+
+The choice is remembered in Django's language cookie, set by the switcher. A visitor with no
+cookie whose browser prefers French is sent to the French page on their first visit; after
+that the cookie decides, so "English" from a French page sticks.
+"""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import translate_url
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_from_path, get_language_from_request
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+# Pages outside the language prefix: nothing to translate or to redirect.
+UNTRANSLATED_PREFIXES = ("/api/", "/admin/", "/feeds/", "/language/", "/static/", "/media/")
+
+
+def preferred_language(request: HttpRequest) -> str:
+    """The cookie, else the browser's Accept-Language, else English."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in LANGUAGE_CODES:
+        return chosen
+    return get_language_from_request(request, check_path=False)
+
+
+class PreferredLanguageMiddleware:
+    """Sends a reader who prefers French from an English address to its French one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        unprefixed = (
+            request.method in ("GET", "HEAD")
+            and get_language_from_path(request.path_info) is None
+            and not request.path_info.startswith(UNTRANSLATED_PREFIXES)
+        )
+        if unprefixed:
+            language = preferred_language(request)
+            if language != settings.LANGUAGE_CODE:
+                translated = translate_url(request.path, language)
+                if translated != request.path:
+                    query = request.META.get("QUERY_STRING")
+                    response = HttpResponseRedirect(
+                        f"{translated}?{query}" if query else translated
+                    )
+                    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+                    return response
+        response = self.get_response(request)
+        if unprefixed:
+            # The same address answers differently by cookie and browser language.
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        return response
+
+
+def safe_next(request: HttpRequest) -> str:
+    """Where to go after switching: a path on this site, never another host."""
+    target = request.GET.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
+
+
+@require_safe
+@never_cache
+def switch_language(request: HttpRequest, language: str) -> HttpResponse:
+    """The switcher's link: remember the language and show the same page in it."""
+    if language not in LANGUAGE_CODES:
+        raise Http404("No such language.")
+    target = safe_next(request)
+    # translate_url reads the address in the active language: the one the address is in.
+    with translation.override(get_language_from_path(target) or settings.LANGUAGE_CODE):
+        response = HttpResponseRedirect(translate_url(target, language))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+def switch_url(path: str, language: str) -> str:
+    return f"/language/{language}/?{urlencode({'next': path})}"
