@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,10 +28,7 @@ UNTRANSLATED_PREFIXES = ("/api/", "/admin/", "/feeds/", "/language/", "/static/"
 
 
 def preferred_language(request: HttpRequest) -> str:
-    """The cookie, else the browser's Accept-Language, else English."""
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if chosen in LANGUAGE_CODES:
-        return chosen
+    """The cookie, else the browser's Accept-Language, else English (Django's order)."""
     return get_language_from_request(request, check_path=False)
 
 
@@ -97,4 +94,4 @@ def switch_language(request: HttpRequest, language: str) -> HttpResponse:
 
 
 def switch_url(path: str, language: str) -> str:
-    return f"/language/{language}/?{urlencode({'next': path})}"
+    return f"{reverse('switch-language', args=[language])}?{urlencode({'next': path})}"

@@ -84,7 +84,11 @@ def _person(request: HttpRequest, person) -> dict:
 
 
 def _series_ref(request: HttpRequest, show) -> dict:
-    return {"@type": "TVSeries", "name": show.title, "url": request.build_absolute_uri("/")}
+    return {
+        "@type": "TVSeries",
+        "name": show.title,
+        "url": request.build_absolute_uri(reverse("home")),
+    }
 
 
 def _texts(record, names: list[str], *, given: bool = True) -> dict:

@@ -148,3 +148,8 @@ def password_was_changed(sender, request, user, **kwargs):
 @receiver(password_reset, dispatch_uid="etoile_security_password_reset")
 def password_was_reset(sender, request, user, **kwargs):
     event(request, "password reset", member=user, level=logging.INFO)
+    # A reset is how a member takes back an account someone else got into: the API tokens
+    # that someone may have made go with the old password.
+    revoked, _ = user.access_tokens.all().delete()
+    if revoked:
+        event(request, f"{revoked} access tokens revoked by the reset", member=user)

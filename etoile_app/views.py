@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -237,16 +237,25 @@ NEW_TOKEN_SESSION_KEY = "new_access_token"  # noqa: S105 (a key name)
 
 
 @login_required
+@never_cache  # the page after making a token shows its secret: no copy in any cache
 @reauthentication_required(allow_get=True)
 @require_http_methods(["GET", "POST"])
 def access_tokens(request: HttpRequest) -> HttpResponse:
     """The member's personal access tokens for the API: make one, see them, revoke them."""
     form = AccessTokenForm(request.POST or None, member=request.user)
     if request.method == "POST" and form.is_valid():
-        token, secret = AccessToken.objects.create_for(request.user, form.cleaned_data["name"])
-        request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "secret": secret}
-        security.event(request, f"access token {token.pk} created", level=logging.INFO)
-        return redirect("access-tokens")
+        try:
+            with transaction.atomic():
+                token, secret = AccessToken.objects.create_for(
+                    request.user, form.cleaned_data["name"]
+                )
+        except IntegrityError:
+            # The same name sent twice at once: the form checked before either was saved.
+            form.add_error("name", _("You already have a token with this name."))
+        else:
+            request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "secret": secret}
+            security.event(request, f"access token {token.pk} created", level=logging.INFO)
+            return redirect("access-tokens")
     new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     return render(
         request,

@@ -284,6 +284,7 @@ def watchlist_put(request: HttpRequest, season: SeasonNumber, episode: EpisodeNu
     write_allowed(request)
     episode_obj = episode_or_404(season, episode)
     entry, created = WatchlistEntry.objects.get_or_create(member=request.auth, episode=episode_obj)
+    entry.episode = episode_obj  # already loaded with its season: no query for the answer
     return Status(201 if created else 200, entry)
 
 

@@ -247,6 +247,9 @@ def plan_import(*, member: User, upload: Upload) -> Preview:
         for episode in episodes:
             if episode.pk not in seen:
                 listed[episode.pk] = episode
+    # Watched episodes leave the watchlist, as marking one watched on the site does.
+    for pk in seen:
+        listed.pop(pk, None)
 
     order = lambda episode: (episode.season.number, episode.number)  # noqa: E731
     for change in sorted(ratings.values(), key=lambda change: order(change.episode)):
@@ -355,16 +358,16 @@ def import_apply(*, member: User, plan: dict) -> Applied:
                 "episode_id", "watched_on"
             )
         )
+        viewings = []
         for episode_id, day, count in plan["w"]:
             day = datetime.date.fromisoformat(day)
             if episode_id not in episodes:
                 continue
-            for _n in range(count - had[(episode_id, day)]):
-                try:
-                    services.watch_add(member=member, episode=episodes[episode_id], watched_on=day)
-                except services.WatchDateError as error:
-                    raise ImportApplyError(str(error)) from error
-                applied.watches += 1
+            viewings += [(episodes[episode_id], day)] * max(0, count - had[(episode_id, day)])
+        try:
+            applied.watches = services.watches_add(member=member, viewings=viewings)
+        except services.WatchDateError as error:
+            raise ImportApplyError(str(error)) from error
         listed = set(
             WatchlistEntry.objects.filter(member=member, episode__in=wanted_ids).values_list(
                 "episode_id", flat=True

@@ -15,6 +15,7 @@ import datetime
 import io
 import json
 import logging
+import lzma
 import posixpath
 import unicodedata
 import zipfile
@@ -204,7 +205,14 @@ def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) 
         raise
     except RuntimeError as error:  # encrypted
         raise ImportFileError(_("This zip is protected by a password.")) from error
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        lzma.LZMAError,
+        EOFError,
+        OSError,
+        NotImplementedError,
+    ) as error:
         raise ImportFileError(_("This zip file is damaged and cannot be opened.")) from error
     return b"".join(chunks)
 
@@ -283,7 +291,9 @@ def trakt_ids(value) -> dict:
         return ids
     for key in ("trakt", "tmdb"):
         number = value.get(key)
-        if isinstance(number, str) and number.isdecimal():
+        # Ids are at most 18 digits: a longer string is not an id (and int() of thousands
+        # of digits raises ValueError).
+        if isinstance(number, str) and number.isdecimal() and len(number) <= 18:
             number = int(number)
         if isinstance(number, int) and not isinstance(number, bool) and number > 0:
             ids[key] = number
@@ -310,7 +320,7 @@ def whole_number(value) -> int | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().isdecimal():
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= 4:
         value = int(value.strip())
     return value if isinstance(value, int) and 0 < value < 10_000 else None
 

@@ -242,3 +242,37 @@ def test_the_page_takes_a_fixed_number_of_queries(odette, tokens, django_assert_
     # the session, the member, the session's last activity, the tokens
     with django_assert_max_num_queries(4):
         assert client.get(TOKENS).status_code == 200
+
+
+def test_the_page_showing_a_new_secret_is_never_cached(odette):
+    client = browser_of(odette)
+    response = client.get(make_token(client, "Script")["Location"])
+
+    assert shown_secret(response)
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_same_name_sent_twice_at_once_is_an_error_on_the_form_not_a_crash(odette, monkeypatch):
+    client = browser_of(odette)
+    make_token(client, "Script")
+    # The second request checked the name before the first was saved.
+    monkeypatch.setattr("etoile_app.forms.AccessTokenForm.clean_name", lambda form: "Script")
+
+    response = make_token(client, "Script")
+
+    assert response.status_code == 400
+    assert "You already have a token with this name." in text_of(response)
+    assert odette.access_tokens.count() == 1
+
+
+def test_resetting_the_password_revokes_every_token(odette):
+    from allauth.account.signals import password_reset
+    from django.test import RequestFactory
+
+    _token, secret = AccessToken.objects.create_for(odette, "Someone else's script")
+    assert api_me(secret) == 200
+
+    password_reset.send(sender=User, request=RequestFactory().get("/"), user=odette)
+
+    assert api_me(secret) == 401
+    assert not odette.access_tokens.exists()

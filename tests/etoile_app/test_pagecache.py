@@ -12,6 +12,7 @@ on-commit callbacks as a real commit would. Writes made outside it (the set-up) 
 the cache: they are what "behind the cache's back" means here.
 """
 
+import datetime
 import gzip
 import re
 from dataclasses import dataclass
@@ -932,3 +933,29 @@ def test_a_cache_that_does_not_answer_leaves_pages_rendered_and_writes_working(
     assert page.status_code == 200
     assert "from 1 rating" in text_of(page.content.decode())
     assert "page cache unavailable" in caplog.text  # the operator is told
+
+
+@pytest.mark.parametrize("how", ["one", "season", "many", "undo"])
+def test_a_watch_shows_in_the_public_diary_and_profile_at_once(odette, seeded, commit, how):
+    episode = Episode.objects.get(season__number=1, number=2)
+    day = datetime.date(2025, 5, 1)
+    if how == "undo":
+        services.watch_add(member=odette, episode=episode, watched_on=day)
+    diary, profile = f"/u/{odette.handle}/diary/", f"/u/{odette.handle}/"
+    warm(diary, profile)
+    before = visit(diary).response.content
+
+    with commit():
+        if how == "one":
+            services.watch_add(member=odette, episode=episode, watched_on=day)
+        elif how == "season":
+            services.watch_season(member=odette, season=episode.season, watched_on=day)
+        elif how == "many":
+            services.watches_add(member=odette, viewings=[(episode, day), (episode, day)])
+        else:
+            services.watch_undo_last(member=odette, episode=episode)
+
+    after = visit(diary)
+    assert not after.from_cache
+    assert after.response.content != before
+    assert not visit(profile).from_cache

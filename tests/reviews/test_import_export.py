@@ -785,3 +785,52 @@ def test_any_bytes_are_read_or_refused_with_a_message(odette, content):
     for name in ("export.zip", "history.json", "diary.csv", "file"):
         read_and_plan(odette, name, content)
         read_and_plan(odette, name, b"PK\x03\x04" + content)
+
+
+def damaged_lzma_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_LZMA) as archive:
+        archive.writestr("watched-history.json", as_json([history(1)] * 50))
+    content = bytearray(buffer.getvalue())
+    start = content.index(b"watched-history.json") + len("watched-history.json") + 20
+    content[start : start + 40] = b"\xff" * 40  # the compressed data, not the headers
+    return bytes(content)
+
+
+def test_a_damaged_lzma_zip_is_a_clear_error_not_a_crash(client_of, odette):
+    response = upload(client_of, damaged_lzma_zip(), "export.zip")
+
+    assert response.status_code == 400
+    assert "is damaged" in response.content.decode()
+    assert data_of(odette) == {"ratings": [], "watches": [], "watchlist": []}
+
+
+def test_thousands_of_digits_in_a_number_or_an_id_are_skipped_not_a_crash(client_of, odette):
+    digits = "9" * 5000
+    rows = [["Name", "Season", "Episode", "Rating"], ["Étoile", digits, "1", "4"]]
+    response = upload(client_of, as_csv(rows), "diary.csv")
+    assert response.status_code == 200
+    assert "0 rows skipped" not in response.content.decode()
+
+    item = history(2)
+    item["episode"]["ids"] = {"tmdb": digits, "trakt": digits}
+    response = upload(client_of, as_json([item]))
+    assert response.status_code == 200
+    client_of.post(CONFIRM, {"plan": token_of(response)})
+    assert data_of(odette)["watches"], "the episode was still found by its numbers"
+
+
+def test_an_episode_watched_in_the_file_does_not_go_back_on_the_watchlist(client_of, odette):
+    response = upload(
+        client_of,
+        as_zip(
+            {
+                "watched-history.json": as_json([history(2)]),
+                "watchlist.json": as_json([listed(2), listed(5)]),
+            }
+        ),
+        "export.zip",
+    )
+    client_of.post(CONFIRM, {"plan": token_of(response)})
+
+    assert data_of(odette)["watchlist"] == [episode(5).pk]
