@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
+from django.utils import translation
 
 from catalog.models import Show
 
@@ -36,6 +37,16 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def english_between_tests():
+    """A request to a French page leaves French active in this thread, as LocaleMiddleware
+    sets it and nothing resets it; code a test calls outside a request (forms, reverse())
+    would then answer in French. Each test starts, and leaves, in English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

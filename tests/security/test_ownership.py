@@ -850,6 +850,7 @@ ADMIN_TARGETS = [
     ("watch", (Watch,), lambda w: w.watch),
     ("report", (Report,), lambda w: w.report),
     ("moderation decision", (ModerationAction,), lambda w: w.decision),
+    ("personal access token", (AccessToken,), lambda w: w.token),
 ]
 
 ADMIN_CASES = [
