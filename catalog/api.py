@@ -141,30 +141,28 @@ class CreditOut(Schema):
         return obj.character.slug if obj.character else None
 
 
-class PersonOut(Curated):
+class Credited(Curated):
+    """A person or a character, with the credits that tie them to the show."""
+
     slug: str
     name: str
+    credits: list[CreditOut]
+
+    @staticmethod
+    def resolve_credits(obj) -> list:
+        return obj.credits.all()
+
+
+class PersonOut(Credited):
     kind: str
     also_known_as: str
     about: str
     about_fr: str
-    credits: list[CreditOut]
-
-    @staticmethod
-    def resolve_credits(obj) -> list:
-        return obj.credits.all()
 
 
-class CharacterOut(Curated):
-    slug: str
-    name: str
+class CharacterOut(Credited):
     description: str
     description_fr: str
-    credits: list[CreditOut]
-
-    @staticmethod
-    def resolve_credits(obj) -> list:
-        return obj.credits.all()
 
 
 class SourceOut(Schema):
