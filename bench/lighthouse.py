@@ -37,7 +37,7 @@ CHROME_FLAGS = (
 # The profile page needs a member with something to show; fake and clearly named.
 DEMO_MEMBER = """
 from catalog.models import Episode
-from etoile_app.models import User
+from members.models import User
 from reviews import services
 member, created = User.objects.get_or_create(
     email="lighthouse-demo@example.invalid",

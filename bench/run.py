@@ -111,7 +111,7 @@ def fill(database: str) -> None:
     from django.db import connection
 
     from catalog.models import Episode
-    from etoile_app.models import User
+    from members.models import User
     from reviews.models import Rating, Review, Watch
     from reviews.services import recount_ratings
 
@@ -239,7 +239,7 @@ def sign_in_cookie(database: str) -> str:
     script = (
         "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY\n"
         "from django.contrib.sessions.backends.db import SessionStore\n"
-        "from etoile_app.models import User\n"
+        "from members.models import User\n"
         "member = User.objects.get(handle='bench-000001')\n"
         "session = SessionStore()\n"
         "session[SESSION_KEY] = str(member.pk)\n"

@@ -14,14 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
-from etoile_app.images import (
+from kernel.images import (
     RenditionSpec,
     build_renditions,
     clean_upload,
     delete_stored,
     stored_names,
 )
-from etoile_app.pagecache import content_changed
+from kernel.pagecache import content_changed
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class CitationInline(GenericTabularInline):
 
 
 class SafeImageForm(forms.ModelForm):
-    """Runs every uploaded image through etoile_app.images.clean_upload before it is stored."""
+    """Runs every uploaded image through kernel.images.clean_upload before it is stored."""
 
     image_specs: tuple[RenditionSpec, ...] = ()
 

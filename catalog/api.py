@@ -1,8 +1,8 @@
-"""The catalog in the JSON API: the show, its seasons and episodes with their rating
-aggregates, people, characters and the articles the facts come from. Read-only."""
+"""The catalog in the JSON API: the show and its seasons, people, characters and the
+articles the facts come from. Read-only. Episodes, which carry their rating aggregates, are
+served by reviews/api.py."""
 
 import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from django.db.models import Prefetch
@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema
 
 from catalog.models import Character, Credit, Episode, Person, Season, Show, Source
-from reviews.models import EpisodeScores
 
 router = Router(tags=["catalog"])
 
@@ -40,60 +39,12 @@ class Curated(Schema):
         return context["request"].build_absolute_uri(obj.get_absolute_url())
 
 
-class RatingSummary(Schema):
-    """The members' ratings of an episode, as its page shows them."""
-
-    count: int
-    average_stars: Decimal | None
-    # How many ratings at each step, from ½ star (index 0) to five stars (index 9).
-    distribution: list[int]
-
-
-def rating_summary(scores: EpisodeScores | None) -> dict:
-    scores = scores or EpisodeScores()
-    return {
-        "count": scores.count,
-        "average_stars": scores.mean_stars,
-        "distribution": scores.distribution,
-    }
-
-
-# Each text an editor may translate comes twice: the original as stored (English), and its
-# French version (`*_fr`, empty until an editor writes it), so programs choose.
-class EpisodeOut(Curated):
-    season: int
-    number: int
-    title: str
-    title_fr: str
-    release_date: datetime.date | None
-    runtime_minutes: int | None
-    synopsis: str
-    synopsis_fr: str
-    ratings: RatingSummary
-
-    @staticmethod
-    def resolve_season(obj) -> int:
-        return obj.season.number
-
-    @staticmethod
-    def resolve_ratings(obj) -> dict:
-        return rating_summary(getattr(obj, "scores", None))
-
-
 class SeasonOut(Curated):
     number: int
     premiere_date: datetime.date | None
     episode_count: int | None
     availability: str
     availability_fr: str
-
-
-class SeasonDetail(SeasonOut):
-    episodes: list[EpisodeOut]
-
-    @staticmethod
-    def resolve_episodes(obj) -> list:
-        return obj.episodes.all()
 
 
 class ShowOut(Curated):
@@ -182,7 +133,7 @@ def show_or_404() -> Show:
 
 
 def episodes_of_the_show():
-    return Episode.objects.select_related("season", "scores").filter(season__show=show_or_404())
+    return Episode.objects.select_related("season").filter(season__show=show_or_404())
 
 
 CREDITS = Prefetch("credits", queryset=Credit.objects.for_display())
@@ -196,37 +147,6 @@ def show_detail(request: HttpRequest):
 @router.get("/seasons", response={200: list[SeasonOut], **ERRORS}, summary="Every season")
 def season_list(request: HttpRequest):
     return Season.objects.filter(show=show_or_404())
-
-
-@router.get(
-    "/seasons/{season}", response={200: SeasonDetail, **ERRORS}, summary="A season and its episodes"
-)
-def season_detail(request: HttpRequest, season: SeasonNumber):
-    return get_object_or_404(
-        Season.objects.prefetch_related(
-            Prefetch("episodes", queryset=Episode.objects.select_related("season", "scores"))
-        ),
-        show=show_or_404(),
-        number=season,
-    )
-
-
-@router.get(
-    "/episodes",
-    response={200: list[EpisodeOut], **ERRORS},
-    summary="Every episode, with its ratings",
-)
-def episode_list(request: HttpRequest):
-    return episodes_of_the_show().order_by("season__number", "number")
-
-
-@router.get(
-    "/seasons/{season}/episodes/{episode}",
-    response={200: EpisodeOut, **ERRORS},
-    summary="An episode, with its ratings",
-)
-def episode_detail(request: HttpRequest, season: SeasonNumber, episode: EpisodeNumber):
-    return get_object_or_404(episodes_of_the_show(), season__number=season, number=episode)
 
 
 @router.get("/people", response={200: list[PersonOut], **ERRORS}, summary="Everyone credited")

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 def catalog_changed(sender, **kwargs) -> None:
     # Editors change the catalog in the admin and the seed through the ORM; either way the
-    # visitors' cached pages must show it at once (etoile_app.pagecache).
-    from etoile_app.pagecache import content_changed
+    # visitors' cached pages must show it at once (kernel.pagecache).
+    from kernel.pagecache import content_changed
 
     content_changed()
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from etoile_app.images import RenditionSpec
+from kernel.images import RenditionSpec
 
 AWAITING_CURATION_HELP = _(
     "Ticked where the seed articles are silent and a placeholder stands in. "

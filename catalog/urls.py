@@ -2,11 +2,11 @@ from django.urls import path
 
 from catalog import views
 
+# The season and episode pages, which show ratings and reviews too, are composed by the
+# project (etoile_app/pages.py) and added to this namespace there (etoile_app/urls.py).
 app_name = "catalog"
 
 urlpatterns = [
-    path("season/<int:season>/", views.season_detail, name="season"),
-    path("season/<int:season>/episode/<int:episode>/", views.episode_detail, name="episode"),
     path("people/<slug:slug>/", views.person_detail, name="person"),
     path("characters/<slug:slug>/", views.character_detail, name="character"),
     path("sources/", views.sources, name="sources"),

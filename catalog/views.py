@@ -1,13 +1,12 @@
 from collections import defaultdict
 
-from django.db.models import Prefetch, Subquery
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
-from etoile_app.pagecache import cache_for_visitors
-from reviews.context import episode_context, reader_score_of, season_context
+from catalog.models import Character, Citation, Credit, Person, Show, Source
+from kernel.pagecache import cache_for_visitors
 
 
 def current_show() -> Show:
@@ -15,76 +14,6 @@ def current_show() -> Show:
     if show is None:
         raise Http404("The catalog has not been seeded yet.")
     return show
-
-
-@require_safe
-@cache_for_visitors
-def season_detail(request: HttpRequest, season: int) -> HttpResponse:
-    season_obj = get_object_or_404(
-        Season.objects.select_related("show").prefetch_related(
-            Prefetch("episodes", queryset=Episode.objects.select_related("scores"))
-        ),
-        show=current_show(),
-        number=season,
-    )
-    episodes = list(season_obj.episodes.all())
-    return render(
-        request,
-        "catalog/season.html",
-        {
-            "show": season_obj.show,
-            "season": season_obj,
-            "episodes": episodes,
-            "citations": citations_for(season_obj),
-            **season_context(request, episodes),
-        },
-    )
-
-
-def episode_by_numbers(season: int, episode: int, reader=None) -> Episode:
-    """The current show's episode, its season, show, rating counters and (given a signed-in
-    reader) their own rating, in one query."""
-    episodes = Episode.objects.select_related("season__show", "scores")
-    if reader is not None and reader.is_authenticated:
-        episodes = episodes.annotate(reader_score=reader_score_of(reader))
-    return get_object_or_404(
-        episodes,
-        season__show=Subquery(Show.objects.order_by("pk").values("pk")[:1]),
-        season__number=season,
-        number=episode,
-    )
-
-
-def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200, **forms):
-    """The episode page; review views call it to show a form with its errors in place."""
-    # One query for the neighbours: the season's other episode numbers and titles.
-    siblings = list(episode.season.episodes.only("number", "title", "title_fr", "season_id"))
-    previous_episode = next((e for e in reversed(siblings) if e.number < episode.number), None)
-    next_episode = next((e for e in siblings if e.number > episode.number), None)
-    for sibling in (previous_episode, next_episode):
-        if sibling is not None:
-            sibling.season = episode.season
-    return render(
-        request,
-        "catalog/episode.html",
-        {
-            "show": episode.season.show,
-            "season": episode.season,
-            "episode": episode,
-            "previous_episode": previous_episode,
-            "next_episode": next_episode,
-            **episode_context(
-                request, episode, episode_numbers=[e.number for e in siblings], **forms
-            ),
-        },
-        status=status,
-    )
-
-
-@require_safe
-@cache_for_visitors
-def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
-    return render_episode(request, episode_by_numbers(season, episode, reader=request.user))
 
 
 @require_safe

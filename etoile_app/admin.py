@@ -1,11 +1,15 @@
+"""The member admin: members' accounts together with the moderation actions on them
+(suspend, reinstate) and deletion of everything they wrote, so it is composed here, above
+the members and reviews apps. Registered by etoile_app.admin_apps."""
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from etoile_app.models import AccessToken, User
-from etoile_app.pagecache import content_changed
-from etoile_app.services import member_purge
+from etoile_app.accounts import member_purge
+from kernel.pagecache import content_changed
+from members.models import User
 from reviews.admin import ReasonActionForm, decision_reason
 from reviews.moderation import ReportError, member_reinstate, member_suspend
 
@@ -130,21 +134,3 @@ class UserAdmin(DjangoUserAdmin):
             },
         )
     ]
-
-
-@admin.register(AccessToken)
-class AccessTokenAdmin(admin.ModelAdmin):
-    """Operators can see members' API tokens and revoke one (a leaked token, say); only
-    members make them, and the secret is never stored, so there is nothing else to edit."""
-
-    list_display = ["name", "member", "hint", "created_at", "last_used_at"]
-    list_select_related = ["member"]
-    search_fields = ["name", "member__email", "member__handle"]
-    readonly_fields = ["member", "name", "hint", "created_at", "last_used_at"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -5,3 +5,8 @@ class EtoileAdminConfig(AdminConfig):
     """django.contrib.admin with our site (etoile_app.admin_site) as `admin.site`."""
 
     default_site = "etoile_app.admin_site.EtoileAdminSite"
+
+    def ready(self):
+        super().ready()
+        # The project package is no app, so autodiscovery does not reach its admin module.
+        import etoile_app.admin  # noqa: F401

@@ -29,7 +29,7 @@ def at_a_glance(request) -> list[dict]:
     """The site's vital counts. Ratings come from the episodes' counters, not a COUNT over
     millions of rows; the others are single COUNTs on indexed columns."""
     from catalog.models import Character, Episode, Person, Season, Show
-    from etoile_app.models import User
+    from members.models import User
     from reviews.models import SCORES, EpisodeScores, ModerationQueueItem, Report, Review
 
     every_step = sum((F(f"count_{score}") for score in SCORES[1:]), F(f"count_{SCORES[0]}"))

@@ -15,7 +15,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
-from etoile_app.models import User
+from members.models import User
 from reviews.models import Like, Rating, Report, Review, Watch, WatchlistEntry
 from reviews.tracking import viewing_number
 

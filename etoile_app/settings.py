@@ -70,7 +70,10 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "etoile_app",
+    # Layers, lowest first (README, "Architecture"); etoile_app, the project package above
+    # them, is no app of its own: it only composes.
+    "kernel",
+    "members",
     "catalog",
     "reviews",
     "etoile_app.admin_apps.EtoileAdminConfig",  # django.contrib.admin with our site
@@ -99,11 +102,11 @@ MIDDLEWARE = [
     # afresh on every response and this middleware pads its output at random (BREACH).
     "django.middleware.gzip.GZipMiddleware",
     # Outside everything that can refuse a request, so that every refusal under /api/ is JSON.
-    "etoile_app.api.ApiErrorsAsJsonMiddleware",
+    "kernel.api.ApiErrorsAsJsonMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language comes from the address (/fr/…); a reader who prefers French is sent there.
     "django.middleware.locale.LocaleMiddleware",
-    "etoile_app.languages.PreferredLanguageMiddleware",
+    "kernel.languages.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -111,14 +114,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # After authentication: ends idle and over-age sessions, logs refusals (etoile_app/security.py).
-    "etoile_app.security.SessionLifetimeMiddleware",
-    "etoile_app.security.SecurityEventMiddleware",
+    # After authentication: ends idle and over-age sessions, logs refusals (kernel/security.py).
+    "kernel.security.SessionLifetimeMiddleware",
+    "kernel.security.SecurityEventMiddleware",
 ]
 
 ROOT_URLCONF = "etoile_app.urls"
 # Every form field renders through templates/forms/field.html: one accessible shape.
-FORM_RENDERER = "etoile_app.forms.SiteFormRenderer"
+FORM_RENDERER = "kernel.forms.SiteFormRenderer"
 WSGI_APPLICATION = "etoile_app.wsgi.application"
 
 TEMPLATES = [
@@ -133,7 +136,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "reviews.context_processors.member_progress",
-                "etoile_app.metadata.page_address",
+                "kernel.metadata.page_address",
             ],
         },
     },
@@ -154,13 +157,13 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "etoile_app.cache.ReusedClientRedisCache",
+            "BACKEND": "kernel.cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "etoile",
         },
-        # Visitors' rendered pages (etoile_app/pagecache.py), apart from rate limits.
+        # Visitors' rendered pages (kernel/pagecache.py), apart from rate limits.
         "pages": {
-            "BACKEND": "etoile_app.cache.ReusedClientRedisCache",
+            "BACKEND": "kernel.cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "etoile-pages",
         },
@@ -192,7 +195,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 # django-allauth 65: members sign in with their email; there are no usernames.
-ACCOUNT_ADAPTER = "etoile_app.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -225,12 +228,12 @@ ACCOUNT_RATE_LIMITS = {
     "review_report": "10/m/user,100/d/user",
     # Not allauth's: import previews per member (reviews/views.py); each reads a file of up to 5 MB.
     "member_import": "5/m/user,50/d/user",
-    # Not allauth's: changes through the API per member (etoile_app/api.py).
+    # Not allauth's: changes through the API per member (members/api.py).
     "api_write": "60/m/user,2000/d/user",
 }
 # A field people never see; bots fill it in. A sign-up with it filled pretends to succeed.
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
-ACCOUNT_FORMS = {"signup": "etoile_app.forms.MemberSignupForm"}
+ACCOUNT_FORMS = {"signup": "members.forms.MemberSignupForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Étoile"
@@ -239,7 +242,7 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
-# The switcher's choice, remembered for a year (etoile_app/languages.py).
+# The switcher's choice, remembered for a year (kernel/languages.py).
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -288,7 +291,7 @@ if AWS_STORAGE_BUCKET_NAME:
         },
     }
 
-# Uploads larger than this are refused before Pillow sees them (see etoile_app/images.py).
+# Uploads larger than this are refused before Pillow sees them (see kernel/images.py).
 MAX_IMAGE_UPLOAD_BYTES = env_int("ETOILE_MAX_IMAGE_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_AVATAR_UPLOAD_BYTES = env_int("ETOILE_MAX_AVATAR_UPLOAD_BYTES", 5 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env_int("ETOILE_MAX_IMAGE_PIXELS", 16_000_000)
@@ -304,7 +307,7 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Étoile <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# How long the catalog's pages are kept rendered for visitors (etoile_app/pagecache.py);
+# How long the catalog's pages are kept rendered for visitors (kernel/pagecache.py);
 # every visible write makes them fresh at once anyway. 0 turns the page cache off.
 VISITOR_PAGE_CACHE_SECONDS = env_int("ETOILE_VISITOR_PAGE_CACHE_SECONDS", 600)
 
@@ -372,7 +375,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
-    "filters": {"redact_tokens": {"()": "etoile_app.logfilters.RedactTokens"}},
+    "filters": {"redact_tokens": {"()": "kernel.logfilters.RedactTokens"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     # Django names the path of refused and missing pages; reset links carry a key in theirs.

@@ -13,8 +13,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from catalog.models import Character, Episode, Person, Season, Show
-from etoile_app.models import User
-from etoile_app.pagecache import cache_for_visitors
+from kernel.pagecache import cache_for_visitors
+from members.models import User
 from reviews.models import Review
 
 

@@ -4,8 +4,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from etoile_app import languages, sitemaps, views
+from catalog import urls as catalog_urls
+from etoile_app import pages, sitemaps, views
 from etoile_app.api import api
+from etoile_app.pages import render_episode
+from kernel import languages
+from reviews import urls as reviews_urls
 
 # Addresses for machines and staff: one language, no prefix.
 urlpatterns = [
@@ -18,20 +22,27 @@ urlpatterns = [
     path("language/<slug:language>/", languages.switch_language, name="switch-language"),
 ]
 
+# The catalog's pages that show members' ratings and reviews too, in the catalog's namespace.
+catalog_pages = [
+    path("season/<int:season>/", pages.season_detail, name="season"),
+    path("season/<int:season>/episode/<int:episode>/", pages.episode_detail, name="episode"),
+]
+
 # Pages people read: English as they are, French under /fr/ (etoile_app/languages.py).
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
-    path("", include("catalog.urls")),
-    path("", include("reviews.urls")),
+    path("", include((catalog_urls.urlpatterns + catalog_pages, "catalog"))),
+    path(
+        "",
+        include(
+            (reviews_urls.urlpatterns + reviews_urls.episode_form_urls(render_episode), "reviews")
+        ),
+    ),
     # A slug, as handles are: anything else (a NUL byte, say) is a 404 before any query.
     path("u/<slug:handle>/", views.profile, name="profile"),
-    path("me/settings/", views.settings_view, name="member-settings"),
-    path("me/avatar/", views.avatar_upload, name="avatar-upload"),
-    path("me/avatar/remove/", views.avatar_remove, name="avatar-remove"),
+    path("", include("members.urls")),
     path("me/export/", views.export, name="member-export"),
     path("me/delete/", views.delete_account, name="member-delete"),
-    path("me/tokens/", views.access_tokens, name="access-tokens"),
-    path("me/tokens/<int:pk>/revoke/", views.access_token_revoke, name="access-token-revoke"),
     path("accounts/", include("allauth.urls")),
     prefix_default_language=False,
 )

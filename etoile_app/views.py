@@ -1,4 +1,3 @@
-import logging
 import uuid
 
 from allauth.account.decorators import reauthentication_required
@@ -6,23 +5,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog.models import Credit, Episode, Season, Show
-from etoile_app import security, services
+from etoile_app import accounts
 from etoile_app.exports import build_export
-from etoile_app.forms import AccessTokenForm, AvatarForm, DeleteAccountForm, ProfileForm
-from etoile_app.models import AccessToken, User
-from etoile_app.pagecache import cache_for_visitors, content_changed
+from kernel.pagecache import cache_for_visitors
+from members.forms import DeleteAccountForm
+from members.models import User
 from reviews.charts import distribution_chart
 from reviews.context import season_context, with_author_scores
 from reviews.models import SCORES, EpisodeScores, Review
@@ -153,57 +150,6 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def settings_view(request: HttpRequest) -> HttpResponse:
-    member = request.user
-    if request.method == "POST":
-        profile_form = ProfileForm(request.POST, instance=member)
-        if profile_form.is_valid():
-            profile_form.save()
-            content_changed()  # their name and handle show beside their reviews
-            messages.success(request, _("Your profile has been saved."))
-            return redirect("member-settings")
-        # The form keeps what was typed; the member object must not show unsaved values.
-        member.refresh_from_db()
-    else:
-        profile_form = ProfileForm(instance=member)
-    return render(
-        request,
-        "etoile_app/settings.html",
-        {"profile_form": profile_form, "avatar_form": AvatarForm()},
-        status=400 if profile_form.errors else 200,
-    )
-
-
-@login_required
-@require_POST
-def avatar_upload(request: HttpRequest) -> HttpResponse:
-    avatar_form = AvatarForm(request.POST, request.FILES)
-    if avatar_form.is_valid():
-        try:
-            services.avatar_set(member=request.user, image=avatar_form.cleaned_data["avatar"])
-        except (OSError, ValidationError):
-            avatar_form.add_error("avatar", _("This picture could not be processed."))
-        else:
-            messages.success(request, _("Your new avatar is in place."))
-            return redirect("member-settings")
-    return render(
-        request,
-        "etoile_app/settings.html",
-        {"profile_form": ProfileForm(instance=request.user), "avatar_form": avatar_form},
-        status=400,
-    )
-
-
-@login_required
-@require_POST
-def avatar_remove(request: HttpRequest) -> HttpResponse:
-    services.avatar_remove(member=request.user)
-    messages.success(request, _("Your avatar has been removed."))
-    return redirect("member-settings")
-
-
-@login_required
 @require_safe
 def export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.now().strftime("%Y-%m-%d")
@@ -221,7 +167,7 @@ def export(request: HttpRequest) -> HttpResponse:
 def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.member_delete(request=request, member=request.user)
+        accounts.member_delete(request=request, member=request.user)
         messages.success(request, _("Your account and everything in it have been deleted."))
         return redirect("home")
     return render(
@@ -230,51 +176,3 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         {"form": form},
         status=400 if form.errors else 200,
     )
-
-
-# Shown once, on the page after the one that made it, then gone from the session.
-NEW_TOKEN_SESSION_KEY = "new_access_token"  # noqa: S105 (a key name)
-
-
-@login_required
-@never_cache  # the page after making a token shows its secret: no copy in any cache
-@reauthentication_required(allow_get=True)
-@require_http_methods(["GET", "POST"])
-def access_tokens(request: HttpRequest) -> HttpResponse:
-    """The member's personal access tokens for the API: make one, see them, revoke them."""
-    form = AccessTokenForm(request.POST or None, member=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                token, secret = AccessToken.objects.create_for(
-                    request.user, form.cleaned_data["name"]
-                )
-        except IntegrityError:
-            # The same name sent twice at once: the form checked before either was saved.
-            form.add_error("name", _("You already have a token with this name."))
-        else:
-            request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "secret": secret}
-            security.event(request, f"access token {token.pk} created", level=logging.INFO)
-            return redirect("access-tokens")
-    new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
-    return render(
-        request,
-        "etoile_app/access_tokens.html",
-        {
-            "form": form,
-            "tokens": request.user.access_tokens.all(),
-            "new_token": new_token,
-            "api_docs_url": reverse("api:openapi-view"),
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-@login_required
-@require_POST
-def access_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(request.user.access_tokens, pk=pk)
-    token.delete()
-    security.event(request, f"access token {pk} revoked", level=logging.INFO)
-    messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
-    return redirect("access-tokens")

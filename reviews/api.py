@@ -7,26 +7,127 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Header, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from catalog.api import EpisodeNumber, Problem, SeasonNumber, episodes_of_the_show
-from catalog.models import Episode
-from etoile_app.api import MEMBER_AUTH, write_allowed
-from etoile_app.models import HANDLE_MAX_LENGTH, User
+from catalog.api import ERRORS as READ_ERRORS
+from catalog.api import (
+    Curated,
+    EpisodeNumber,
+    Problem,
+    SeasonNumber,
+    SeasonOut,
+    episodes_of_the_show,
+    show_or_404,
+)
+from catalog.models import Episode, Season
+from members.api import MEMBER_AUTH, write_allowed
+from members.models import HANDLE_MAX_LENGTH, User
 from reviews import services
-from reviews.models import Review, Watch, WatchlistEntry
+from reviews.models import EpisodeScores, Review, Watch, WatchlistEntry
 
 router = Router(tags=["members"])
+# Episodes with their rating aggregates: catalog data joined to the ratings' counters, so
+# served here; under the "catalog" tag, and with the operation ids they had in catalog/api.py,
+# so that clients generated from the schema keep working.
+episodes_router = Router(tags=["catalog"])
 
 PAGE_SIZE = 20
 Handle = Annotated[str, Path(max_length=HANDLE_MAX_LENGTH, pattern=r"^[-a-zA-Z0-9_]+$")]
 ERRORS = {401: Problem, 404: Problem, 422: Problem}
 WRITE_ERRORS = {**ERRORS, 400: Problem, 403: Problem, 429: Problem}
+
+
+class RatingSummary(Schema):
+    """The members' ratings of an episode, as its page shows them."""
+
+    count: int
+    average_stars: Decimal | None
+    # How many ratings at each step, from ½ star (index 0) to five stars (index 9).
+    distribution: list[int]
+
+
+def rating_summary(scores: EpisodeScores | None) -> dict:
+    scores = scores or EpisodeScores()
+    return {
+        "count": scores.count,
+        "average_stars": scores.mean_stars,
+        "distribution": scores.distribution,
+    }
+
+
+# Each text an editor may translate comes twice: the original as stored (English), and its
+# French version (`*_fr`, empty until an editor writes it), so programs choose.
+class EpisodeOut(Curated):
+    season: int
+    number: int
+    title: str
+    title_fr: str
+    release_date: datetime.date | None
+    runtime_minutes: int | None
+    synopsis: str
+    synopsis_fr: str
+    ratings: RatingSummary
+
+    @staticmethod
+    def resolve_season(obj) -> int:
+        return obj.season.number
+
+    @staticmethod
+    def resolve_ratings(obj) -> dict:
+        return rating_summary(getattr(obj, "scores", None))
+
+
+class SeasonDetail(SeasonOut):
+    episodes: list[EpisodeOut]
+
+    @staticmethod
+    def resolve_episodes(obj) -> list:
+        return obj.episodes.all()
+
+
+def rated_episodes():
+    return episodes_of_the_show().select_related("scores")
+
+
+@episodes_router.get(
+    "/seasons/{season}",
+    response={200: SeasonDetail, **READ_ERRORS},
+    summary="A season and its episodes",
+    operation_id="catalog_api_season_detail",
+)
+def season_detail(request: HttpRequest, season: SeasonNumber):
+    return get_object_or_404(
+        Season.objects.prefetch_related(
+            Prefetch("episodes", queryset=Episode.objects.select_related("season", "scores"))
+        ),
+        show=show_or_404(),
+        number=season,
+    )
+
+
+@episodes_router.get(
+    "/episodes",
+    response={200: list[EpisodeOut], **READ_ERRORS},
+    summary="Every episode, with its ratings",
+    operation_id="catalog_api_episode_list",
+)
+def episode_list(request: HttpRequest):
+    return rated_episodes().order_by("season__number", "number")
+
+
+@episodes_router.get(
+    "/seasons/{season}/episodes/{episode}",
+    response={200: EpisodeOut, **READ_ERRORS},
+    summary="An episode, with its ratings",
+    operation_id="catalog_api_episode_detail",
+)
+def episode_detail(request: HttpRequest, season: SeasonNumber, episode: EpisodeNumber):
+    return get_object_or_404(rated_episodes(), season__number=season, number=episode)
 
 
 class OnEpisode(Schema):

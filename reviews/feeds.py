@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from catalog.models import Episode, Show
-from etoile_app.models import User
-from etoile_app.pagecache import cache_for_visitors
+from kernel.pagecache import cache_for_visitors
+from members.models import User
 from reviews.context import with_author_scores
 from reviews.models import Review, stars_label
 

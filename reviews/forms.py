@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from etoile_app.forms import HoneypotMixin
+from kernel.forms import HoneypotMixin
 from reviews.models import REPORT_NOTE_MAX_LENGTH, REVIEW_MAX_LENGTH, SCORES, Report, stars_label
 
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import Episode, Show
-from etoile_app.models import User
+from members.models import User
 from reviews import services
 from reviews.interchange import (
     CSV,

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Episode, Show
-from etoile_app.models import User
+from members.models import User
 from reviews.models import Rating, Watch, WatchlistEntry
 
 log = logging.getLogger(__name__)

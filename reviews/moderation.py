@@ -14,9 +14,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from etoile_app import security
-from etoile_app.models import User
-from etoile_app.pagecache import content_changed
+from kernel import security
+from kernel.pagecache import content_changed
+from members.models import User
 from reviews.models import ModerationAction, Rating, Report, Review
 from reviews.services import shift_score_counts
 

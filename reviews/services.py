@@ -15,8 +15,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from catalog.models import Episode
-from etoile_app.models import User
-from etoile_app.pagecache import content_changed
+from kernel.pagecache import content_changed
+from members.models import User
 from reviews.models import SCORES, EpisodeScores, Like, Rating, Review, Watch, WatchlistEntry
 
 

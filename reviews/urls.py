@@ -1,22 +1,44 @@
 from django.urls import path
 
 from reviews import feeds, views
+from reviews.views import PageRenderer
 
 app_name = "reviews"
 
+
+def episode_form_urls(render_episode: PageRenderer) -> list:
+    """The forms on the episode page. A form with mistakes answers with the whole page, which
+    the project composes above this app and hands in here (etoile_app/urls.py)."""
+    page = {"render_episode": render_episode}
+    return [
+        path(
+            "season/<int:season>/episode/<int:episode>/rating/",
+            views.rating_set,
+            page,
+            name="rating-set",
+        ),
+        path(
+            "season/<int:season>/episode/<int:episode>/reviews/",
+            views.review_create,
+            page,
+            name="review-create",
+        ),
+        path(
+            "season/<int:season>/episode/<int:episode>/watched/",
+            views.watch_add,
+            page,
+            name="watch-add",
+        ),
+        path("reviews/<int:pk>/replies/", views.reply_create, page, name="reply-create"),
+    ]
+
+
 urlpatterns = [
-    path("season/<int:season>/episode/<int:episode>/rating/", views.rating_set, name="rating-set"),
-    path(
-        "season/<int:season>/episode/<int:episode>/reviews/",
-        views.review_create,
-        name="review-create",
-    ),
     path(
         "season/<int:season>/episode/<int:episode>/watchlist/",
         views.watchlist_toggle,
         name="watchlist-toggle",
     ),
-    path("season/<int:season>/episode/<int:episode>/watched/", views.watch_add, name="watch-add"),
     path(
         "season/<int:season>/episode/<int:episode>/watched/undo/",
         views.watch_undo,
@@ -29,7 +51,6 @@ urlpatterns = [
     path("me/export/trakt/", views.export_trakt, name="export-trakt"),
     path("me/export/csv/", views.export_csv, name="export-csv"),
     path("u/<slug:handle>/diary/", views.diary, name="diary"),
-    path("reviews/<int:pk>/replies/", views.reply_create, name="reply-create"),
     path("reviews/<int:pk>/edit/", views.review_edit, name="review-edit"),
     path("reviews/<int:pk>/delete/", views.review_delete, name="review-delete"),
     path("reviews/<int:pk>/like/", views.like_toggle, name="like-toggle"),

@@ -1,5 +1,6 @@
 import logging
 import uuid
+from collections.abc import Callable
 
 from allauth.core import ratelimit
 from django.conf import settings
@@ -18,12 +19,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from catalog.models import Season, Show
-from catalog.views import episode_by_numbers, render_episode
-from etoile_app.models import User
-from etoile_app.pagecache import cache_for_visitors
+from catalog.models import Episode, Season, Show
+from kernel.pagecache import cache_for_visitors
+from members.models import User
 from reviews import imports, interchange, services
-from reviews.context import rating_panel_context
+from reviews.context import rating_panel_context, reader_score_of
 from reviews.forms import (
     ImportForm,
     RatingForm,
@@ -37,6 +37,24 @@ from reviews.moderation import ReportError, has_reported, report_create
 from reviews.tracking import is_collapsed, viewing_number
 
 security_log = logging.getLogger("etoile.security")
+
+# The episode page, which the project composes above this app (etoile_app/pages.py) and hands
+# to the views of the forms on it (reviews/urls.py): a form with mistakes is shown in place.
+PageRenderer = Callable[..., HttpResponse]
+
+
+def episode_by_numbers(season: int, episode: int, reader=None) -> Episode:
+    """The current show's episode, its season, show, rating counters and (given a signed-in
+    reader) their own rating, in one query."""
+    episodes = Episode.objects.select_related("season__show", "scores")
+    if reader is not None and reader.is_authenticated:
+        episodes = episodes.annotate(reader_score=reader_score_of(reader))
+    return get_object_or_404(
+        episodes,
+        season__show=Subquery(Show.objects.order_by("pk").values("pk")[:1]),
+        season__number=season,
+        number=episode,
+    )
 
 
 def _sign_in_first(request: HttpRequest, return_to: str) -> HttpResponse:
@@ -55,7 +73,9 @@ def own_review(request: HttpRequest, pk: int) -> Review:
 
 
 @require_POST
-def rating_set(request: HttpRequest, season: int, episode: int) -> HttpResponse:
+def rating_set(
+    request: HttpRequest, season: int, episode: int, *, render_episode: PageRenderer
+) -> HttpResponse:
     episode_obj = episode_by_numbers(season, episode)
     if not request.user.is_authenticated:
         return _sign_in_first(request, episode_obj.get_absolute_url())
@@ -115,7 +135,9 @@ def _held_back(request: HttpRequest, form) -> bool:
 
 
 @require_POST
-def review_create(request: HttpRequest, season: int, episode: int) -> HttpResponse:
+def review_create(
+    request: HttpRequest, season: int, episode: int, *, render_episode: PageRenderer
+) -> HttpResponse:
     episode_obj = episode_by_numbers(season, episode)
     if not request.user.is_authenticated:
         return _sign_in_first(request, episode_obj.get_absolute_url() + "#write-review")
@@ -140,7 +162,7 @@ def review_create(request: HttpRequest, season: int, episode: int) -> HttpRespon
 
 
 @require_POST
-def reply_create(request: HttpRequest, pk: int) -> HttpResponse:
+def reply_create(request: HttpRequest, pk: int, *, render_episode: PageRenderer) -> HttpResponse:
     parent = get_object_or_404(
         Review.objects.public().top_level().select_related("episode__season"), pk=pk
     )
@@ -335,7 +357,9 @@ def watchlist_toggle(request: HttpRequest, season: int, episode: int) -> HttpRes
 
 
 @require_POST
-def watch_add(request: HttpRequest, season: int, episode: int) -> HttpResponse:
+def watch_add(
+    request: HttpRequest, season: int, episode: int, *, render_episode: PageRenderer
+) -> HttpResponse:
     episode_obj = episode_by_numbers(season, episode)
     if not request.user.is_authenticated:
         return _sign_in_first(request, episode_obj.get_absolute_url() + "#watching")

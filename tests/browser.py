@@ -1,19 +1,24 @@
-"""Helpers shared by the browser journeys: members who can sign in, and signing in as one."""
+"""Helpers shared by the browser journeys: signing in as a person would, the staff groups, and
+the page-quality tools (axe-core and the Nu HTML validator, from npm: see package.json)."""
 
 import importlib
+import os
+import shutil
+from pathlib import Path
 
-from allauth.account.models import EmailAddress
+import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 from playwright.sync_api import BrowserContext, Page, expect
 
-from etoile_app.models import User
+from tests.factories import ACTIVE_MEMBER_EMAIL, ACTIVE_MEMBER_PASSWORD
 
-
-def make_member(email: str, password: str, **fields) -> User:
-    member = User.objects.create_user(email=email, password=password, **fields)
-    EmailAddress.objects.create(user=member, email=email, verified=True, primary=True)
-    return member
+ROOT = Path(__file__).resolve().parent.parent
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"]
+PHONE_WIDTH = 320
+IN_CI = bool(os.environ.get("CI"))
 
 
 def sign_in(context: BrowserContext, base_url: str, email: str, password: str) -> Page:
@@ -28,6 +33,28 @@ def sign_in(context: BrowserContext, base_url: str, email: str, password: str) -
     return page
 
 
+def sign_in_and_confirm(page: Page) -> None:
+    """As the member make_active_member() made: sign in through the real form, then confirm
+    the password once, as a member would."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(ACTIVE_MEMBER_EMAIL)
+    page.get_by_label("Password").fill(ACTIVE_MEMBER_PASSWORD)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.goto("/accounts/reauthenticate/")
+    page.get_by_label("Password").fill(ACTIVE_MEMBER_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+
+
+def concrete(path: str) -> str:
+    """A page path with the ids of the rows make_active_member() created filled in."""
+    from reviews.models import Review
+
+    if "{critic_review}" in path:
+        first = Review.objects.filter(member__handle="critic").order_by("pk").first()
+        path = path.format(critic_review=first.pk)
+    return path
+
+
 def staff_group(name: str) -> Group:
     """The group a data migration made. Live-server tests empty the database between tests,
     data migrations included, so make it again the way the migration does when it is gone."""
@@ -39,3 +66,33 @@ def staff_group(name: str) -> Group:
         module, function = migrations[name]
         getattr(importlib.import_module(module), function)(apps, None)
     return Group.objects.get(name=name)
+
+
+def require(*, axe: bool = False, vnu: bool = False) -> None:
+    """Skip with a reason when a tool is missing; under CI fail instead, never skip."""
+    missing = []
+    if axe and not AXE_JS.is_file():
+        missing.append(str(AXE_JS.relative_to(ROOT)))
+    if vnu and not VNU_JAR.is_file():
+        missing.append(str(VNU_JAR.relative_to(ROOT)))
+    if vnu and shutil.which("java") is None:
+        missing.append("java (a Java 11+ runtime, e.g. apt-get install default-jre-headless)")
+    if not missing:
+        return
+    reason = f"run npm install (missing: {', '.join(missing)})"
+    if IN_CI:
+        pytest.fail(f"CI is set, so page-quality checks must run, but tools are missing: {reason}")
+    pytest.skip(reason)
+
+
+def describe_violations(violations: list[dict], where: str) -> list[str]:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"{where}: {violation['id']} ({violation['impact']}): {violation['help']}"
+            f" <{violation['helpUrl']}>"
+        )
+        for node in violation["nodes"]:
+            summary = " ".join((node.get("failureSummary") or "").split())
+            lines.append(f"    {node['target']}: {summary}")
+    return lines

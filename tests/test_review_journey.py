@@ -10,10 +10,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from catalog.models import Episode
-from etoile_app.models import User
 from reviews import services
-from tests.browser import make_member as shared_make_member
 from tests.browser import sign_in as shared_sign_in
+from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
 
@@ -23,18 +22,14 @@ REVIEW = "Cheyenne's solo in the second act left the whole theatre silent.\nWatc
 REPLY = "Agreed, and the lighting in that scene is perfect."
 
 
-def make_member(email: str, handle: str, display_name: str) -> User:
-    return shared_make_member(email, PASSWORD, handle=handle, display_name=display_name)
-
-
 def sign_in(context: BrowserContext, base_url: str, email: str) -> Page:
     return shared_sign_in(context, base_url, email, PASSWORD)
 
 
 def test_two_members_rate_review_reply_and_like_an_episode(new_context, seeded_live_server):
     base_url = seeded_live_server.url
-    make_member("odette@example.com", "odette", "Odette Swan")
-    make_member("odile@example.com", "odile", "Odile Black")
+    make_member("odette@example.com", "odette", password=PASSWORD, display_name="Odette Swan")
+    make_member("odile@example.com", "odile", password=PASSWORD, display_name="Odile Black")
 
     # Odette rates with the keyboard: into the star group, then one arrow press per half star.
     odette = sign_in(new_context(), base_url, "odette@example.com")
@@ -117,7 +112,7 @@ def test_without_javascript_a_member_rates_by_clicking_a_star_and_saving(
     new_context, seeded_live_server
 ):
     base_url = seeded_live_server.url
-    make_member("giselle@example.com", "giselle", "Giselle Willis")
+    make_member("giselle@example.com", "giselle", password=PASSWORD, display_name="Giselle Willis")
     page = sign_in(new_context(java_script_enabled=False), base_url, "giselle@example.com")
     page.goto(base_url + EPISODE)
     ratings = page.get_by_role("region", name="Ratings")
@@ -145,8 +140,10 @@ def test_without_javascript_a_member_rates_by_clicking_a_star_and_saving(
 
 def test_a_keyboard_user_keeps_their_place_after_liking(new_context, seeded_live_server):
     base_url = seeded_live_server.url
-    odette = make_member("odette@example.com", "odette", "Odette Swan")
-    make_member("odile@example.com", "odile", "Odile Black")
+    odette = make_member(
+        "odette@example.com", "odette", password=PASSWORD, display_name="Odette Swan"
+    )
+    make_member("odile@example.com", "odile", password=PASSWORD, display_name="Odile Black")
     episode = Episode.objects.get(season__number=1, number=3)
     services.review_post(member=odette, episode=episode, body="The finale is a triumph.")
     page = sign_in(new_context(), base_url, "odile@example.com")

@@ -10,19 +10,14 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from catalog.models import Episode
-from etoile_app.models import User
 from reviews import services
-from tests.browser import make_member as shared_make_member
 from tests.browser import sign_in as shared_sign_in
+from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "grand jete over the puddles 9"
 SPOILER = "Episode 2 ends with the company's doors closing for good."
-
-
-def make_member(email: str, handle: str, display_name: str) -> User:
-    return shared_make_member(email, PASSWORD, handle=handle, display_name=display_name)
 
 
 def sign_in(context: BrowserContext, base_url: str, email: str) -> Page:
@@ -31,8 +26,8 @@ def sign_in(context: BrowserContext, base_url: str, email: str) -> Page:
 
 def test_a_member_tracks_episodes_and_a_spoiler_opens_once_watched(new_context, seeded_live_server):
     base_url = seeded_live_server.url
-    make_member("odette@example.com", "odette", "Odette Swan")
-    odile = make_member("odile@example.com", "odile", "Odile Black")
+    make_member("odette@example.com", "odette", password=PASSWORD, display_name="Odette Swan")
+    odile = make_member("odile@example.com", "odile", password=PASSWORD, display_name="Odile Black")
     services.review_post(
         member=odile,
         episode=Episode.objects.get(season__number=1, number=2),

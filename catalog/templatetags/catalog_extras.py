@@ -5,8 +5,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from catalog import metadata
 from catalog.models import ORIGINAL_LANGUAGE, Episode, Person, Show
-from etoile_app.images import picture_sources
+from kernel.images import picture_sources
+from kernel.metadata import json_ld
 
 register = template.Library()
 
@@ -75,3 +77,31 @@ def picture(instance, spec_name: str, alt: str, sizes: str, loading: str = "lazy
         "palette": zlib.crc32(key.encode()) % PLACEHOLDER_PALETTES + 1,
         "shape": spec.field,
     }
+
+
+@register.simple_tag(takes_context=True)
+def series_json_ld(context, show, seasons, cast, creators) -> SafeString:
+    return json_ld(
+        metadata.series_data(
+            context["request"], show, seasons=seasons, cast=cast, creators=creators
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def season_json_ld(context, show, season, episodes) -> SafeString:
+    return json_ld(metadata.season_data(context["request"], season, show=show, episodes=episodes))
+
+
+@register.simple_tag(takes_context=True)
+def episode_json_ld(context, show, season, episode, scores, reviews, hidden) -> SafeString:
+    return json_ld(
+        metadata.episode_data(
+            context["request"],
+            episode,
+            show=show,
+            season=season,
+            scores=None if hidden else scores,
+            reviews=reviews,
+        )
+    )

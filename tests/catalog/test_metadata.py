@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Episode
-from etoile_app.models import User
+from members.models import User
 from reviews import services
 from reviews.models import Review
 from tests.reviews.test_reviews import make_member, page_of, signed_in

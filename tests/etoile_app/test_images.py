@@ -1,4 +1,4 @@
-"""etoile_app.images: what an uploaded picture must pass before it is stored, and its renditions."""
+"""kernel.images: what an uploaded picture must pass before it is stored, and its renditions."""
 
 import io
 import random
@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from PIL import ExifTags, Image, ImageFile, PngImagePlugin
 
 from catalog.models import Episode, Person
-from etoile_app.images import build_renditions, clean_upload, picture_sources
+from kernel.images import build_renditions, clean_upload, picture_sources
 from tests.images import camera_exif, png_claiming
 
 

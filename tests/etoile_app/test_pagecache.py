@@ -30,9 +30,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Character, Episode, Person
-from etoile_app import pagecache
-from etoile_app.models import User
-from etoile_app.pagecache import content_changed
+from kernel import pagecache
+from kernel.pagecache import content_changed
+from members.models import User
 from reviews import moderation, services
 from reviews.models import EpisodeScores, Review
 from tests.catalog.test_admin import admin_url, form_post_data
@@ -72,7 +72,7 @@ def visitor_page_cache_on(settings, visitor_page_cache_off):
 
 
 def page_cache():
-    """The cache the visitors' pages are kept in: the one etoile_app.pagecache writes to."""
+    """The cache the visitors' pages are kept in: the one kernel.pagecache writes to."""
     return caches[pagecache.cache._alias]
 
 

@@ -40,20 +40,24 @@ class KeepRedirects(urllib.request.HTTPRedirectHandler):
 NO_REDIRECTS = urllib.request.build_opener(KeepRedirects)
 
 
-@contextmanager
-def serving(tmp_path, **extra_env):
-    """`make serve`: production settings, collectstatic and gunicorn on a free port."""
-    env = {
+def production_env(folder: Path, **extra_env) -> dict:
+    """`make serve`'s environment: production settings, with its files in `folder`."""
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))},
         "DJANGO_DEBUG": "0",
         "DJANGO_HTTPS": "0",
         "DJANGO_SECRET_KEY": "test-only-" + "k" * 50,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
+        "DJANGO_STATIC_ROOT": str(folder / "static"),
+        "DATABASE_URL": f"sqlite:///{folder / 'serve.sqlite3'}",
+        "MEDIA_ROOT": str(folder / "media"),
         **extra_env,
     }
+
+
+def prepare(folder: Path) -> None:
+    """What `make serve` runs before gunicorn: migrate, seed and collectstatic, then a member."""
+    env = production_env(folder)
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "-v0"], ["createcachetable"], ["seed_etoile", "-v0"]):
         subprocess.run([*manage, *command], env=env, cwd=settings.BASE_DIR, check=True)
@@ -63,6 +67,12 @@ def serving(tmp_path, **extra_env):
     subprocess.run(
         [*manage, "shell", "-v0", "-c", MAKE_MEMBER], env=env, cwd=settings.BASE_DIR, check=True
     )
+
+
+@contextmanager
+def serving(folder: Path, **extra_env):
+    """gunicorn on a free port, on the database and static files `prepare` made."""
+    env = production_env(folder, **extra_env)
     port = free_port()
     server = subprocess.Popen(
         [BIN / "gunicorn", "etoile_app.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
@@ -90,23 +100,32 @@ def serving(tmp_path, **extra_env):
 
 MEMBER_EMAIL, MEMBER_PASSWORD = "odette@example.com", "a long and careful password"
 MAKE_MEMBER = (
-    "from etoile_app.models import User\n"
+    "from members.models import User\n"
     f"User.objects.create_user(email={MEMBER_EMAIL!r}, password={MEMBER_PASSWORD!r})"
 )
 # What a TLS-terminating proxy in front of gunicorn adds (docs/DEPLOY.md).
 PROXIED_HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
 
 
-@pytest.fixture
-def production_server(tmp_path):
-    with serving(tmp_path) as base:
+# Migrating, seeding and collecting static files once for the module: the tests only read,
+# and sign in, which no other test here looks at.
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("serve")
+    prepare(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def production_server(prepared):
+    with serving(prepared) as base:
         yield base
 
 
-@pytest.fixture
-def https_production_server(tmp_path):
+@pytest.fixture(scope="module")
+def https_production_server(prepared):
     """Production as deployed: HTTPS on, behind a proxy that terminates TLS."""
-    with serving(tmp_path, DJANGO_HTTPS="1", DJANGO_BEHIND_PROXY="1") as base:
+    with serving(prepared, DJANGO_HTTPS="1", DJANGO_BEHIND_PROXY="1") as base:
         yield base
 
 

@@ -21,10 +21,9 @@ from django.urls import reverse
 from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from etoile_app.models import User
+from members.models import User
 from tests.images import camera_exif, png_claiming
 
-PASSWORD = "pas de deux under the rain 7"
 UNTICKED = "Tick the box to confirm that you want to delete."
 DELETION_SENTENCE = (
     "your ratings, reviews and replies, watchlist and watch history: "
@@ -35,11 +34,6 @@ DELETION_SENTENCE = (
 # Members ------------------------------------------------------------------------------------
 
 
-def make_member(email: str, handle: str, **fields) -> User:
-    """A member as sign-up and email confirmation leave them: a verified primary address."""
-    user = User.objects.create_user(email=email, password=PASSWORD, handle=handle, **fields)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
 
 
 @pytest.fixture
@@ -76,14 +70,6 @@ def reauthenticated(client, member) -> User:
 # Pictures -----------------------------------------------------------------------------------
 
 
-def camera_jpeg(size=(400, 200), orientation=6) -> bytes:
-    """A phone photo: red left half, blue right half, GPS position and a turn-me tag."""
-    image = Image.new("RGB", size, (30, 60, 200))
-    image.paste((220, 30, 30), (0, 0, size[0] // 2, size[1]))
-    exif = camera_exif(orientation)
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif, quality=95)
-    return buffer.getvalue()
 
 
 def png_bytes(size=(64, 64), color=(40, 160, 90)) -> bytes:
@@ -115,10 +101,6 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 TEXT_NAMED_PNG = b"Remember to book the rehearsal room for Thursday."
 
 
-def post_avatar(client, name: str, data: bytes, content_type="image/jpeg"):
-    return client.post(
-        reverse("avatar-upload"), {"avatar": SimpleUploadedFile(name, data, content_type)}
-    )
 
 
 def avatar_files(user: User) -> list[str]:
@@ -151,56 +133,12 @@ def member_with_avatar(client, member, django_capture_on_commit_callbacks) -> Us
 # Reading pages ------------------------------------------------------------------------------
 
 
-class _Elements(HTMLParser):
-    """Each element's attributes, and the text inside elements that have an id."""
-
-    def __init__(self):
-        super().__init__()
-        self.elements: list[tuple[str, dict]] = []
-        self.text_by_id: dict[str, str] = {}
-        self._open: list[tuple[str, str | None]] = []
-
-    def handle_starttag(self, tag, attrs):
-        attributes = {key: value or "" for key, value in attrs}
-        self.elements.append((tag, attributes))
-        if tag not in {"input", "img", "source", "br", "meta", "link"}:
-            self._open.append((tag, attributes.get("id")))
-            if attributes.get("id"):
-                self.text_by_id[attributes["id"]] = ""
-
-    def handle_endtag(self, tag):
-        while self._open:
-            open_tag, _ = self._open.pop()
-            if open_tag == tag:
-                break
-
-    def handle_data(self, data):
-        for _tag, element_id in self._open:
-            if element_id:
-                self.text_by_id[element_id] += data
 
 
-def elements(response) -> _Elements:
-    parser = _Elements()
-    parser.feed(response.content.decode())
-    return parser
 
 
-def field_named(response, name: str) -> dict:
-    found = [
-        attrs for tag, attrs in elements(response).elements if attrs.get("name") == name and tag
-    ]
-    assert len(found) == 1, f"expected one field named {name!r}, found {len(found)}"
-    return found[0]
 
 
-def error_announced_for(response, name: str) -> str:
-    """The error text a screen reader reads with the field: aria-describedby → the error list."""
-    page = elements(response)
-    field = field_named(response, name)
-    assert field.get("aria-invalid") == "true"
-    described_by = field.get("aria-describedby", "").split()
-    return " ".join(page.text_by_id[ref].strip() for ref in described_by if ref.endswith("_error"))
 
 
 def status_messages(response) -> list[str]:
@@ -640,7 +578,7 @@ def test_avatar_that_fails_while_making_renditions_leaves_the_old_one_in_place(
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("etoile_app.services.build_renditions", disk_full)
+    monkeypatch.setattr("members.services.build_renditions", disk_full)
     with django_capture_on_commit_callbacks(execute=True):
         response = post_avatar(client, "fine.png", png_bytes(), "image/png")
 
@@ -750,13 +688,6 @@ def test_with_the_csrf_token_the_same_upload_is_accepted(
 # Data export --------------------------------------------------------------------------------
 
 
-def download_export(client) -> tuple[object, dict[str, bytes]]:
-    response = client.get(reverse("member-export"))
-    assert response.status_code == 200
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        assert archive.testzip() is None
-        files = {name: archive.read(name) for name in archive.namelist()}
-    return response, files
 
 
 def test_export_asks_a_visitor_to_sign_in_first(client, db):

@@ -66,7 +66,7 @@ def test_production_settings_from_the_environment():
     assert values["debug"] is False
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["db_name"] == "etoile"
-    assert values["cache"] == "etoile_app.cache.ReusedClientRedisCache"  # Django's RedisCache
+    assert values["cache"] == "kernel.cache.ReusedClientRedisCache"  # Django's RedisCache
     assert values["hosts"] == ["etoile.example", "www.etoile.example"]
     assert values["media"] == "/srv/etoile/media"
     assert values["ssl_redirect"] is True
@@ -127,7 +127,7 @@ def test_the_redis_cache_keeps_one_client_and_still_reads_and_writes():
         pytest.skip(f"no Redis at {REDIS_URL}")
     from django.core.cache.backends.redis import RedisCache
 
-    from etoile_app.cache import ReusedClientRedisCache
+    from kernel.cache import ReusedClientRedisCache
 
     cache = ReusedClientRedisCache(REDIS_URL, {"KEY_PREFIX": f"etoile-test-{uuid.uuid4().hex}"})
     assert isinstance(cache, RedisCache)
@@ -163,6 +163,6 @@ def test_uploads_go_to_an_s3_bucket_when_one_is_named_and_to_disk_otherwise():
 
 def test_visitors_pages_have_a_cache_of_their_own_in_redis_when_it_is_set():
     values = settings_under(REDIS_URL=REDIS_URL)
-    assert values["cache"] == values["pages"] == "etoile_app.cache.ReusedClientRedisCache"
+    assert values["cache"] == values["pages"] == "kernel.cache.ReusedClientRedisCache"
     values = settings_under()
     assert values["pages"] == "django.core.cache.backends.db.DatabaseCache"

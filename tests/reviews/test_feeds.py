@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Episode
-from etoile_app.models import User
+from members.models import User
 from reviews import services
 from reviews.feeds import FEED_ITEMS
 from reviews.models import Review

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from catalog.models import Episode
-from etoile_app.models import User
+from members.models import User
 from reviews import imports
 from reviews.models import EpisodeScores, Rating, Watch, WatchlistEntry
 from tests.concurrency import raise_first, run_together, skip_unless_postgresql

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Episode
-from etoile_app.models import User
+from members.models import User
 from reviews import services
 from reviews.models import EpisodeScores, Like, Rating, Review
 

@@ -19,7 +19,7 @@ from django.utils.html import escape
 from django.utils.text import capfirst
 
 from catalog.models import Character, Episode, Person, Season, Show
-from etoile_app.models import User
+from members.models import User
 from reviews import moderation
 from reviews.models import EpisodeScores, ModerationAction, Rating, Report, Review
 from reviews.services import rating_set, review_post
@@ -27,15 +27,9 @@ from tests.catalog.test_admin import form_post_data
 
 pytestmark = pytest.mark.django_db
 
-STAFF_PASSWORD = "a moderator's long passphrase"
-REASON = "Checked against the house rules"
 NO_REASON = "Nothing was done: write the reason for the decision first."
 
-QUEUE = "/admin/reviews/moderationqueueitem/"
-REVIEWS = "/admin/reviews/review/"
 REPORTS = "/admin/reviews/report/"
-ACTIONS = "/admin/reviews/moderationaction/"
-MEMBERS = "/admin/etoile_app/user/"
 RATINGS = "/admin/reviews/rating/"
 SCORES = "/admin/reviews/episodescores/"
 RECOUNT_ALL = "/admin/reviews/episodescores/recount-all/"
@@ -67,34 +61,14 @@ MODERATORS_PERMISSIONS = {
 # People -------------------------------------------------------------------------------------
 
 
-def make_member(handle: str, **extra) -> User:
-    # No password: members here never sign in, and hashing forty passwords is slow.
-    return User.objects.create_user(f"{handle}@example.com", None, handle=handle, **extra)
 
 
-def make_staff(handle: str, group: str | None) -> User:
-    user = User.objects.create_user(
-        f"{handle}@example.com", STAFF_PASSWORD, handle=handle, is_staff=True
-    )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
 
 
-@pytest.fixture
-def moderator(db):
-    return make_staff("mod-ada", "Moderators")
 
 
-@pytest.fixture
-def editor(db):
-    return make_staff("ed-bea", "Editors")
 
 
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
 
 
 @pytest.fixture
@@ -103,9 +77,6 @@ def editor_client(client, editor):
     return client
 
 
-@pytest.fixture
-def episodes(seeded):
-    return list(Episode.objects.filter(season__number=1).order_by("number")[:3])
 
 
 @pytest.fixture
@@ -179,68 +150,16 @@ def scene(episodes, moderator, hold_at_three):
 # Reading pages ------------------------------------------------------------------------------
 
 
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def listed(response) -> list[int]:
-    return [item.pk for item in response.context["cl"].result_list]
 
 
-def result_rows(response) -> list[str]:
-    """The HTML of each row of the changelist's table, in order."""
-    content = response.content.decode()
-    body = content.split('<table id="result_list">', 1)[1].split("</table>", 1)[0]
-    body = body.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return [row for row in re.split(r"<tr\b", body) if row.strip()]
 
 
-def action_names(response) -> list[str]:
-    """The actions offered above the list (none at all: no action bar)."""
-    action_form = response.context["action_form"]
-    if action_form is None:
-        return []
-    return [name for name, _ in action_form.fields["action"].choices if name]
 
 
-def act(client, url, action, items, reason=REASON):
-    return client.post(
-        url,
-        {
-            "action": action,
-            "_selected_action": [item.pk for item in items],
-            "reason": reason,
-            "index": 0,
-        },
-        follow=True,
-    )
 
 
-def glance(response) -> dict[str, dict]:
-    """The "At a glance" entries of the admin index: label → count, link, parts."""
-    content = response.content.decode()
-    section = content.split('<ul class="glance">', 1)[1].split("</section>", 1)[0]
-    entries = {}
-    pieces = re.split(r'<span class="glance__count">', section)[1:]
-    for piece in pieces:
-        match = re.match(
-            r'([\d,]+)</span>\s*(?:<a href="([^"]*)">([^<]*)</a>|([^<]*?)\s*(?:<|$))', piece
-        )
-        count, href, linked_label, plain_label = match.groups()
-        parts = {
-            label: {"count": int(n), "url": part_href or None}
-            for part_href, label, n in re.findall(
-                r'<small>(?:<a href="([^"]*)">)?([^<:]+): (\d+)(?:</a>)?</small>', piece
-            )
-        }
-        label = (linked_label or plain_label).strip()
-        entries[label] = {
-            "count": int(count.replace(",", "")),
-            "url": href or None,
-            "parts": parts,
-            "text": piece,
-        }
-    return entries
 
 
 # 1. Groups and who may open what ------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from catalog.models import Episode
-from etoile_app.models import User
+from members.models import User
 from reviews import services
 from reviews.models import SCORES, EpisodeScores, Rating
 from tests.concurrency import WAIT, raise_first, run_together, skip_unless_postgresql

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from catalog.models import Episode, Season
-from etoile_app.models import User
+from members.models import User
 from reviews import services
 from reviews.models import Watch, WatchlistEntry
 from tests.concurrency import raise_first, run_together

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from catalog.models import Episode, Season
-from etoile_app.models import User
+from members.models import User
 from reviews import services
 from reviews.models import EpisodeScores, Rating, Review, Watch, WatchlistEntry
 from tests.reviews.test_reviews import (

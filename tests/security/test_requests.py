@@ -30,7 +30,7 @@ from django.utils.crypto import get_random_string
 from PIL import Image
 
 from catalog.models import Character, Episode, Person, Season, Show
-from etoile_app.models import AccessToken, User
+from members.models import AccessToken, User
 from reviews import imports, services
 from reviews.models import (
     EpisodeScores,

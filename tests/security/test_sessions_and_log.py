@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
-from etoile_app.security import SEEN, SEEN_PRECISION_SECONDS, STARTED
-from tests.browser import make_member
+from kernel.security import SEEN, SEEN_PRECISION_SECONDS, STARTED
+from tests.factories import make_member
 
 PASSWORD = "a long and careful password"
 SECURITY_LOG = "etoile.security"
@@ -15,7 +15,7 @@ SECURITY_LOG = "etoile.security"
 
 @pytest.fixture
 def member(db):
-    return make_member("odette@example.com", PASSWORD, handle="odette")
+    return make_member("odette@example.com", "odette", password=PASSWORD)
 
 
 @pytest.fixture

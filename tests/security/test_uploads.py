@@ -7,7 +7,7 @@ MEDIA_ROOT (nor left in the upload temp folder) and the image already in place i
 byte for byte. A valid file that is accepted is stored re-encoded: what was hidden after or
 inside it (an HTML trailer, a JPEG comment, EXIF GPS in PNG and WebP) does not survive.
 
-etoile_app.images.clean_upload itself is tested in tests/etoile_app/test_images.py, and the
+kernel.images.clean_upload itself is tested in tests/etoile_app/test_images.py, and the
 avatar refusals of a member who already has one in tests/etoile_app/test_profiles.py; this file
 covers what those leave open.
 """
@@ -24,7 +24,7 @@ from django.utils.html import escape
 from PIL import ExifTags, Image, PngImagePlugin
 
 from catalog.models import Episode, Person, Season, Show
-from etoile_app.models import User
+from members.models import User
 from tests.catalog.test_admin import admin_url, form_post_data
 from tests.etoile_app.test_profiles import error_announced_for, make_member
 from tests.images import camera_exif, png_claiming
@@ -45,7 +45,7 @@ DJANGO_INVALID_IMAGE = (
 
 
 def too_large(limit_mb: int) -> re.Pattern:
-    # 50 MB and a small PNG, rounded up to the next tenth (etoile_app.images._megabytes).
+    # 50 MB and a small PNG, rounded up to the next tenth (kernel.images._megabytes).
     return re.compile(rf"This file is 50\.1 MB; images may be at most {limit_mb} MB\.")
 
 

@@ -36,7 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Episode
-from etoile_app.models import User
+from members.models import User
 from reviews import services
 from reviews.models import ModerationAction, Report, Review, Watch
 from tests.etoile_app.test_profiles import camera_jpeg, post_avatar

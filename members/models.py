@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from etoile_app.images import RenditionSpec
+from kernel.images import RenditionSpec
 
 HANDLE_MAX_LENGTH = 30
 DISPLAY_NAME_MAX_LENGTH = 60

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils.translation import get_language, get_language_info
 
-from etoile_app.languages import switch_url
+from kernel.languages import switch_url
 
 register = template.Library()
 

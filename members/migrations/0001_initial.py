@@ -5,7 +5,7 @@ import django.db.models.functions.text
 import django.utils.timezone
 from django.db import migrations, models
 
-import etoile_app.models
+import members.models
 
 
 class Migration(migrations.Migration):
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                                 "^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$",
                                 "Use lowercase letters, digits and hyphens, starting and ending with a letter or digit.",
                             ),
-                            etoile_app.models.validate_handle_not_reserved,
+                            members.models.validate_handle_not_reserved,
                         ],
                         verbose_name="handle",
                     ),
@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
                 ],
             },
             managers=[
-                ("objects", etoile_app.models.UserManager()),
+                ("objects", members.models.UserManager()),
             ],
         ),
     ]

@@ -1,15 +1,13 @@
-"""Writes to a member's account. Views parse the request and call one of these."""
+"""Writes to a member's own account. Views parse the request and call one of these."""
 
 from functools import partial
 
-from django.contrib.auth import logout
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from etoile_app.images import build_renditions, delete_stored, stored_names
-from etoile_app.models import User
-from etoile_app.pagecache import content_changed
-from reviews.services import member_contributions_delete
+from kernel.images import build_renditions, delete_stored, stored_names
+from kernel.pagecache import content_changed
+from members.models import AccessToken, User
 
 
 def avatar_set(*, member: User, image: ContentFile) -> None:
@@ -44,21 +42,11 @@ def avatar_remove(*, member: User) -> None:
         content_changed()
 
 
-def member_delete(*, request, member: User) -> None:
-    """The member deletes their own account: purge it, then sign them out."""
-    member_purge(member=member)
-    logout(request)
-
-
-def member_purge(*, member: User) -> None:
-    """Delete an account and everything that belongs to it (the member, or staff).
-
-    Email addresses, two-factor authenticators, ratings, reviews (with the replies others
-    wrote to them) and likes go with the User row through cascading foreign keys, after
-    their counters are taken back; uploaded files are removed once the deletion commits.
-    """
-    previous = stored_names(member, User.AVATAR)
+def access_token_create(*, member: User, name: str) -> tuple[AccessToken, str]:
+    """A new personal access token and its secret, which is shown once and never stored."""
     with transaction.atomic():
-        member_contributions_delete(member=member)
-        member.delete()
-        transaction.on_commit(partial(delete_stored, previous))
+        return AccessToken.objects.create_for(member, name)
+
+
+def access_token_revoke(*, token: AccessToken) -> None:
+    token.delete()

@@ -1,7 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 
-from etoile_app import security
-from etoile_app.models import new_member_handle
+from kernel import security
+from members.models import new_member_handle
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -15,7 +15,7 @@ from allauth.account.adapter import get_adapter
 from allauth.account.signals import password_changed, password_reset
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -133,10 +133,9 @@ def signed_out(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="etoile_security_login_failed")
 def sign_in_failed(sender, credentials, request=None, **kwargs):
     # The credentials are not logged, not even the email typed: only whether it was a member's.
-    from etoile_app.models import User
-
     login = credentials.get("email") or credentials.get("username") or ""
-    member = User.objects.filter(email__iexact=login).first() if login else None
+    members = get_user_model().objects
+    member = members.filter(email__iexact=login).first() if login else None
     event(request, "sign-in failed", member=member)
 
 

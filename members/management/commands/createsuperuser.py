@@ -1,7 +1,7 @@
 from allauth.account.models import EmailAddress
 from django.contrib.auth.management.commands import createsuperuser
 
-from etoile_app.models import User
+from members.models import User
 
 
 class Command(createsuperuser.Command):

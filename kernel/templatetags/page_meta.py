@@ -2,7 +2,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from etoile_app import metadata
+from kernel import metadata
 
 register = template.Library()
 
@@ -41,34 +41,4 @@ def og_image(context, instance, spec_name: str, alt: str = "") -> SafeString:
         '<meta property="og:image" content="{}">\n<meta property="og:image:alt" content="{}">',
         url,
         alt,
-    )
-
-
-@register.simple_tag(takes_context=True)
-def series_json_ld(context, show, seasons, cast, creators) -> SafeString:
-    return metadata.json_ld(
-        metadata.series_data(
-            context["request"], show, seasons=seasons, cast=cast, creators=creators
-        )
-    )
-
-
-@register.simple_tag(takes_context=True)
-def season_json_ld(context, show, season, episodes) -> SafeString:
-    return metadata.json_ld(
-        metadata.season_data(context["request"], season, show=show, episodes=episodes)
-    )
-
-
-@register.simple_tag(takes_context=True)
-def episode_json_ld(context, show, season, episode, scores, reviews, hidden) -> SafeString:
-    return metadata.json_ld(
-        metadata.episode_data(
-            context["request"],
-            episode,
-            show=show,
-            season=season,
-            scores=None if hidden else scores,
-            reviews=reviews,
-        )
     )

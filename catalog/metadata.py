@@ -10,69 +10,11 @@ French version, with "inLanguage": "fr" (the language of the text given here); o
 the original throughout, as on an English page, so that no record mixes two languages.
 """
 
-import json
-
-from django.core.files.storage import default_storage
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 
 from catalog.models import Episode, Show
-from etoile_app.images import RenditionSpec
-
-SCHEMA = "https://schema.org"
-# The pages anyone can read, by view name: they carry a canonical address (the others are
-# a member's own, allauth's or the admin's, and robots.txt keeps crawlers out of them).
-PUBLIC_PAGES = frozenset(
-    {
-        "home",
-        "catalog:season",
-        "catalog:episode",
-        "catalog:person",
-        "catalog:character",
-        "catalog:sources",
-        "profile",
-        "reviews:diary",
-    }
-)
-# As django.utils.html.json_script: a member's "</script>" cannot end the data block, and
-# nothing in it reads as markup. The two separators end a line in old JavaScript parsers.
-JSON_LD_ESCAPES = {
-    ord("<"): "\\u003C",
-    ord(">"): "\\u003E",
-    ord("&"): "\\u0026",
-    ord("\u2028"): "\\u2028",
-    ord("\u2029"): "\\u2029",
-}
-
-
-def page_address(request: HttpRequest) -> dict:
-    """Context processor: the page's absolute address without its query string, for public
-    pages only. Paginated pages add their page number in their template."""
-    match = getattr(request, "resolver_match", None)
-    if match is None or match.view_name not in PUBLIC_PAGES:
-        return {"canonical_url": ""}
-    return {"canonical_url": request.build_absolute_uri(request.path)}
-
-
-def json_ld(data: dict) -> SafeString:
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
-    return format_html(
-        '<script type="application/ld+json">{}</script>',
-        mark_safe(text.translate(JSON_LD_ESCAPES)),  # noqa: S308 (escaped just above)
-    )
-
-
-def image_url(request: HttpRequest, instance, spec: RenditionSpec) -> str | None:
-    """The largest JPEG rendition of a catalog image, absolute; None when there is none."""
-    renditions = getattr(instance, spec.renditions_field) or {}
-    jpegs = renditions.get("jpg") or {}
-    if not jpegs:
-        return None
-    largest = max(jpegs, key=int)
-    return request.build_absolute_uri(default_storage.url(jpegs[largest]))
+from kernel.metadata import SCHEMA, image_url, without_empty
 
 
 def _person(request: HttpRequest, person) -> dict:
@@ -102,13 +44,9 @@ def _texts(record, names: list[str], *, given: bool = True) -> dict:
     return {name: getattr(record, name) for name in names}
 
 
-def _without_empty(data: dict) -> dict:
-    return {key: value for key, value in data.items() if value not in (None, "", [])}
-
-
 def series_data(request: HttpRequest, show, *, seasons, cast, creators) -> dict:
     texts = _texts(show, ["premise", "genre"])
-    return _without_empty(
+    return without_empty(
         {
             "@context": SCHEMA,
             "@type": "TVSeries",
@@ -136,7 +74,7 @@ def series_data(request: HttpRequest, show, *, seasons, cast, creators) -> dict:
 
 def _episode_ref(request: HttpRequest, episode) -> dict:
     texts = _texts(episode, ["title"], given=not episode.awaiting_curation)
-    return _without_empty(
+    return without_empty(
         {
             "@type": "TVEpisode",
             "episodeNumber": episode.number,
@@ -148,7 +86,7 @@ def _episode_ref(request: HttpRequest, episode) -> dict:
 
 
 def season_data(request: HttpRequest, season, *, show, episodes) -> dict:
-    return _without_empty(
+    return without_empty(
         {
             "@context": SCHEMA,
             "@type": "TVSeason",
@@ -209,7 +147,7 @@ def episode_data(request: HttpRequest, episode, *, show, season, scores, reviews
             and not review.is_reply
             and not is_spoiler(review)
         ]
-    return _without_empty(data)
+    return without_empty(data)
 
 
 def review_data(request: HttpRequest, review, *, page_url: str) -> dict:

@@ -3,7 +3,7 @@ import zlib
 from django import template
 from django.core.files.storage import default_storage
 
-from etoile_app.models import User
+from members.models import User
 
 register = template.Library()
 

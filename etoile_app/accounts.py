@@ -1,0 +1,31 @@
+"""Deleting an account, which reaches into every app that holds a member's data: composed
+here, above those apps."""
+
+from functools import partial
+
+from django.contrib.auth import logout
+from django.db import transaction
+
+from kernel.images import delete_stored, stored_names
+from members.models import User
+from reviews.services import member_contributions_delete
+
+
+def member_delete(*, request, member: User) -> None:
+    """The member deletes their own account: purge it, then sign them out."""
+    member_purge(member=member)
+    logout(request)
+
+
+def member_purge(*, member: User) -> None:
+    """Delete an account and everything that belongs to it (the member, or staff).
+
+    Email addresses, two-factor authenticators, ratings, reviews (with the replies others
+    wrote to them) and likes go with the User row through cascading foreign keys, after
+    their counters are taken back; uploaded files are removed once the deletion commits.
+    """
+    previous = stored_names(member, User.AVATAR)
+    with transaction.atomic():
+        member_contributions_delete(member=member)
+        member.delete()
+        transaction.on_commit(partial(delete_stored, previous))

@@ -1,0 +1,116 @@
+import logging
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kernel import security
+from kernel.pagecache import content_changed
+from members import services
+from members.forms import AccessTokenForm, AvatarForm, ProfileForm
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    if request.method == "POST":
+        profile_form = ProfileForm(request.POST, instance=member)
+        if profile_form.is_valid():
+            profile_form.save()
+            content_changed()  # their name and handle show beside their reviews
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("member-settings")
+        # The form keeps what was typed; the member object must not show unsaved values.
+        member.refresh_from_db()
+    else:
+        profile_form = ProfileForm(instance=member)
+    return render(
+        request,
+        "etoile_app/settings.html",
+        {"profile_form": profile_form, "avatar_form": AvatarForm()},
+        status=400 if profile_form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def avatar_upload(request: HttpRequest) -> HttpResponse:
+    avatar_form = AvatarForm(request.POST, request.FILES)
+    if avatar_form.is_valid():
+        try:
+            services.avatar_set(member=request.user, image=avatar_form.cleaned_data["avatar"])
+        except (OSError, ValidationError):
+            avatar_form.add_error("avatar", _("This picture could not be processed."))
+        else:
+            messages.success(request, _("Your new avatar is in place."))
+            return redirect("member-settings")
+    return render(
+        request,
+        "etoile_app/settings.html",
+        {"profile_form": ProfileForm(instance=request.user), "avatar_form": avatar_form},
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def avatar_remove(request: HttpRequest) -> HttpResponse:
+    services.avatar_remove(member=request.user)
+    messages.success(request, _("Your avatar has been removed."))
+    return redirect("member-settings")
+
+
+# Shown once, on the page after the one that made it, then gone from the session.
+NEW_TOKEN_SESSION_KEY = "new_access_token"  # noqa: S105 (a key name)
+
+
+@login_required
+@never_cache  # the page after making a token shows its secret: no copy in any cache
+@reauthentication_required(allow_get=True)
+@require_http_methods(["GET", "POST"])
+def access_tokens(request: HttpRequest) -> HttpResponse:
+    """The member's personal access tokens for the API: make one, see them, revoke them."""
+    form = AccessTokenForm(request.POST or None, member=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = services.access_token_create(
+                member=request.user, name=form.cleaned_data["name"]
+            )
+        except IntegrityError:
+            # The same name sent twice at once: the form checked before either was saved.
+            form.add_error("name", _("You already have a token with this name."))
+        else:
+            request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "secret": secret}
+            security.event(request, f"access token {token.pk} created", level=logging.INFO)
+            return redirect("access-tokens")
+    new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    return render(
+        request,
+        "etoile_app/access_tokens.html",
+        {
+            "form": form,
+            "tokens": request.user.access_tokens.all(),
+            "new_token": new_token,
+            "api_docs_url": reverse("api:openapi-view"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def access_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(request.user.access_tokens, pk=pk)
+    services.access_token_revoke(token=token)
+    security.event(request, f"access token {pk} revoked", level=logging.INFO)
+    messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("access-tokens")
