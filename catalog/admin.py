@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
+from kernel import pagecache
 from kernel.images import (
     RenditionSpec,
     build_renditions,
@@ -21,7 +22,6 @@ from kernel.images import (
     delete_stored,
     stored_names,
 )
-from kernel.pagecache import content_changed
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class ImageAdminMixin:
 @admin.action(description=_("Mark selected as curated"))
 def mark_curated(modeladmin, request, queryset):
     updated = queryset.update(awaiting_curation=False)
-    content_changed()  # an update() sends no post_save (catalog/apps.py)
+    pagecache.changed(*pagecache.static_groups(queryset.model))  # update() sends no signal
     modeladmin.message_user(
         request,
         ngettext("%d record marked as curated.", "%d records marked as curated.", updated)
@@ -140,7 +140,7 @@ def mark_curated(modeladmin, request, queryset):
 @admin.action(description=_("Mark selected as awaiting curation"))
 def mark_awaiting_curation(modeladmin, request, queryset):
     updated = queryset.update(awaiting_curation=True)
-    content_changed()
+    pagecache.changed(*pagecache.static_groups(queryset.model))
     modeladmin.message_user(
         request,
         ngettext(

@@ -1,14 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
-
-
-def catalog_changed(sender, **kwargs) -> None:
-    # Editors change the catalog in the admin and the seed through the ORM; either way the
-    # visitors' cached pages must show it at once (kernel.pagecache).
-    from kernel.pagecache import content_changed
-
-    content_changed()
 
 
 class CatalogConfig(AppConfig):
@@ -16,6 +7,9 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self) -> None:
+        from kernel import pagecache
+
+        # Every page shows the catalog (titles, names, the menu of seasons), and editors
+        # change it rarely, in the admin or the seed: one group for all of it.
         for model in self.get_models():
-            post_save.connect(catalog_changed, sender=model, dispatch_uid=f"pagecache-{model}")
-            post_delete.connect(catalog_changed, sender=model, dispatch_uid=f"pagecache-{model}d")
+            pagecache.shows_on(model, groups=["catalog"])

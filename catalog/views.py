@@ -17,7 +17,7 @@ def current_show() -> Show:
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog")
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     person = get_object_or_404(Person, slug=slug)
     credits = person.credits.select_related("character", "show").order_by("role", "billing_order")
@@ -29,7 +29,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog")
 def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
     character = get_object_or_404(Character.objects.select_related("show"), slug=slug)
     credits = character.credits.select_related("person").order_by("billing_order")
@@ -41,7 +41,7 @@ def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog")
 def sources(request: HttpRequest) -> HttpResponse:
     """Every seeded fact, grouped by article, then by the record it supports."""
     source_list = list(

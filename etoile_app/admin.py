@@ -8,7 +8,6 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from etoile_app.accounts import member_purge
-from kernel.pagecache import content_changed
 from members.models import User
 from reviews.admin import ReasonActionForm, decision_reason
 from reviews.moderation import ReportError, member_reinstate, member_suspend
@@ -30,10 +29,6 @@ class MemberChangeForm(UserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     # Deleting a member goes through the same service as a member deleting themselves,
     # so rating counters, like counts and avatar files follow.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        content_changed()  # their name and handle show beside their reviews
-
     def delete_model(self, request, obj):
         member_purge(member=obj)
 

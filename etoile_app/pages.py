@@ -15,7 +15,7 @@ from reviews.views import episode_by_numbers
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog", "ratings")
 def season_detail(request: HttpRequest, season: int) -> HttpResponse:
     season_obj = get_object_or_404(
         Season.objects.select_related("show").prefetch_related(
@@ -65,6 +65,6 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog", "members", "ratings", "reviews")
 def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
     return render_episode(request, episode_by_numbers(season, episode, reader=request.user))

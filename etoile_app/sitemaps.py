@@ -90,7 +90,7 @@ SITEMAPS = {
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog", "members", "reviews")
 def sitemap(request: HttpRequest) -> HttpResponse:
     # Django's view answers a TemplateResponse; the page cache stores rendered bytes.
     return sitemap_views.sitemap(request, sitemaps=SITEMAPS).render()

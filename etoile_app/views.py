@@ -31,7 +31,7 @@ ROLE_ORDER = list(Credit.Role.values)
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog", "ratings")
 def home(request: HttpRequest) -> HttpResponse:
     show = Show.objects.current()
     if show is None:
@@ -107,7 +107,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog", "members", "member:{handle}")
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
     member = get_object_or_404(User, handle=handle.lower(), is_active=True)
     if handle != member.handle:

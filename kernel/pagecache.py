@@ -3,12 +3,17 @@
 Visitors are most of the traffic and all see the same page, so the catalog's pages (home,
 season, episode, people, characters, sources, profiles and diaries; the review feeds and the
 sitemap too) are kept rendered in the cache (Redis when REDIS_URL is set), compressed and
-not. Each page is kept with the content version it was rendered under; each write a
-visitor could see (a rating, a review, a like, a moderator's decision, a suspension, a
-profile or catalog edit) raises the version once its transaction commits, so the next
-visitor gets a fresh page: a new rating or review shows at once. One version for the whole
-site is the simple choice: a write re-renders the few pages visitors read on their next
-visit, a few milliseconds each.
+not.
+
+What a visitor might see is declared once, not remembered at each write: every app says in
+its AppConfig.ready() which page groups a row of each of its models shows on
+(`shows_on(Review, groups=...)`), and each page says which groups it is made of
+(`@cache_for_visitors("catalog", "ratings")`). Saving or deleting such a row, wherever it
+happens (a service, the admin, a management command, a cascade), marks its groups; writes
+that send no signal (`update()`, `bulk_create()`) call `changed()` with the same groups. Once
+the transaction commits, each marked group gets a new version: a random token, so that a
+flushed or evicted cache never brings an old version, or an old ETag, back. A page is kept
+with the versions of its groups, and is a miss as soon as one of them moved.
 
 Only requests without a session or message cookie are served from or written to the cache:
 anything that may show a signed-in menu, a form with a CSRF token or a one-time message is
@@ -19,11 +24,15 @@ import gzip
 import hashlib
 import logging
 import re
-from functools import wraps
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial, wraps
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.connection import ConnectionProxy
@@ -36,7 +45,7 @@ logger = logging.getLogger(__name__)
 # A cache of its own: pages anyone can ask for must never push out what the default cache
 # holds (allauth's rate limits), which the database cache culls by number of entries.
 cache = ConnectionProxy(caches, "pages")
-VERSION_KEY = "pagecache:version"
+VERSION_KEY = "pagecache:version:"  # + the group's name
 # Query strings the pages understand; anything else is rendered but never stored, so random
 # parameters cannot fill the cache. Past page 50, pages are rendered each time.
 SORTS = {"newest", "liked"}
@@ -49,20 +58,107 @@ CSRF_FIELD = b'name="csrfmiddlewaretoken"'
 ACCEPTS_GZIP = _lazy_re_compile(r"\bgzip\b")
 
 
-def content_changed() -> None:
-    """Call after any write visitors could see; takes effect when the transaction commits
+# What changed: the registry of models and the page groups their rows show on ----------------
+
+Groups = Iterable[str] | Callable[[models.Model], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class Shown:
+    model: type[models.Model]
+    groups: Groups
+    # Saves that write only these fields change nothing a visitor sees (a sign-in's
+    # last_login): they would otherwise empty the cache at every sign-in.
+    ignore_fields: frozenset[str] = field(default_factory=frozenset)
+
+    def groups_of(self, instance: models.Model) -> set[str]:
+        groups = self.groups(instance) if callable(self.groups) else self.groups
+        return set(groups)
+
+
+registry: dict[type[models.Model], Shown] = {}
+
+
+def shows_on(model: type[models.Model], *, groups: Groups, ignore_fields: Iterable[str] = ()):
+    """Declare that rows of `model` show on the pages of `groups` (names, or a function of
+    the row giving them): saving or deleting one, or changing its many-to-many relations,
+    marks them changed."""
+    shown = Shown(model, groups, frozenset(ignore_fields))
+    registry[model] = shown
+    uid = f"pagecache:{model._meta.label}"
+    post_save.connect(partial(_saved, shown), sender=model, weak=False, dispatch_uid=uid)
+    post_delete.connect(partial(_deleted, shown), sender=model, weak=False, dispatch_uid=uid)
+    for m2m in model._meta.many_to_many:
+        if m2m.name not in shown.ignore_fields:
+            m2m_changed.connect(
+                partial(_related, shown),
+                sender=m2m.remote_field.through,
+                weak=False,
+                dispatch_uid=f"{uid}.{m2m.name}",
+            )
+
+
+def static_groups(model: type[models.Model]) -> set[str]:
+    """The groups every row of the model shows on, for writes that send no signal (an
+    `update()` on a queryset)."""
+    shown = registry[model]
+    if callable(shown.groups):
+        raise TypeError(f"{model.__name__}'s groups depend on the row: mark them per row")
+    return set(shown.groups)
+
+
+def _saved(shown: Shown, sender, instance, update_fields=None, **kwargs) -> None:
+    if update_fields and set(update_fields) <= shown.ignore_fields:
+        return
+    changed(*shown.groups_of(instance))
+
+
+def _deleted(shown: Shown, sender, instance, **kwargs) -> None:
+    changed(*shown.groups_of(instance))
+
+
+def _related(shown: Shown, sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    if not action.startswith("post_"):
+        return
+    if not reverse:
+        changed(*shown.groups_of(instance))
+    else:  # the other side was changed: each of our rows it touched
+        rows = shown.model._default_manager.filter(pk__in=pk_set) if pk_set else []
+        for row in rows:
+            changed(*shown.groups_of(row))
+
+
+def changed(*groups: str) -> None:
+    """Mark the page groups changed; their versions move when the transaction commits
     (before that, a visitor's request could cache the old page under the new version)."""
-    transaction.on_commit(_bump)
+    if groups:
+        transaction.on_commit(partial(_bump, frozenset(groups)))
 
 
-def _bump() -> None:
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+def _bump(groups: frozenset[str]) -> None:
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (a fresh or flushed cache)
-        if not cache.add(VERSION_KEY, 1, timeout=None):
-            cache.incr(VERSION_KEY)
+        cache.set_many({VERSION_KEY + group: _token() for group in groups}, timeout=None)
     except Exception:  # noqa: BLE001 (the write itself succeeded; pages expire on their own)
         logger.error("page cache unavailable: cached pages stay stale until they expire")
+
+
+def _versions(found: dict, groups: list[str]) -> list[str]:
+    """The groups' versions read with the page; a group without one (a fresh, flushed or
+    evicted cache) gets a new random one, the same for every visitor who asks at once."""
+    versions = []
+    for group in groups:
+        key = VERSION_KEY + group
+        version = found.get(key)
+        if version is None:
+            version = _token()
+            if not cache.add(key, version, timeout=None):
+                version = cache.get(key) or version
+        versions.append(version)
+    return versions
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -89,16 +185,16 @@ def _known_query(request: HttpRequest) -> bool:
 
 
 def _key(request: HttpRequest) -> str:
-    # The version is not part of the key but kept with the page: reading both takes one
-    # round trip to the cache, and a page stored under an older version is a miss. The host
+    # The versions are not part of the key but kept with the page: reading them all takes one
+    # round trip to the cache, and a page stored under older versions is a miss. The host
     # is in the key because pages carry absolute addresses (canonical, feeds, Open Graph).
     raw = f"{request.get_host()}|{get_language()}|{request.get_full_path()}"
     return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _etag(key: str, version: int) -> str:
+def _etag(key: str, versions: list[str]) -> str:
     # Weak: the same page is sent compressed or not, and GZipMiddleware weakens strong ones.
-    digest = hashlib.sha256(f"{version}|{key}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256("|".join([*versions, key]).encode()).hexdigest()[:32]
     return f'W/"{digest}"'
 
 
@@ -131,13 +227,13 @@ def _serve(request: HttpRequest, stored: dict, etag: str) -> HttpResponse:
     return _mark(response, etag)
 
 
-def _store(request: HttpRequest, response: HttpResponse, key: str, version: int) -> bool:
+def _store(request: HttpRequest, response: HttpResponse, key: str, versions: list[str]) -> bool:
     content = response.content
     if CSRF_FIELD in content or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         logger.warning("%s carries a CSRF token for visitors: not cached", request.path)
         return False
     page = {
-        "version": version,
+        "versions": versions,
         # Compressed once here rather than on each request, and kept only compressed: every
         # hit reads the page from the cache, a seventh of the size. mtime=0: the same bytes.
         "gzipped": gzip.compress(content, compresslevel=9, mtime=0),
@@ -151,37 +247,46 @@ def _store(request: HttpRequest, response: HttpResponse, key: str, version: int)
     return True
 
 
-def cache_for_visitors(view):
+def cache_for_visitors(*groups: str):
     """Serve the view's page to visitors from the cache, and keep what it renders for them.
-    The page's ETag comes from its key and the content version: a browser revalidating gets
-    304 Not Modified until something on the site changes."""
+    `groups` name what the page shows (see `shows_on`); "member:{handle}" takes the view's
+    `handle` argument, in lower case as handles are. The page's ETag comes from its key and
+    its groups' versions: a browser revalidating gets 304 Not Modified until one of them
+    changes."""
+    if not groups or callable(groups[0]):
+        raise TypeError("say which page groups the page shows: @cache_for_visitors('catalog')")
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _cacheable(request):
-            return view(request, *args, **kwargs)
-        key = _key(request)
-        try:
-            found = cache.get_many([VERSION_KEY, key])
-        except Exception:  # noqa: BLE001 (a cache that does not answer must not stop the site)
-            logger.warning("page cache unavailable; rendering %s", request.path, exc_info=True)
-            return view(request, *args, **kwargs)
-        version = found.get(VERSION_KEY, 0)
-        etag = _etag(key, version)
-        if _matches(request, etag):
-            return _mark(HttpResponseNotModified(), etag)
-        stored = found.get(key)
-        if stored is not None and stored["version"] == version:
-            return _serve(request, stored, etag)
-        response = view(request, *args, **kwargs)
-        if (
-            request.method == "GET"
-            and response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and _store(request, response, key, version)
-        ):
-            _mark(response, etag)
-        return response
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not _cacheable(request):
+                return view(request, *args, **kwargs)
+            key = _key(request)
+            names = [group.format(**kwargs).lower() for group in groups]
+            try:
+                found = cache.get_many([*(VERSION_KEY + name for name in names), key])
+                versions = _versions(found, names)
+            except Exception:  # noqa: BLE001 (a cache that does not answer must not stop the site)
+                logger.warning("page cache unavailable; rendering %s", request.path, exc_info=True)
+                return view(request, *args, **kwargs)
+            etag = _etag(key, versions)
+            if _matches(request, etag):
+                return _mark(HttpResponseNotModified(), etag)
+            stored = found.get(key)
+            if stored is not None and stored.get("versions") == versions:
+                return _serve(request, stored, etag)
+            response = view(request, *args, **kwargs)
+            if (
+                request.method == "GET"
+                and response.status_code == 200
+                and not response.streaming
+                and not response.cookies
+                and _store(request, response, key, versions)
+            ):
+                _mark(response, etag)
+            return response
 
-    return wrapped
+        wrapped.page_groups = groups
+        return wrapped
+
+    return decorator

@@ -9,3 +9,23 @@ class MembersConfig(AppConfig):
     # addresses (/admin/etoile_app/user/) exactly as existing databases and staff know them.
     label = "etoile_app"
     verbose_name = _("Members and site")
+
+    def ready(self) -> None:
+        from kernel import pagecache
+        from members.models import User
+
+        # A member's name, handle, avatar and standing show beside everything they wrote,
+        # and on their own pages. A sign-in (last_login), a new password or a new session
+        # generation alone change nothing a visitor sees; groups and permissions neither.
+        # AccessToken shows on no page a visitor sees.
+        pagecache.shows_on(
+            User,
+            groups=["members"],
+            ignore_fields={
+                "last_login",
+                "password",
+                "session_generation",
+                "groups",
+                "user_permissions",
+            },
+        )

@@ -6,7 +6,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from kernel.images import build_renditions, delete_stored, stored_names
-from kernel.pagecache import content_changed
 from members.models import AccessToken, User
 
 
@@ -24,7 +23,6 @@ def avatar_set(*, member: User, image: ContentFile) -> None:
             member.avatar_renditions = renditions
             member.save(update_fields=["avatar_renditions"])
             transaction.on_commit(partial(delete_stored, previous))
-            content_changed()  # the avatar shows beside their reviews
     except Exception:
         # Nothing half-written: the old avatar stays and the new files are removed.
         delete_stored(written)
@@ -39,7 +37,6 @@ def avatar_remove(*, member: User) -> None:
         member.avatar_renditions = {}
         member.save(update_fields=["avatar", "avatar_renditions"])
         transaction.on_commit(partial(delete_stored, previous))
-        content_changed()
 
 
 def access_token_create(*, member: User, name: str) -> tuple[AccessToken, str]:

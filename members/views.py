@@ -13,7 +13,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kernel import security
-from kernel.pagecache import content_changed
 from members import services
 from members.forms import AccessTokenForm, AvatarForm, ProfileForm
 
@@ -26,7 +25,6 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         profile_form = ProfileForm(request.POST, instance=member)
         if profile_form.is_valid():
             profile_form.save()
-            content_changed()  # their name and handle show beside their reviews
             messages.success(request, _("Your profile has been saved."))
             return redirect("member-settings")
         # The form keeps what was typed; the member object must not show unsaved values.

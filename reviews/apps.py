@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Reviews and tracking")
+
+    def ready(self) -> None:
+        from kernel import pagecache
+        from reviews import pagegroups
+        from reviews.models import EpisodeScores, Like, Rating, Review, Watch
+
+        # What visitors see of each model, and where (reviews/pagegroups.py). Report,
+        # ModerationAction, ModerationQueueItem and WatchlistEntry show on no page a visitor
+        # sees: reports and the audit trail are the moderators', the watchlist the member's.
+        pagecache.shows_on(Rating, groups=pagegroups.rating_groups)
+        pagecache.shows_on(EpisodeScores, groups=[pagegroups.RATINGS])
+        pagecache.shows_on(Review, groups=pagegroups.review_groups)
+        pagecache.shows_on(Like, groups=pagegroups.like_groups)
+        pagecache.shows_on(Watch, groups=pagegroups.watch_groups)

@@ -168,18 +168,18 @@ class MemberReviewFeed(ReviewFeed):
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog", "members", "ratings", "reviews")
 def site_feed(request: HttpRequest) -> HttpResponse:
     return ReviewFeed()(request)
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog", "members", "ratings", "reviews")
 def episode_feed(request: HttpRequest, season: int, episode: int) -> HttpResponse:
     return EpisodeReviewFeed()(request, season=season, episode=episode)
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog", "members", "member:{handle}")
 def member_feed(request: HttpRequest, handle: str) -> HttpResponse:
     return MemberReviewFeed()(request, handle=handle)

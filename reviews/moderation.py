@@ -15,10 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kernel import security
-from kernel.pagecache import content_changed
 from members.models import User
+from reviews.counters import shift_scores
 from reviews.models import ModerationAction, Rating, Report, Review
-from reviews.services import shift_score_counts
 
 
 class ReportError(Exception):
@@ -52,8 +51,6 @@ def _locked(review: Review) -> Review | None:
 
 
 def _record(*, kind, moderator, reason, review=None, member=None) -> ModerationAction:
-    # Every decision changes what visitors see: an item or a member's writing comes or goes.
-    content_changed()
     if review is not None:
         member = review.member
         subject, text = describe(review), review.body
@@ -185,7 +182,7 @@ def _shift_member_ratings(member: User, sign: int) -> None:
     ):
         by_episode.setdefault(episode_id, Counter())[score] += sign
     for episode_id, changes in sorted(by_episode.items()):
-        shift_score_counts(episode_id, changes)
+        shift_scores(episode_id, changes)
 
 
 def member_suspend(*, member: User, moderator: User, reason: str) -> bool:

@@ -1,41 +1,29 @@
 """Everything a member does with episodes. Views parse the request and call one of these.
 
-Each write runs in one transaction. Counters (rating steps, likes, replies) change with F()
-expressions in that same transaction, and the database constraints are the last word: a
-double submission that trips one is turned into the idempotent answer.
+Each write runs in one transaction. Counters (rating steps, likes, replies) change in that
+same transaction, through reviews.counters, and the database constraints are the last word:
+a double submission that trips one is turned into the idempotent answer. What the visitors'
+cached pages must show again follows from the rows written (reviews/apps.py); only the
+bulk inserts, which send no signal, say so here.
 """
 
 import datetime
 from collections import Counter
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from catalog.models import Episode
-from kernel.pagecache import content_changed
+from kernel import pagecache
 from members.models import User
-from reviews.models import SCORES, EpisodeScores, Like, Rating, Review, Watch, WatchlistEntry
+from reviews import counters, pagegroups
+from reviews.models import SCORES, Like, Rating, Review, Watch, WatchlistEntry
 
 
 class ReviewError(Exception):
     """A review operation the rules do not allow (replying to a reply, for one)."""
-
-
-def _ensure_scores_row(episode: Episode) -> None:
-    # The row is made once per episode; a concurrent maker is harmless.
-    EpisodeScores.objects.bulk_create([EpisodeScores(episode=episode)], ignore_conflicts=True)
-
-
-def shift_score_counts(episode_id: int, changes: Counter) -> None:
-    """Apply {score: +n or -n} to an episode's counters in one UPDATE."""
-    updates = {
-        f"count_{score}": F(f"count_{score}") + delta for score, delta in changes.items() if delta
-    }
-    if updates:
-        EpisodeScores.objects.filter(episode_id=episode_id).update(**updates)
 
 
 def _counted(member: User) -> bool:
@@ -53,7 +41,7 @@ def _counted(member: User) -> bool:
 def rating_set(*, member: User, episode: Episode, score: int) -> Rating:
     if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
         raise ValueError(f"A score is a whole number from 1 to 10, not {score!r}")
-    _ensure_scores_row(episode)
+    counters.ensure_scores_row(episode)
     with transaction.atomic():
         counted = _counted(member)
         while True:
@@ -70,15 +58,14 @@ def rating_set(*, member: User, episode: Episode, score: int) -> Rating:
                 # it again since: look once more.
                 continue
             if counted:
-                shift_score_counts(episode.pk, Counter({score: 1}))
-            content_changed()
+                counters.shift_scores(episode.pk, Counter({score: 1}))
             return rating
         if rating.score != score:
             if counted:
-                shift_score_counts(episode.pk, Counter({rating.score: -1, score: 1}))
-            content_changed()
+                counters.shift_scores(episode.pk, Counter({rating.score: -1, score: 1}))
             rating.score = score
-            rating.save(update_fields=["score", "updated_at"])
+            rating.rated_at = timezone.now()
+            rating.save(update_fields=["score", "rated_at", "updated_at"])
         return rating
 
 
@@ -91,32 +78,13 @@ def rating_remove(*, member: User, episode: Episode) -> bool:
             return False
         rating.delete()
         if counted:  # a suspended member's ratings are already out of the counts
-            shift_score_counts(episode.pk, Counter({rating.score: -1}))
-        content_changed()
+            counters.shift_scores(episode.pk, Counter({rating.score: -1}))
         return True
 
 
 def recount_ratings(episodes=None) -> int:
-    """Rebuild the counters from the ratings themselves; returns how many episodes."""
-    episodes = list(episodes if episodes is not None else Episode.objects.all())
-    for episode in episodes:
-        _ensure_scores_row(episode)
-        with transaction.atomic():
-            # Holding the counters' row makes raters of this episode wait until the
-            # recount is written, so none of their changes is lost or counted twice.
-            EpisodeScores.objects.select_for_update().get(episode=episode)
-            counts = dict(
-                # Suspended members' ratings do not count (reviews.moderation).
-                Rating.objects.filter(episode=episode, member__is_active=True)
-                .values_list("score")
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
-            EpisodeScores.objects.filter(episode=episode).update(
-                **{f"count_{score}": counts.get(score, 0) for score in SCORES}
-            )
-    content_changed()
-    return len(episodes)
+    """Rebuild the rating counters from the ratings themselves; returns how many episodes."""
+    return counters.recount_scores(episodes)[0]
 
 
 def review_post(
@@ -143,8 +111,7 @@ def review_post(
             spoils_up_to=spoils_up_to if parent is None else None,
         )
         if parent is not None:
-            Review.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
-        content_changed()
+            counters.shift_replies(parent.pk, 1)
     return review
 
 
@@ -171,7 +138,6 @@ def review_edit(
         current.spoils_up_to = spoils_up_to
         current.edited_at = timezone.now()
         current.save(update_fields=["body", "is_spoiler", "spoils_up_to", "edited_at"])
-        content_changed()
         return current
 
 
@@ -181,9 +147,7 @@ def review_delete(*, review: Review) -> None:
         # second request finds nothing left to delete (on PostgreSQL it waits for the first).
         deleted, _ = Review.objects.filter(pk=review.pk).delete()
         if deleted and review.parent_id is not None:
-            Review.objects.filter(pk=review.parent_id).update(reply_count=F("reply_count") - 1)
-        if deleted:
-            content_changed()
+            counters.shift_replies(review.parent_id, -1)
 
 
 def like_set(*, member: User, review: Review, liked: bool) -> bool:
@@ -193,16 +157,14 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
         if not liked:
             deleted, _ = Like.objects.filter(member=member, review=review).delete()
             if deleted:
-                Review.objects.filter(pk=review.pk).update(like_count=F("like_count") - 1)
-                content_changed()
+                counters.shift_likes([review.pk], -1)
             return False
         try:
             with transaction.atomic():
                 Like.objects.create(member=member, review=review)
         except IntegrityError:
             return True  # already liked
-        Review.objects.filter(pk=review.pk).update(like_count=F("like_count") + 1)
-        content_changed()
+        counters.shift_likes([review.pk], 1)
         return True
 
 
@@ -216,7 +178,6 @@ def member_contributions_delete(*, member: User) -> None:
     """Before a member is deleted: take their ratings out of the episode counters and their
     likes out of the like counts, so the aggregates stay exact once the rows cascade away."""
     with transaction.atomic():
-        content_changed()
         counted = _counted(member)
         by_episode: dict[int, Counter] = {}
         for episode_id, score in Rating.objects.filter(member=member).values_list(
@@ -225,14 +186,14 @@ def member_contributions_delete(*, member: User) -> None:
             by_episode.setdefault(episode_id, Counter())[score] -= 1
         if counted:  # a suspended member's ratings are already out of the counts
             for episode_id, changes in sorted(by_episode.items()):  # a fixed lock order
-                shift_score_counts(episode_id, changes)
+                counters.shift_scores(episode_id, changes)
         liked = Like.objects.filter(member=member).values_list("review_id", flat=True)
-        Review.objects.filter(pk__in=list(liked)).update(like_count=F("like_count") - 1)
+        counters.shift_likes(list(liked), -1)
         replied_to = Review.objects.filter(member=member, parent__isnull=False).values_list(
             "parent_id", flat=True
         )
         for parent_id, n in Counter(replied_to).items():
-            Review.objects.filter(pk=parent_id).update(reply_count=F("reply_count") - n)
+            counters.shift_replies(parent_id, -n)
 
 
 # --- Watchlist and watches ------------------------------------------------------------------
@@ -293,7 +254,6 @@ def watch_add(
             return Watch.objects.get(member=member, submission_key=submission_key)
         # Watched episodes leave the watchlist, as they do on every tracker.
         WatchlistEntry.objects.filter(member=member, episode=episode).delete()
-        content_changed()  # the public diary and profile count watches
         return watch
 
 
@@ -309,8 +269,8 @@ def watches_add(*, member: User, viewings: list[tuple[Episode, datetime.date]]) 
         WatchlistEntry.objects.filter(
             member=member, episode__in={episode for episode, _day in viewings}
         ).delete()
-        if viewings:
-            content_changed()
+        if viewings:  # bulk_create sends no post_save
+            pagecache.changed(pagegroups.member_group(member.handle))
     return len(viewings)
 
 
@@ -326,7 +286,6 @@ def watch_undo_last(*, member: User, episode: Episode) -> bool:
         if last is None:
             return False
         last.delete()
-        content_changed()
         return True
 
 
@@ -350,6 +309,6 @@ def watch_season(*, member: User, season, watched_on: datetime.date) -> int:
         ]
         Watch.objects.bulk_create(new)
         WatchlistEntry.objects.filter(member=member, episode__in=episodes).delete()
-        if new:
-            content_changed()
+        if new:  # bulk_create sends no post_save
+            pagecache.changed(pagegroups.member_group(member.handle))
     return len(new)

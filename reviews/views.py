@@ -447,7 +447,7 @@ DIARY_PER_PAGE = 50
 
 
 @require_safe
-@cache_for_visitors
+@cache_for_visitors("catalog", "members", "member:{handle}")
 def diary(request: HttpRequest, handle: str) -> HttpResponse:
     member = get_object_or_404(User, handle=handle.lower(), is_active=True)
     rating = Rating.objects.filter(member=member, episode=OuterRef("episode")).values("score")[:1]

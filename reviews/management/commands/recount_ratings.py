@@ -4,7 +4,10 @@ from reviews.services import recount_ratings
 
 
 class Command(BaseCommand):
-    help = "Rebuild every episode's rating counters from the ratings themselves."
+    help = (
+        "Rebuild every episode's rating counters from the ratings themselves "
+        "(`recount` rebuilds these and every other counter)."
+    )
 
     def handle(self, *args, **options):
         episodes = recount_ratings()

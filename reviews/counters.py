@@ -1,0 +1,115 @@
+"""Every denormalised counter changes here: the rating distribution of each episode
+(EpisodeScores.count_1..count_10), and each review's like_count and reply_count.
+
+The services call these inside the transaction that adds or removes the row counted, so the
+counter and the rows commit together; each change is one UPDATE with an F() expression, so
+concurrent changes add up rather than overwrite one another. An UPDATE sends no signal, so
+each marks its page groups itself (kernel.pagecache). `recount()` rebuilds them all from the
+rows (`python manage.py recount`) and says how many rows were wrong.
+"""
+
+from collections import Counter
+
+from django.db import transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from catalog.models import Episode
+from kernel import pagecache
+from reviews import pagegroups
+from reviews.models import SCORES, EpisodeScores, Like, Rating, Review
+
+
+def ensure_scores_row(episode: Episode) -> None:
+    # The row is made once per episode; a concurrent maker is harmless. No page group: an
+    # empty row shows exactly as no row does (reviews.context.scores_of).
+    EpisodeScores.objects.bulk_create([EpisodeScores(episode=episode)], ignore_conflicts=True)
+
+
+def shift_scores(episode_id: int, changes: Counter) -> None:
+    """Apply {score: +n or -n} to an episode's counters in one UPDATE."""
+    updates = {
+        f"count_{score}": F(f"count_{score}") + delta for score, delta in changes.items() if delta
+    }
+    if updates:
+        EpisodeScores.objects.filter(episode_id=episode_id).update(**updates)
+        pagecache.changed(pagegroups.RATINGS)
+
+
+def shift_likes(review_ids: list[int], delta: int) -> None:
+    """Add `delta` to the like count of each review (one UPDATE however many)."""
+    if review_ids:
+        Review.objects.filter(pk__in=review_ids).update(like_count=F("like_count") + delta)
+        pagecache.changed(*pagegroups.review_author_groups(*review_ids))
+
+
+def shift_replies(review_id: int, delta: int) -> None:
+    Review.objects.filter(pk=review_id).update(reply_count=F("reply_count") + delta)
+    pagecache.changed(*pagegroups.review_author_groups(review_id))
+
+
+def recount_scores(episodes=None) -> tuple[int, int]:
+    """Rebuild the rating counters from the ratings; (episodes recounted, rows that were
+    wrong)."""
+    episodes = list(episodes if episodes is not None else Episode.objects.all())
+    wrong = 0
+    for episode in episodes:
+        ensure_scores_row(episode)
+        with transaction.atomic():
+            # Holding the counters' row makes raters of this episode wait until the
+            # recount is written, so none of their changes is lost or counted twice.
+            row = EpisodeScores.objects.select_for_update().get(episode=episode)
+            counts = dict(
+                # Suspended members' ratings do not count (reviews.moderation).
+                Rating.objects.filter(episode=episode, member__is_active=True)
+                .values_list("score")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+            right = {f"count_{score}": counts.get(score, 0) for score in SCORES}
+            if any(getattr(row, name) != value for name, value in right.items()):
+                wrong += 1
+                EpisodeScores.objects.filter(pk=row.pk).update(**right)
+                pagecache.changed(pagegroups.RATINGS)
+    return len(episodes), wrong
+
+
+def _recount_review_counter(field: str, rows, *, by: str) -> int:
+    """Set `field` of every review to the number of `rows` pointing at it; how many were
+    wrong. Each wrong review is locked and written in its own short transaction."""
+    actual = Coalesce(
+        Subquery(
+            rows.filter(**{by: OuterRef("pk")})
+            .order_by()
+            .values(by)
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+    wrong = 0
+    drifted = Review.objects.annotate(actual=actual).exclude(**{field: F("actual")})
+    for pk in drifted.values_list("pk", flat=True):
+        with transaction.atomic():
+            review = (
+                Review.objects.select_for_update().annotate(actual=actual).filter(pk=pk).first()
+            )
+            if review is None or getattr(review, field) == review.actual:
+                continue
+            Review.objects.filter(pk=pk).update(**{field: review.actual})
+            pagecache.changed(*pagegroups.review_author_groups(pk))
+            wrong += 1
+    return wrong
+
+
+def recount() -> dict[str, int]:
+    """Rebuild every counter from the rows it counts; how many rows were wrong, per counter."""
+    _episodes, scores_wrong = recount_scores()
+    return {
+        "rating distribution (EpisodeScores)": scores_wrong,
+        "Review.like_count": _recount_review_counter("like_count", Like.objects.all(), by="review"),
+        "Review.reply_count": _recount_review_counter(
+            "reply_count", Review.objects.filter(parent__isnull=False), by="parent"
+        ),
+    }
