@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -131,9 +132,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        # Email and handle are unique regardless of case, in the database: one unique index
+        # each (unique=True, which `handle=...` look-ups use) and a CHECK that keeps the column
+        # lowercase, so two spellings of one address cannot both be stored. The manager and
+        # clean() lowercase on the way in; a raw write in another case is refused.
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
-            models.UniqueConstraint(Lower("handle"), name="user_handle_ci_unique"),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lowercase"),
+            models.CheckConstraint(
+                condition=Q(handle=Lower("handle")), name="user_handle_lowercase"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -186,6 +186,11 @@ class Review(models.Model):
     class Meta:
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
+        # Where each rule holds. CHECK constraints here: a body, and not its own parent.
+        # Triggers (reviews/migrations/0008_database_rules.py), as they read other rows: a
+        # reply answers a top-level review (one level deep), on the same episode; a review's
+        # author is never one of its likers. services.review_post checks the first two for a
+        # friendly message; the counters are kept by the services.
         constraints = [
             models.CheckConstraint(condition=~Q(body=""), name="review_body_not_empty"),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="review_not_its_own_parent"),
@@ -283,7 +288,13 @@ class Report(models.Model):
 
 
 class ModerationAction(models.Model):
-    """One decision in the audit trail: who, when, what, why. Never changed or deleted."""
+    """One decision in the audit trail: who, when, what, why. Never changed or deleted.
+
+    Held in the database by a trigger (reviews/migrations/0008_database_rules.py) that refuses
+    every UPDATE and DELETE, the admin's permissions aside. The one change let through is a
+    foreign key going to NULL: deleting a member (their account, with all they wrote) or a
+    review keeps the record, with its copies of the handle, subject and text. Only emptying
+    the whole database (`flush`) removes records."""
 
     class Kind(models.TextChoices):
         HOLD = "hold", _("Held after reports")
@@ -350,6 +361,9 @@ class Like(models.Model):
     class Meta:
         verbose_name = _("like")
         verbose_name_plural = _("likes")
+        # One like per member and review: a unique constraint. Not one's own review: a
+        # trigger (reviews/migrations/0008_database_rules.py), as the author is on the review;
+        # services.like_set refuses it first with a message, and the view offers no button.
         constraints = [
             models.UniqueConstraint(fields=["member", "review"], name="like_one_per_member")
         ]

@@ -153,6 +153,10 @@ def review_delete(*, review: Review) -> None:
 def like_set(*, member: User, review: Review, liked: bool) -> bool:
     """Like the review or take the like back. Saying the wanted state (not "toggle") makes a
     double click harmless: the second request finds it already so."""
+    if liked and review.member_id == member.pk:
+        # The database refuses it too; without this, the IntegrityError below would read as
+        # "already liked".
+        raise ReviewError("Members do not like their own reviews.")
     with transaction.atomic():
         if not liked:
             deleted, _ = Like.objects.filter(member=member, review=review).delete()
