@@ -190,7 +190,7 @@ def french_fieldset(*originals: str) -> tuple:
     )
 
 
-# Collapsed: set once by an admin, read by imports (reviews/interchange.py) and exports.
+# Collapsed: set once by an admin, read by imports (reviews/interchange.py) and exports (reviews/exports.py).
 EXTERNAL_IDS_FIELDSET = (
     _("External ids"),
     {

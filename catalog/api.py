@@ -6,11 +6,12 @@ import datetime
 from typing import Annotated
 
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema
 
-from catalog.models import Character, Credit, Episode, Person, Season, Show, Source
+from catalog.models import Character, Credit, Episode, Person, Season, Source
+from catalog.views import current_show
 
 router = Router(tags=["catalog"])
 
@@ -125,15 +126,8 @@ class SourceOut(Schema):
     url: str
 
 
-def show_or_404() -> Show:
-    show = Show.objects.current()
-    if show is None:
-        raise Http404("The catalog has not been seeded yet.")
-    return show
-
-
 def episodes_of_the_show():
-    return Episode.objects.select_related("season").filter(season__show=show_or_404())
+    return Episode.objects.select_related("season").filter(season__show=current_show())
 
 
 CREDITS = Prefetch("credits", queryset=Credit.objects.for_display())
@@ -141,12 +135,12 @@ CREDITS = Prefetch("credits", queryset=Credit.objects.for_display())
 
 @router.get("/show", response={200: ShowOut, **ERRORS}, summary="The show and its seasons")
 def show_detail(request: HttpRequest):
-    return show_or_404()
+    return current_show()
 
 
 @router.get("/seasons", response={200: list[SeasonOut], **ERRORS}, summary="Every season")
 def season_list(request: HttpRequest):
-    return Season.objects.filter(show=show_or_404())
+    return Season.objects.filter(show=current_show())
 
 
 @router.get("/people", response={200: list[PersonOut], **ERRORS}, summary="Everyone credited")

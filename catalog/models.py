@@ -2,7 +2,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelatio
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -219,9 +219,26 @@ class Citation(models.Model):
 
 
 class ShowQuerySet(CurationQuerySet):
+    """The site covers one series: the first show made. Every look-up of "the show" goes
+    through `current()` or, inside another query, `current_pk()`."""
+
     def current(self):
-        """The site covers one series; this returns it, or None before seeding."""
+        """The show, or None before seeding."""
         return self.order_by("pk").first()
+
+    def current_pk(self) -> Subquery:
+        """The show's key as a subquery, so that filtering on it costs no query of its own."""
+        return Subquery(self.order_by("pk").values("pk")[:1])
+
+
+class SeasonQuerySet(CurationQuerySet):
+    def of_current_show(self):
+        return self.filter(show=Show.objects.current_pk())
+
+
+class EpisodeQuerySet(CurationQuerySet):
+    def of_current_show(self):
+        return self.filter(season__show=Show.objects.current_pk())
 
 
 class Show(FrenchText, ExternalIds, CatalogModel):
@@ -286,7 +303,7 @@ class Season(FrenchText, CatalogModel):
 
     french_fields = ("availability",)
 
-    objects = CurationQuerySet.as_manager()
+    objects = SeasonQuerySet.as_manager()
 
     class Meta:
         ordering = ["show", "number"]
@@ -326,7 +343,7 @@ class Episode(FrenchText, ExternalIds, CatalogModel):
 
     french_fields = ("title", "synopsis")
 
-    objects = CurationQuerySet.as_manager()
+    objects = EpisodeQuerySet.as_manager()
 
     class Meta:
         ordering = ["season__number", "number"]

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from etoile_app.accounts import member_purge
 from members.models import User
-from reviews.admin import ReasonActionForm, decision_reason
-from reviews.moderation import ReportError, member_reinstate, member_suspend
+from reviews.admin import ReasonActionForm, decide_for_members, decision_reason
+from reviews.moderation import member_reinstate, member_suspend
 
 
 class MemberCreationForm(AdminUserCreationForm):
@@ -78,17 +78,7 @@ class UserAdmin(DjangoUserAdmin):
         reason = decision_reason(self, request)
         if reason is None:
             return
-        changed = 0
-        for member in queryset:
-            try:
-                changed += decide(member=member, moderator=request.user, reason=reason)
-            except ReportError as error:
-                self.message_user(
-                    request,
-                    # Translators: a member's handle, then why they cannot be suspended.
-                    _("@%(handle)s: %(error)s") % {"handle": member.handle, "error": error},
-                    messages.ERROR,
-                )
+        changed = decide_for_members(self, request, queryset, decide, reason=reason)
         self.message_user(request, done % {"n": changed}, messages.SUCCESS)
 
     @admin.action(

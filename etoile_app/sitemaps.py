@@ -6,20 +6,16 @@ does not record, and a wrong date is worse than none.
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from catalog.models import Character, Episode, Person, Season, Show
+from catalog.models import Character, Episode, Person, Season
 from kernel.pagecache import cache_for_visitors
 from members.models import User
 from reviews.models import Review
-
-
-def current_show_pk():
-    return Subquery(Show.objects.order_by("pk").values("pk")[:1])
 
 
 class BilingualSitemap(Sitemap):
@@ -40,13 +36,13 @@ class PagesSitemap(BilingualSitemap):
 
 class SeasonSitemap(BilingualSitemap):
     def items(self):
-        return Season.objects.filter(show=current_show_pk()).order_by("number")
+        return Season.objects.of_current_show().order_by("number")
 
 
 class EpisodeSitemap(BilingualSitemap):
     def items(self):
         return (
-            Episode.objects.filter(season__show=current_show_pk())
+            Episode.objects.of_current_show()
             .select_related("season")
             .order_by("season__number", "number")
         )

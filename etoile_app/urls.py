@@ -28,7 +28,7 @@ catalog_pages = [
     path("season/<int:season>/episode/<int:episode>/", pages.episode_detail, name="episode"),
 ]
 
-# Pages people read: English as they are, French under /fr/ (etoile_app/languages.py).
+# Pages people read: English as they are, French under /fr/ (kernel/languages.py).
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("", include((catalog_urls.urlpatterns + catalog_pages, "catalog"))),

@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
@@ -17,12 +17,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 from catalog.models import Credit, Episode, Season, Show
 from etoile_app import accounts
 from etoile_app.exports import build_export
+from kernel.downloads import attachment
 from kernel.pagecache import cache_for_visitors
 from members.forms import DeleteAccountForm
-from members.models import User
+from members.views import active_member_or_404
 from reviews.charts import distribution_chart
 from reviews.context import season_context, with_author_scores
-from reviews.models import SCORES, EpisodeScores, Review
+from reviews.models import SCORES, EpisodeScores
 from reviews.tracking import is_collapsed
 
 PROFILE_REVIEWS = 20
@@ -109,7 +110,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_safe
 @cache_for_visitors("catalog", "members", "member:{handle}")
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
-    member = get_object_or_404(User, handle=handle.lower(), is_active=True)
+    member = active_member_or_404(handle)
     if handle != member.handle:
         return redirect(member, permanent=True)
     ratings = member.ratings.select_related("episode__season").order_by(
@@ -119,10 +120,7 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
     # where their review is still up for everyone to read.
     reviews = with_author_scores(
         member.reviews.seen_by(request.user)
-        .filter(
-            Q(parent__isnull=True)
-            | Q(parent__status=Review.Status.VISIBLE, parent__member__is_active=True)
-        )
+        .under_public_reviews()
         .select_related("episode__season", "parent__member")
     ).order_by("-created_at")[:PROFILE_REVIEWS]
     ratings = list(ratings)
@@ -153,12 +151,11 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
 @require_safe
 def export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.now().strftime("%Y-%m-%d")
-    response = HttpResponse(build_export(request.user), content_type="application/zip")
-    response["Content-Disposition"] = (
-        f'attachment; filename="etoile-{request.user.handle}-{stamp}.zip"'
+    return attachment(
+        build_export(request.user),
+        filename=f"etoile-{request.user.handle}-{stamp}.zip",
+        content_type="application/zip",
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required

@@ -144,7 +144,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
-        return self.display_name or self.handle
+        return self.public_name
 
     def clean(self) -> None:
         super().clean()
@@ -159,10 +159,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name or self.handle
 
     def get_full_name(self) -> str:
-        return self.display_name or self.handle
+        return self.public_name
 
     def get_short_name(self) -> str:
-        return self.display_name or self.handle
+        return self.public_name
 
 
 ACCESS_TOKEN_PREFIX = "etoile_"  # noqa: S105 (a marker for secret scanners, not a secret)

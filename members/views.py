@@ -15,6 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kernel import security
 from members import services
 from members.forms import AccessTokenForm, AvatarForm, ProfileForm
+from members.models import User
+
+
+def active_member_or_404(handle: str) -> User:
+    """A member in good standing, by their handle in any case; anyone else is a 404."""
+    return get_object_or_404(User, handle=handle.lower(), is_active=True)
 
 
 @login_required

@@ -25,7 +25,13 @@ from reviews.models import (
     Watch,
     WatchlistEntry,
 )
-from reviews.services import like_set, rating_remove, recount_ratings
+from reviews.services import (
+    like_set,
+    rating_remove,
+    recount_ratings,
+    watches_delete,
+    watchlist_remove,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -161,6 +167,23 @@ def decision_reason(model_admin, request) -> str | None:
     return reason
 
 
+def decide_for_members(model_admin, request, members, decide, *, reason: str) -> int:
+    """Suspend or reinstate each member (`decide` is reviews.moderation's), saying in the admin
+    why any one could not be; the number changed."""
+    changed = 0
+    for member in members:
+        try:
+            changed += decide(member=member, moderator=request.user, reason=reason)
+        except moderation.ReportError as error:
+            model_admin.message_user(
+                request,
+                # Translators: a member's handle, then why they cannot be suspended.
+                _("@%(handle)s: %(error)s") % {"handle": member.handle, "error": error},
+                messages.ERROR,
+            )
+    return changed
+
+
 class ModerationActionsMixin:
     """Approve, hide, remove and suspend, each through reviews.moderation, for a list of
     reviews (the queue, the reviews list)."""
@@ -231,20 +254,10 @@ class ModerationActionsMixin:
         reason = self._reason(request)
         if reason is None:
             return
-        suspended = 0
         authors = {review.member for review in queryset.select_related("member")}
-        for member in authors:
-            try:
-                suspended += moderation.member_suspend(
-                    member=member, moderator=request.user, reason=reason
-                )
-            except moderation.ReportError as error:
-                self.message_user(
-                    request,
-                    # Translators: a member's handle, then why they cannot be suspended.
-                    _("@%(handle)s: %(error)s") % {"handle": member.handle, "error": error},
-                    messages.ERROR,
-                )
+        suspended = decide_for_members(
+            self, request, authors, moderation.member_suspend, reason=reason
+        )
         self.message_user(
             request,
             ngettext("%(n)s member suspended.", "%(n)s members suspended.", suspended)
@@ -572,6 +585,13 @@ class WatchlistEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["episode__season", "member"]
     search_fields = ["member__email", "member__handle"]
 
+    def delete_model(self, request, obj):
+        watchlist_remove(member=obj.member, episodes=[obj.episode])
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset.select_related("member", "episode"):
+            watchlist_remove(member=entry.member, episodes=[entry.episode])
+
 
 @admin.register(Watch)
 class WatchAdmin(ReadOnlyAdmin):
@@ -580,3 +600,9 @@ class WatchAdmin(ReadOnlyAdmin):
     list_select_related = ["episode__season", "member"]
     search_fields = ["member__email", "member__handle"]
     date_hierarchy = "watched_on"
+
+    def delete_model(self, request, obj):
+        watches_delete(watches=[obj])
+
+    def delete_queryset(self, request, queryset):
+        watches_delete(watches=queryset)

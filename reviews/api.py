@@ -22,11 +22,12 @@ from catalog.api import (
     SeasonNumber,
     SeasonOut,
     episodes_of_the_show,
-    show_or_404,
 )
 from catalog.models import Episode, Season
+from catalog.views import current_show
 from members.api import MEMBER_AUTH, write_allowed
 from members.models import HANDLE_MAX_LENGTH, User
+from members.views import active_member_or_404
 from reviews import services
 from reviews.models import EpisodeScores, Review, Watch, WatchlistEntry
 
@@ -105,7 +106,7 @@ def season_detail(request: HttpRequest, season: SeasonNumber):
         Season.objects.prefetch_related(
             Prefetch("episodes", queryset=Episode.objects.select_related("season", "scores"))
         ),
-        show=show_or_404(),
+        show=current_show(),
         number=season,
     )
 
@@ -266,7 +267,7 @@ def submission_key(member: User, idempotency_key: str | None) -> uuid.UUID | Non
 
 
 def member_or_404(handle: str) -> User:
-    return get_object_or_404(User, handle=handle.lower(), is_active=True)
+    return active_member_or_404(handle)
 
 
 class ReviewFilters(Schema):
@@ -384,7 +385,8 @@ def my_watchlist(request: HttpRequest):
 def watchlist_put(request: HttpRequest, season: SeasonNumber, episode: EpisodeNumber):
     write_allowed(request)
     episode_obj = episode_or_404(season, episode)
-    entry, created = WatchlistEntry.objects.get_or_create(member=request.auth, episode=episode_obj)
+    created = services.watchlist_add(member=request.auth, episodes=[episode_obj])
+    entry = WatchlistEntry.objects.get(member=request.auth, episode=episode_obj)
     entry.episode = episode_obj  # already loaded with its season: no query for the answer
     return Status(201 if created else 200, entry)
 

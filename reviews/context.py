@@ -1,7 +1,7 @@
-"""What the catalog's pages show of members' ratings and reviews.
-
-The catalog app calls these helpers and renders the `reviews/_*.html` partials; it never
-touches reviews' models directly.
+"""What the season, episode, home and profile pages show of members' ratings, reviews and
+watches: the context for the `reviews/_*.html` partials. The pages themselves are composed
+above this app (etoile_app/pages.py, etoile_app/views.py); the catalog app never touches
+reviews' models.
 """
 
 import uuid

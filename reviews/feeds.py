@@ -8,7 +8,6 @@ spoiler says so and links to the site, where the reader chooses to open it.
 import re
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import linebreaks_filter, urlize
@@ -18,9 +17,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from catalog.models import Episode, Show
+from catalog.models import Episode
 from kernel.pagecache import cache_for_visitors
 from members.models import User
+from members.views import active_member_or_404
 from reviews.context import with_author_scores
 from reviews.models import Review, stars_label
 
@@ -128,8 +128,7 @@ class ReviewFeed(Feed):
 class EpisodeReviewFeed(ReviewFeed):
     def get_object(self, request, season: int, episode: int) -> Episode:
         return get_object_or_404(
-            Episode.objects.select_related("season"),
-            season__show=Subquery(Show.objects.order_by("pk").values("pk")[:1]),
+            Episode.objects.of_current_show().select_related("season"),
             season__number=season,
             number=episode,
         )
@@ -152,7 +151,7 @@ class EpisodeReviewFeed(ReviewFeed):
 class MemberReviewFeed(ReviewFeed):
     def get_object(self, request, handle: str) -> User:
         # As the profile page: a suspended or closed account has no public page, and no feed.
-        return get_object_or_404(User, handle=handle.lower(), is_active=True)
+        return active_member_or_404(handle)
 
     def link(self, obj: User) -> str:
         return obj.get_absolute_url()

@@ -124,7 +124,13 @@ class ReviewQuerySet(models.QuerySet):
     def public(self):
         """What anyone may read, reply to, like or report: visible, by a member in good
         standing, and for a reply, under a review that is public too."""
-        return self.filter(status=Review.Status.VISIBLE, member__is_active=True).filter(
+        return self.filter(
+            status=Review.Status.VISIBLE, member__is_active=True
+        ).under_public_reviews()
+
+    def under_public_reviews(self):
+        """Top-level reviews, and replies only while the review they answer is public."""
+        return self.filter(
             Q(parent__isnull=True)
             | Q(parent__status=Review.Status.VISIBLE, parent__member__is_active=True)
         )

@@ -227,16 +227,33 @@ def check_watch_date(episode: Episode, watched_on: datetime.date) -> None:
 
 
 def watchlist_add(*, member: User, episodes) -> int:
-    """Add episodes to the watchlist; ones already on it stay as they are."""
-    created = WatchlistEntry.objects.bulk_create(
-        [WatchlistEntry(member=member, episode=episode) for episode in episodes],
+    """Add episodes to the watchlist; ones already on it stay as they are. The number added."""
+    episodes = list(episodes)
+    already = set(
+        WatchlistEntry.objects.filter(member=member, episode__in=episodes).values_list(
+            "episode_id", flat=True
+        )
+    )
+    added = [episode for episode in episodes if episode.pk not in already]
+    # bulk_create with ignore_conflicts returns every object given, inserted or not, so the
+    # count comes from the rows that were not there; a double post at the same instant adds
+    # one row (the unique constraint) and may count it twice.
+    WatchlistEntry.objects.bulk_create(
+        [WatchlistEntry(member=member, episode=episode) for episode in added],
         ignore_conflicts=True,
     )
-    return len(created)
+    return len(added)
 
 
 def watchlist_remove(*, member: User, episodes) -> int:
     deleted, _ = WatchlistEntry.objects.filter(member=member, episode__in=episodes).delete()
+    return deleted
+
+
+def watches_delete(*, watches) -> int:
+    """Staff take watches away (a mistaken import, say); the diaries that showed them change."""
+    with transaction.atomic():
+        deleted, _ = Watch.objects.filter(pk__in=[watch.pk for watch in watches]).delete()
     return deleted
 
 

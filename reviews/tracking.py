@@ -3,11 +3,11 @@ the spoiler rule, the watch panel, progress and the member menu."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Subquery, Window
+from django.db.models import Count, F, Max, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 
-from catalog.models import Episode, Show
+from catalog.models import Episode
 from reviews.models import Review, Watch
 
 
@@ -98,7 +98,7 @@ def show_progress(request: HttpRequest) -> Progress | None:
     if not request.user.is_authenticated:
         return None
     episodes = list(
-        Episode.objects.filter(season__show=Subquery(Show.objects.order_by("pk").values("pk")[:1]))
+        Episode.objects.of_current_show()
         .select_related("season")
         .only("number", "title", "title_fr", "season__number")
         .order_by("season__number", "number")

@@ -19,10 +19,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from catalog.models import Episode, Season, Show
+from catalog.models import Episode, Season
+from kernel.downloads import attachment
 from kernel.pagecache import cache_for_visitors
-from members.models import User
-from reviews import imports, interchange, services
+from members.views import active_member_or_404
+from reviews import exports, imports, interchange, services
 from reviews.context import rating_panel_context, reader_score_of
 from reviews.forms import (
     ImportForm,
@@ -46,15 +47,10 @@ PageRenderer = Callable[..., HttpResponse]
 def episode_by_numbers(season: int, episode: int, reader=None) -> Episode:
     """The current show's episode, its season, show, rating counters and (given a signed-in
     reader) their own rating, in one query."""
-    episodes = Episode.objects.select_related("season__show", "scores")
+    episodes = Episode.objects.of_current_show().select_related("season__show", "scores")
     if reader is not None and reader.is_authenticated:
         episodes = episodes.annotate(reader_score=reader_score_of(reader))
-    return get_object_or_404(
-        episodes,
-        season__show=Subquery(Show.objects.order_by("pk").values("pk")[:1]),
-        season__number=season,
-        number=episode,
-    )
+    return get_object_or_404(episodes, season__number=season, number=episode)
 
 
 def _sign_in_first(request: HttpRequest, return_to: str) -> HttpResponse:
@@ -394,8 +390,7 @@ def watch_undo(request: HttpRequest, season: int, episode: int) -> HttpResponse:
 def season_track(request: HttpRequest, season: int) -> HttpResponse:
     """The season's two one-step actions: everything on the watchlist, or everything watched."""
     season_obj = get_object_or_404(
-        Season.objects.select_related("show"),
-        show=Subquery(Show.objects.order_by("pk").values("pk")[:1]),
+        Season.objects.of_current_show().select_related("show"),
         number=season,
     )
     url = season_obj.get_absolute_url()
@@ -449,7 +444,7 @@ DIARY_PER_PAGE = 50
 @require_safe
 @cache_for_visitors("catalog", "members", "member:{handle}")
 def diary(request: HttpRequest, handle: str) -> HttpResponse:
-    member = get_object_or_404(User, handle=handle.lower(), is_active=True)
+    member = active_member_or_404(handle)
     rating = Rating.objects.filter(member=member, episode=OuterRef("episode")).values("score")[:1]
     watches = (
         Watch.objects.filter(member=member)
@@ -464,7 +459,7 @@ def diary(request: HttpRequest, handle: str) -> HttpResponse:
     return render(request, "reviews/diary.html", {"member": member, "page": page})
 
 
-# --- Import and export in other trackers' formats (reviews/interchange.py) --------------------
+# --- Import and export in other trackers' formats (reviews/interchange.py, reviews/exports.py) ---
 
 
 def _import_page(
@@ -531,12 +526,11 @@ def data_import_confirm(request: HttpRequest) -> HttpResponse:
 
 def _download(request: HttpRequest, content, *, kind: str, extension: str, content_type: str):
     stamp = timezone.now().strftime("%Y-%m-%d")
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="etoile-{request.user.handle}-{kind}-{stamp}.{extension}"'
+    return attachment(
+        content,
+        filename=f"etoile-{request.user.handle}-{kind}-{stamp}.{extension}",
+        content_type=content_type,
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required
@@ -544,7 +538,7 @@ def _download(request: HttpRequest, content, *, kind: str, extension: str, conte
 def export_trakt(request: HttpRequest) -> HttpResponse:
     return _download(
         request,
-        interchange.trakt_export(request.user),
+        exports.trakt_export(request.user),
         kind="trakt",
         extension="zip",
         content_type="application/zip",
@@ -556,7 +550,7 @@ def export_trakt(request: HttpRequest) -> HttpResponse:
 def export_csv(request: HttpRequest) -> HttpResponse:
     return _download(
         request,
-        interchange.csv_export(request.user),
+        exports.csv_export(request.user),
         kind="diary",
         extension="csv",
         content_type="text/csv; charset=utf-8",

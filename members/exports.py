@@ -1,0 +1,66 @@
+"""A member's account in their data export (etoile_app/exports.py): one list of flat rows
+per section."""
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+
+from members.models import User
+
+
+def profile_rows(member: User) -> list[dict]:
+    return [
+        {
+            "email": member.email,
+            "handle": member.handle,
+            "display_name": member.display_name,
+            "bio": member.bio,
+            "member_since": member.date_joined.isoformat(),
+            "last_sign_in": member.last_login.isoformat() if member.last_login else "",
+            "has_avatar": bool(member.avatar),
+        }
+    ]
+
+
+def email_rows(member: User) -> list[dict]:
+    return [
+        {"email": address.email, "verified": address.verified, "primary": address.primary}
+        for address in EmailAddress.objects.filter(user=member).order_by("email")
+    ]
+
+
+def two_factor_rows(member: User) -> list[dict]:
+    # The kinds and dates only: secrets and recovery codes never leave the site.
+    return [
+        {
+            "type": authenticator.type,
+            "created_at": authenticator.created_at.isoformat(),
+            "last_used_at": authenticator.last_used_at.isoformat()
+            if authenticator.last_used_at
+            else "",
+        }
+        for authenticator in Authenticator.objects.filter(user=member).order_by("created_at")
+    ]
+
+
+# Each section's columns, so that its CSV file has its header row even with no rows.
+COLUMNS = {
+    "profile": [
+        "email",
+        "handle",
+        "display_name",
+        "bio",
+        "member_since",
+        "last_sign_in",
+        "has_avatar",
+    ],
+    "email_addresses": ["email", "verified", "primary"],
+    "two_factor_methods": ["type", "created_at", "last_used_at"],
+}
+
+
+def export_sections(member: User) -> dict[str, list[dict]]:
+    return {
+        "profile": profile_rows(member),
+        "email_addresses": email_rows(member),
+        "two_factor_methods": two_factor_rows(member),
+    }
