@@ -198,7 +198,7 @@ class RatingOut(OnEpisode):
 
     @staticmethod
     def resolve_rated_at(obj) -> datetime.datetime:
-        return obj.updated_at
+        return obj.rated_at  # an imported rating's original date
 
 
 class RatingIn(Schema):

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 
 from django.core import signing
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import Episode, Show
 from members.models import User
@@ -37,7 +40,7 @@ from reviews.models import Rating, Watch, WatchlistEntry, stars_label
 
 PLAN_MAX_AGE = 60 * 60  # seconds: long enough to read the preview, short enough to go stale
 PLAN_SALT = "reviews.import-plan"
-PLAN_VERSION = 1
+PLAN_VERSION = 2  # 2: each rating carries the date it was given
 MAX_VIEWINGS_PER_DAY = 10  # of one episode: beyond that a file is wrong, not a binge
 SKIPPED_SHOWN = 100
 EXTERNAL_IDS = ("trakt", "tmdb", "imdb")
@@ -57,6 +60,7 @@ class RatingChange:
     score: int
     given: str
     before: int | None = None
+    rated_at: datetime.datetime | None = None
 
     @property
     def label(self) -> str:
@@ -87,7 +91,7 @@ class Preview:
     ignored: list[tuple[str, int]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     skipped_total: int = 0
-    ignored_files: list[str] = field(default_factory=list)
+    ignored_files: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     reviews_left_out: int = 0
     token: str = ""
 
@@ -185,8 +189,15 @@ def plan_import(*, member: User, upload: Upload) -> Preview:
         WatchlistEntry.objects.filter(member=member).values_list("episode_id", flat=True)
     )
 
-    ignored: Counter = Counter()
-    skipped: list[tuple[str, str]] = []
+    # One line of a file can hold several rows (a rating and a viewing): it is counted, and
+    # listed, once.
+    ignored: dict[str, set[str]] = {}
+    skipped: dict[tuple[str, str], None] = {}
+
+    def skip(where: str, reason: str) -> None:
+        skipped[(where, reason)] = None
+
+    summaries: list[tuple[Row, Episode]] = []
     ratings: dict[int, RatingChange] = {}
     watches: Counter = Counter()
     watch_episodes: dict[int, Episode] = {}
@@ -195,22 +206,20 @@ def plan_import(*, member: User, upload: Upload) -> Preview:
 
     for row in upload.rows:
         if row.ignored:
-            ignored[row.ignored] += 1
+            ignored.setdefault(row.ignored, set()).add(row.where)
             continue
         episodes = catalog.episodes_for(row)
         if episodes is None:
-            ignored[str(OTHER_SHOW)] += 1
+            ignored.setdefault(str(OTHER_SHOW), set()).add(row.where)
             continue
         if row.problem:
-            skipped.append((row.where, row.problem))
+            skip(row.where, row.problem)
             continue
         if not episodes:
-            skipped.append(
-                (
-                    row.where,
-                    _("there is no episode %(season)s×%(number)s here")
-                    % {"season": row.season, "number": row.number},
-                )
+            skip(
+                row.where,
+                _("there is no episode %(season)s×%(number)s here")
+                % {"season": row.season, "number": row.number},
             )
             continue
         if row.kind == WATCHLIST:
@@ -221,25 +230,52 @@ def plan_import(*, member: User, upload: Upload) -> Preview:
             continue
         episode = episodes[0]
         if row.kind == RATING:
-            ratings[episode.pk] = RatingChange(episode, row.score, row.given)
+            ratings[episode.pk] = RatingChange(episode, row.score, row.given, rated_at=row.rated_at)
         elif row.kind == WATCH:
-            try:
-                services.check_watch_date(episode, row.watched_on)
-            except services.WatchDateError as error:
-                skipped.append((row.where, str(error)))
+            if reason := watch_date_problem(episode, row.watched_on):
+                skip(row.where, reason)
+                continue
+            if row.plays:
+                summaries.append((row, episode))
                 continue
             key = (episode.pk, row.watched_on)
             if watches[key] >= MAX_VIEWINGS_PER_DAY:
-                skipped.append(
-                    (
-                        row.where,
-                        _("more than %(count)s viewings of one episode on one day")
-                        % {"count": MAX_VIEWINGS_PER_DAY},
-                    )
+                skip(
+                    row.where,
+                    _("more than %(count)s viewings of one episode on one day")
+                    % {"count": MAX_VIEWINGS_PER_DAY},
                 )
                 continue
             watches[key] += 1
             watch_episodes[episode.pk] = episode
+
+    # Trakt's watched-shows.json says how many times each episode was watched and when last:
+    # the history in the same zip, or the viewings already here, usually hold them all. When
+    # they hold none, the last viewing is added on its day; earlier ones have no date to add.
+    known_viewings = Counter()  # per episode: in this file's history, or already here
+    for (episode_id, _day), count in watches.items():
+        known_viewings[episode_id] += count
+    had_viewings = Counter()
+    for (episode_id, _day), count in watches_had.items():
+        had_viewings[episode_id] += count
+    for row, episode in summaries:
+        known = max(known_viewings[episode.pk], had_viewings[episode.pk])
+        if not known:
+            watches[(episode.pk, row.watched_on)] += 1
+            watch_episodes[episode.pk] = episode
+            known_viewings[episode.pk] += 1
+            known = 1
+        if row.plays > known:
+            missing = row.plays - known
+            skip(
+                row.where,
+                ngettext(
+                    "%(count)s earlier viewing is not added: the file gives no date for it",
+                    "%(count)s earlier viewings are not added: the file gives no date for them",
+                    missing,
+                )
+                % {"count": missing},
+            )
 
     # A show or season on a Trakt watchlist stands for its episodes not yet watched.
     seen = watched | set(watch_episodes)
@@ -275,19 +311,38 @@ def plan_import(*, member: User, upload: Upload) -> Preview:
         else:
             preview.watchlist_new.append(episode)
 
-    preview.ignored = sorted(ignored.items(), key=lambda item: -item[1])
+    preview.ignored = sorted(
+        ((reason, len(places)) for reason, places in ignored.items()), key=lambda item: -item[1]
+    )
     preview.skipped_total = len(skipped)
-    preview.skipped = skipped[:SKIPPED_SHOWN]
+    preview.skipped = list(skipped)[:SKIPPED_SHOWN]
     if preview.has_changes:
         preview.token = plan_sign(
             member=member,
             ratings=[
-                [c.episode.pk, c.score] for c in preview.ratings_new + preview.ratings_changed
+                [c.episode.pk, c.score, c.rated_at.isoformat() if c.rated_at else None]
+                for c in preview.ratings_new + preview.ratings_changed
             ],
             watches=wanted_watches,
             watchlist=[episode.pk for episode in preview.watchlist_new],
         )
     return preview
+
+
+def watch_date_problem(episode: Episode, watched_on: datetime.date) -> str:
+    """Why a file's viewing date cannot be one here, in the words of an import (the form's
+    own words, "choose that day or later", speak to someone choosing a date)."""
+    if watched_on > timezone.localdate():
+        return _("the viewing date %(date)s is in the future") % {
+            "date": date_format(watched_on, "DATE_FORMAT")
+        }
+    earliest = services.earliest_watch_date(episode)
+    if earliest and watched_on < earliest:
+        return _("the viewing date %(date)s is before the show was first shown, on %(first)s") % {
+            "date": date_format(watched_on, "DATE_FORMAT"),
+            "first": date_format(earliest, "DATE_FORMAT"),
+        }
+    return ""
 
 
 def _salt(member: User) -> str:
@@ -339,7 +394,7 @@ def import_apply(*, member: User, plan: dict) -> Applied:
         # finds everything already there.
         User.objects.select_for_update().filter(pk=member.pk).first()
         wanted_ids = (
-            {episode_id for episode_id, _score in plan["r"]}
+            {episode_id for episode_id, _score, _rated_at in plan["r"]}
             | {episode_id for episode_id, _day, _count in plan["w"]}
             | set(plan["l"])
         )
@@ -349,9 +404,14 @@ def import_apply(*, member: User, plan: dict) -> Applied:
                 "episode_id", "score"
             )
         )
-        for episode_id, score in plan["r"]:
+        for episode_id, score, rated_at in plan["r"]:
             if episode_id in episodes and scores.get(episode_id) != score:
                 services.rating_set(member=member, episode=episodes[episode_id], score=score)
+                if rated_at:
+                    # The day the member gave it on the other site, not the day of the import.
+                    Rating.objects.filter(member=member, episode_id=episode_id).update(
+                        rated_at=datetime.datetime.fromisoformat(rated_at)
+                    )
                 applied.ratings += 1
         had = Counter(
             Watch.objects.filter(member=member, episode__in=wanted_ids).values_list(

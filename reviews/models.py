@@ -3,7 +3,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
@@ -35,6 +35,9 @@ class Rating(models.Model):
     )
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="ratings")
     score = models.PositiveSmallIntegerField(_("score"))
+    # When the member gave this score: now for a rating given here, the other site's date
+    # for an imported one (created_at and updated_at say when the row was written).
+    rated_at = models.DateTimeField(_("rated at"), default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -266,8 +266,8 @@ def test_rows_that_cannot_be_imported_are_skipped_with_a_reason(client_of, odett
         "the rating 7.5 is not a whole number from 1 to 10",
         "there is no episode 1×9 here",
         "the viewing date last spring is not a date",
-        "The show was first shown on April 22, 2025; choose that day or later.",
-        "You cannot have watched it in the future.",
+        "the viewing date April 1, 2025 is before the show was first shown, on April 22, 2025",
+        "the viewing date Jan. 1, 2999 is in the future",
     ]
     assert preview.skipped[0][0] == "watched-history.json, item 1"
     assert [c.episode.number for c in preview.ratings_new] == [5]
@@ -465,12 +465,13 @@ def test_an_export_imported_after_a_wipe_gives_back_the_same_data(
 def test_the_trakt_export_has_trakts_files_and_shape(client_of, odettes_data):
     Show.objects.update(tmdb_id=900001)
     archive = zipfile.ZipFile(io.BytesIO(client_of.get("/me/export/trakt/").content))
+    # The folders Trakt's own importer reads (trakt/trakt-web, TraktJsonParser.ts).
     assert sorted(archive.namelist()) == [
-        "ratings-episodes.json",
-        "watched-history.json",
-        "watchlist.json",
+        "lists/watchlist.json",
+        "ratings/ratings-episodes.json",
+        "watched/history.json",
     ]
-    history_items = json.loads(archive.read("watched-history.json"))
+    history_items = json.loads(archive.read("watched/history.json"))
     assert len(history_items) == 5
     first = history_items[0]
     assert first["action"] == "watch" and first["type"] == "episode"
@@ -478,10 +479,10 @@ def test_the_trakt_export_has_trakts_files_and_shape(client_of, odettes_data):
     assert first["episode"]["season"] == 1 and first["episode"]["number"] == 1
     assert first["show"]["title"] == "Étoile" and first["show"]["year"] == 2025
     assert first["show"]["ids"]["tmdb"] == 900001
-    ratings = json.loads(archive.read("ratings-episodes.json"))
+    ratings = json.loads(archive.read("ratings/ratings-episodes.json"))
     assert [(r["episode"]["number"], r["rating"]) for r in ratings] == [(1, 9), (2, 1), (5, 10)]
     assert all("rated_at" in r for r in ratings)
-    watchlist = json.loads(archive.read("watchlist.json"))
+    watchlist = json.loads(archive.read("lists/watchlist.json"))
     assert [(w["rank"], w["episode"]["number"]) for w in watchlist] == [(1, 7), (2, 8)]
 
 
@@ -498,6 +499,13 @@ def test_the_csv_export_has_the_documented_columns(client_of, odettes_data):
         "Watched Date",
         "Rewatch",
         "Watchlist",
+        # For Trakt's CSV reader (TraktCsvParser.ts): a row is an episode, on its day.
+        "type",
+        "watched_at",
+        "listed_at",
+        "trakt",
+        "imdb",
+        "tmdb",
     ]
     assert [row[6] for row in rows[1:] if row[6]] == ["4.5", "0.5", "5"]
     assert [row[8] for row in rows[1:] if row[7]].count("Yes") == 2  # two rewatches of episode 1

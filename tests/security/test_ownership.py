@@ -895,9 +895,9 @@ def trakt_export_is_the_intruders_alone(world: World, response) -> bool:
     owner's (4½ stars, 1 May)."""
     assert response.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(response.content))
-    ratings = json.loads(archive.read("ratings-episodes.json"))
-    history = json.loads(archive.read("watched-history.json"))
-    watchlist = json.loads(archive.read("watchlist.json"))
+    ratings = json.loads(archive.read("ratings/ratings-episodes.json"))
+    history = json.loads(archive.read("watched/history.json"))
+    watchlist = json.loads(archive.read("lists/watchlist.json"))
     return (
         [item["rating"] for item in ratings] == [4]
         and [item["watched_at"][:10] for item in history] == ["2025-05-02"]
