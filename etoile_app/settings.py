@@ -202,7 +202,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# Following the link in the browser that signed up signs the member in; allauth does so only
+# while the sign-up is pending in that session, so a leaked link opens no session elsewhere.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = None  # "Remember me" is the member's choice
 ACCOUNT_LOGOUT_ON_GET = False
@@ -211,6 +213,11 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # stay signed in here; other sessions
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Étoile] "
+# The site's name and address in emails (members/adapters.py), instead of allauth's request
+# host ("Hello from 127.0.0.1:8000!"). The default name is translated; an empty domain means
+# the host the request came to.
+ETOILE_SITE_NAME = env_str("ETOILE_SITE_NAME", "Étoile companion")
+ETOILE_SITE_DOMAIN = env_str("ETOILE_SITE_DOMAIN")
 ACCOUNT_RATE_LIMITS = {
     # The sixth failed sign-in for one account within five minutes is refused.
     "login_failed": "10/m/ip,5/300s/key",

@@ -1,16 +1,34 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from django.conf import settings
+from django.utils.translation import gettext
 
 from kernel import security
-from members.models import new_member_handle
+from members.models import handle_from_name, new_member_handle
+
+
+class SiteIdentity:
+    """What allauth's emails call "current_site": the configured name, translated into the
+    language of the request, and the configured address (or the host asked for)."""
+
+    def __init__(self, request) -> None:
+        self.name = gettext(settings.ETOILE_SITE_NAME)
+        self.domain = settings.ETOILE_SITE_DOMAIN or (request.get_host() if request else "")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
-        # Sign-up asks only for email and password; every member still needs a handle
-        # for their profile address, which they can change in their settings.
+        # Sign-up asks for a name, email and password; the handle for the profile address is
+        # made from the name, and the member can change both in their settings.
         user = super().save_user(request, user, form, commit=False)
+        name = form.cleaned_data.get("name", "")
+        if name:
+            user.display_name = name
         if not user.handle:
-            user.handle = new_member_handle()
+            user.handle = handle_from_name(name) if name else new_member_handle()
         if commit:
             user.save()
         return user
@@ -21,3 +39,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if code == "too_many_login_attempts":
             security.event(self.request, "rate limited")
         return super().validation_error(code, *args)
+
+    def send_mail(self, template_prefix: str, email: str, context_data: dict) -> None:
+        request = context.request
+        super().send_mail(
+            template_prefix, email, {**context_data, "current_site": SiteIdentity(request)}
+        )

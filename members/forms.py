@@ -6,7 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.forms import HONEYPOT_FIELD, HoneypotField
 from kernel.images import clean_upload
-from members.models import ACCESS_TOKENS_PER_MEMBER, AccessToken, User
+from members.models import (
+    ACCESS_TOKENS_PER_MEMBER,
+    DISPLAY_NAME_MAX_LENGTH,
+    AccessToken,
+    User,
+)
 
 
 class MemberSignupForm(SignupForm):
@@ -14,9 +19,22 @@ class MemberSignupForm(SignupForm):
     "check your email" page and creates nothing (ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD).
     Only the field is ours: allauth's has no label and an inline style."""
 
+    # Asked at sign-up, as Letterboxd asks for a username: without it a new member showed as
+    # "member-3f0d17fa" beside their reviews, in the header and in the confirmation email.
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        help_text=_("Shown on your profile and beside your reviews. You can change it later."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[HONEYPOT_FIELD] = HoneypotField()
+        self.order_fields(["name", "email"])
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
 
     def full_clean(self):
         # A bot that also sends nonsense must get the same "check your email" answer, not

@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from kernel.images import RenditionSpec
@@ -38,6 +39,19 @@ def new_member_handle() -> str:
     publish most of the address on their profile and beside every review. Members choose
     their own in their settings."""
     return f"member-{secrets.token_hex(4)}"
+
+
+def handle_from_name(name: str) -> str:
+    """A first handle made from the name the member chose to show ("Odette Dupré" gives
+    "odette-dupre"), with a short random tail when it is taken or reserved; a name with no
+    Latin letter or digit gets a neutral one."""
+    base = slugify(name).replace("_", "-")[: HANDLE_MAX_LENGTH - 5].strip("-")
+    if not base:
+        return new_member_handle()
+    handle = base
+    while handle in RESERVED_HANDLES or User.objects.filter(handle__iexact=handle).exists():
+        handle = f"{base}-{secrets.token_hex(2)}"
+    return handle
 
 
 class UserManager(BaseUserManager):

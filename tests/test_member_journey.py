@@ -28,6 +28,7 @@ def test_newcomer_joins_confirms_signs_in_makes_a_profile_and_signs_out(
 
     page.goto(seeded_live_server.url)
     page.get_by_role("link", name="Join").click()
+    page.get_by_label("Name").fill("Giselle")
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
@@ -36,18 +37,18 @@ def test_newcomer_joins_confirms_signs_in_makes_a_profile_and_signs_out(
 
     [message] = mail.outbox
     assert message.to == [EMAIL]
+    assert message.body.startswith("Hello from Étoile companion!"), message.body[:60]
+    assert "user Giselle has given" in message.body
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body)
     assert link, message.body
     page.goto(link[0])
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text(f"You have confirmed {EMAIL}.")).to_be_visible()
 
-    expect(page.get_by_role("heading", level=1, name="Sign In")).to_be_visible()
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    # Confirming signed her in, and the header greets her by the name she gave.
     account_menu = page.get_by_role("navigation", name="Your account")
     expect(account_menu.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(account_menu.get_by_role("link", name="Giselle")).to_be_visible()
 
     account_menu.get_by_role("link", name="Settings").click()
     expect(page.get_by_role("heading", level=1, name="Your profile")).to_be_visible()

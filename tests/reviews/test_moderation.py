@@ -903,7 +903,7 @@ def test_the_honeypot_is_in_the_sign_up_review_and_reply_forms_out_of_peoples_wa
         assert "style" not in field.attrs
 
 
-SIGN_UP = {"password1": PASSWORD, "password2": PASSWORD}
+SIGN_UP = {"name": "Real", "password1": PASSWORD, "password2": PASSWORD}
 
 
 def test_a_sign_up_with_the_honeypot_filled_looks_real_but_creates_and_sends_nothing(db):

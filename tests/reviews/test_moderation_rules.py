@@ -362,7 +362,8 @@ def test_a_sign_up_with_the_honeypot_filled_is_answered_like_a_real_one(db, nons
     assert not User.objects.exists()
     # A real sign-up goes to the very same page.
     real = Client().post(
-        signup, {"email": "real@example.com", "password1": PASSWORD, "password2": PASSWORD}
+        signup,
+        {"name": "Real", "email": "real@example.com", "password1": PASSWORD, "password2": PASSWORD},
     )
     assert real.status_code == 302
     assert bot["Location"] == real["Location"] == reverse("account_email_verification_sent")

@@ -313,6 +313,7 @@ PASSWORDS = st.one_of(TEXT, st.sampled_from([PASSWORD, "correct horse battery st
 @fuzz(40)
 @given(
     data=form(
+        name=st.one_of(TEXT, st.just("Odette")),
         email=EMAILS,
         password1=PASSWORDS,
         password2=PASSWORDS,
@@ -322,7 +323,14 @@ PASSWORDS = st.one_of(TEXT, st.sampled_from([PASSWORD, "correct horse battery st
 @example(data={"email": NUL_INSIDE, "password1": NUL_INSIDE, "password2": NUL_INSIDE})
 @example(data={"email": f"new{NUL_EVERYWHERE}@example.com", "password1": PASSWORD})
 @example(data={"email": "new@example.com", "password1": TWENTY_THOUSAND, "password2": ""})
-@example(data={"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD})
+@example(
+    data={
+        "name": "Odette",
+        "email": "new@example.com",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+)
 def test_sign_up(member, data):
     with rolled_back():
         before = snapshot()

@@ -767,7 +767,8 @@ def test_an_email_address_with_markup_stays_text_in_account_pages_admin_and_expo
     def sign_up(address: str) -> tuple[User, dict[str, Node]]:
         visitor = Client()
         response = visitor.post(
-            "/accounts/signup/", {"email": address, "password1": PASSWORD, "password2": PASSWORD}
+            "/accounts/signup/",
+            {"name": "Odette", "email": address, "password1": PASSWORD, "password2": PASSWORD},
         )
         assert response.status_code == 302, response.status_code
         pages = {"check your email": read(visitor, response["Location"])}
