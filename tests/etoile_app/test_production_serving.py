@@ -1,5 +1,6 @@
 """`make serve`'s configuration, end to end: collectstatic and gunicorn with DEBUG off."""
 
+import fcntl
 import os
 import socket
 import subprocess
@@ -13,6 +14,8 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+
+pytestmark = pytest.mark.single_database
 
 BIN = Path(sys.executable).parent
 
@@ -107,12 +110,21 @@ MAKE_MEMBER = (
 PROXIED_HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
 
 
-# Migrating, seeding and collecting static files once for the module: the tests only read,
-# and sign in, which no other test here looks at.
+# Migrating, seeding and collecting static files once for the run: the tests only read, and
+# sign in, which no other test here looks at. Under pytest-xdist the first worker to get here
+# prepares the copy and the other waits for it, then each starts its own servers.
 @pytest.fixture(scope="module")
-def prepared(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("serve")
-    prepare(folder)
+def prepared(tmp_path_factory, worker_id) -> Path:
+    run_folder = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        run_folder = run_folder.parent  # shared by the workers of this run
+    folder = run_folder / "production-serving"
+    with open(run_folder / "production-serving.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "prepared").exists():
+            folder.mkdir(exist_ok=True)
+            prepare(folder)
+            (folder / "prepared").touch()
     return folder
 
 
