@@ -20,11 +20,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog.models import Episode, Season, Show
-from etoile_app.models import User
+from members.models import User
 from reviews import imports, interchange, services
 from reviews.models import EpisodeScores, Rating, Watch, WatchlistEntry
-from tests.reviews.test_reviews import make_member
-from tests.security.test_fuzz_forms import fuzz
+from tests.factories import fuzz, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +35,8 @@ OTHER_SHOW = {"title": "The Red Shoes", "year": 2024, "ids": {"trakt": 900999}}
 
 
 @pytest.fixture
-def catalog(db) -> Show:
+def catalog(empty_catalog) -> Show:
+    """A smaller catalog than the seed's, with the dates the imports are checked against."""
     show = Show.objects.create(
         title="Étoile",
         slug="etoile",
@@ -761,12 +761,25 @@ TRAKT_LIKE = st.lists(
 CSV_CELLS = st.text(max_size=12) | st.sampled_from(["Étoile", "1", "4.5", "2025-05-01", "Yes", ""])
 
 
-def read_and_plan(member: User, name: str, content: bytes) -> None:
+def read_and_plan(member: User, name: str, content: bytes) -> str | None:
+    """What the import makes of a file: None when it is read and previewed, or the message the
+    form shows when the file is refused."""
     try:
         read = interchange.read_upload(SimpleUploadedFile(name, content))
-    except interchange.ImportFileError:
-        return
-    imports.plan_import(member=member, upload=read)
+    except interchange.ImportFileError as refusal:
+        assert_is_a_message_for_the_form(str(refusal), name)
+        return str(refusal)
+    preview = imports.plan_import(member=member, upload=read)
+    assert preview is not None
+    return None
+
+
+def assert_is_a_message_for_the_form(message: str, name: str) -> None:
+    """One sentence for a person, about their file: never Python's own words."""
+    base = name.rsplit("/", 1)[-1]
+    assert message.startswith(("This ", "The columns of ", base)), message
+    assert message.endswith("."), message
+    assert "\n" not in message and "Error" not in message and "Traceback" not in message, message
 
 
 @fuzz(max_examples=150)
@@ -792,7 +805,10 @@ def test_any_csv_is_read_or_refused_with_a_message(odette, header, rows):
 def test_any_bytes_are_read_or_refused_with_a_message(odette, content):
     for name in ("export.zip", "history.json", "diary.csv", "file"):
         read_and_plan(odette, name, content)
-        read_and_plan(odette, name, b"PK\x03\x04" + content)
+        # Bytes after a zip's signature are no zip we can import, whatever the file's name.
+        refusal = read_and_plan(odette, name, b"PK\x03\x04" + content)
+        assert refusal is not None, f"{name}: a zip signature and {content!r} were imported"
+        assert "zip" in refusal, refusal
 
 
 def damaged_lzma_zip() -> bytes:
