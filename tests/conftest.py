@@ -4,9 +4,13 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
+from django.test import Client
+from django.test.utils import override_settings
 from django.utils import translation
 
-from catalog.models import Show
+from catalog.models import Episode, Show
+from members.models import User
+from tests.factories import empty_the_catalog, make_member, make_staff, signed_in
 
 CHROMIUM = "/usr/bin/chromium"
 # Debian's chromium on these machines: no sandbox as root, and no background traffic
@@ -23,15 +27,79 @@ CHROMIUM_ARGS = [
 IN_CI = bool(os.environ.get("CI"))
 
 
+ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
 def pytest_collection_modifyitems(config, items):
-    # On a member's laptop without chromium the browser journeys skip with a reason;
-    # in CI they must run, so a missing browser fails there instead of skipping.
-    if IN_CI or os.path.exists(CHROMIUM):
-        return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} not found (apt-get install chromium)")
+    """Which tests this run holds, by the database it runs on and the tools it has.
+
+    - `postgresql` tests (real concurrent writers) need PostgreSQL. On SQLite they skip with a
+      reason on a laptop; in CI they are left out of the SQLite run, as the PostgreSQL run
+      holds them.
+    - `single_database` tests (axe, HTML validation, schemathesis, production serving) check
+      what no database changes: they run once, on SQLite, and are left out on PostgreSQL.
+    - Without chromium the browser journeys skip with a reason on a laptop; in CI they must
+      run, so a missing browser fails there instead.
+    """
+    left_out = [
+        item
+        for item in items
+        if ("single_database" in item.keywords and ON_POSTGRESQL)
+        or ("postgresql" in item.keywords and not ON_POSTGRESQL and IN_CI)
+    ]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in set(left_out)]
+    needs_postgresql = pytest.mark.skip(
+        reason="needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/etoile pytest"
+    )
+    no_browser = pytest.mark.skip(reason=f"{CHROMIUM} not found (apt-get install chromium)")
     for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
+        if "postgresql" in item.keywords and not ON_POSTGRESQL:
+            item.add_marker(needs_postgresql)
+        if "browser" in item.keywords and not IN_CI and not os.path.exists(CHROMIUM):
+            item.add_marker(no_browser)
+
+
+SKIPPED = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI nothing may skip for lack of a browser, a database, a tool or a worker: a skip
+    there fails the run (the tests a run leaves out on purpose are deselected, not skipped)."""
+    if IN_CI and SKIPPED and not hasattr(session.config, "workerinput"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if IN_CI and SKIPPED and not hasattr(terminalreporter.config, "workerinput"):
+        terminalreporter.section("skipped in CI: this fails the run")
+        for nodeid in SKIPPED:
+            terminalreporter.write_line(nodeid)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """PBKDF2 at Django's cost takes 0.4 s a hash here, and most tests make or sign in members;
+    no test checks the hash itself, so every test hashes with MD5. Production keeps Django's
+    default (settings.py does not set PASSWORD_HASHERS)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database holds the catalog as `make run` seeds it, once for the session: each
+    test's transaction rolls back whatever it changes. Transactional and live-server tests
+    empty the database after they run (pytest-django runs them after the others); `seeded`
+    seeds again when it finds the catalog gone."""
+    with django_db_blocker.unblock():
+        call_command("seed_etoile", verbosity=0)
 
 
 @pytest.fixture(scope="session")
@@ -79,9 +147,20 @@ def empty_cache(request):
 
 @pytest.fixture
 def seeded(db) -> Show:
-    """The catalog as `make run` seeds it."""
-    call_command("seed_etoile", verbosity=0)
-    return Show.objects.get(slug="etoile")
+    """The catalog as `make run` seeds it: already there, unless a transactional test emptied
+    the database before this one."""
+    show = Show.objects.filter(slug="etoile").first()
+    if show is None:
+        call_command("seed_etoile", verbosity=0)
+        show = Show.objects.get(slug="etoile")
+    return show
+
+
+@pytest.fixture
+def empty_catalog(db) -> None:
+    """The database before `make run` seeds it. Emptied inside the test's transaction, so the
+    next test has the catalog back."""
+    empty_the_catalog()
 
 
 @pytest.fixture
@@ -98,6 +177,66 @@ def admin_client(client, superuser):
 
 
 @pytest.fixture
-def seeded_live_server(live_server, transactional_db):
-    call_command("seed_etoile", verbosity=0)
+def seeded_live_server(live_server, transactional_db, seeded):
     return live_server
+
+
+# Members, staff and episodes many modules meet -----------------------------------------------
+
+
+@pytest.fixture
+def reporters(db) -> list[User]:
+    """Six more members, enough for two rounds of reports."""
+    return [
+        make_member(f"dancer{n}@example.com", f"dancer-{n}", display_name=f"Dancer {n}")
+        for n in range(6)
+    ]
+
+
+@pytest.fixture
+def moderator(db):
+    return make_staff("mod-ada", "Moderators")
+
+
+@pytest.fixture
+def editor(db):
+    return make_staff("ed-bea", "Editors")
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+@pytest.fixture
+def episodes(seeded):
+    return list(Episode.objects.filter(season__number=1).order_by("number")[:3])
+
+
+@pytest.fixture
+def episode(seeded) -> Episode:
+    return Episode.objects.select_related("season").get(season__number=1, number=3)
+
+
+@pytest.fixture
+def other_episode(seeded) -> Episode:
+    return Episode.objects.select_related("season").get(season__number=1, number=4)
+
+
+@pytest.fixture
+def odette(db, client) -> User:
+    """The member signed in on `client`."""
+    member = make_member("odette@example.com", "odette", display_name="Odette Swan")
+    client.force_login(member)
+    return member
+
+
+@pytest.fixture
+def odile(db) -> User:
+    return make_member("odile@example.com", "odile", display_name="Odile Black")
+
+
+@pytest.fixture
+def odile_client(odile) -> Client:
+    return signed_in(odile)

@@ -1,5 +1,6 @@
 """Pictures made for tests of uploads."""
 
+import io
 import struct
 import zlib
 
@@ -37,3 +38,13 @@ def png_claiming(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(b""))
         + chunk(b"IEND", b"")
     )
+
+
+def camera_jpeg(size=(400, 200), orientation=6) -> bytes:
+    """A phone photo: red left half, blue right half, GPS position and a turn-me tag."""
+    image = Image.new("RGB", size, (30, 60, 200))
+    image.paste((220, 30, 30), (0, 0, size[0] // 2, size[1]))
+    exif = camera_exif(orientation)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, quality=95)
+    return buffer.getvalue()

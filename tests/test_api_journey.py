@@ -14,7 +14,8 @@ import requests
 from playwright.sync_api import expect
 
 from reviews.models import Rating
-from tests.browser import make_member, sign_in
+from tests.browser import sign_in
+from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +35,7 @@ def put_rating(base_url: str, token: str, score: int) -> tuple[int, dict]:
 
 def test_a_members_script_rates_with_a_token_until_it_is_revoked(new_context, seeded_live_server):
     base_url = seeded_live_server.url
-    member = make_member("odette@example.com", PASSWORD, handle="odette")
+    member = make_member("odette@example.com", "odette", password=PASSWORD)
     page = sign_in(new_context(), base_url, "odette@example.com", PASSWORD)
 
     page.get_by_role("navigation", name="Your account").get_by_role("link", name="Settings").click()

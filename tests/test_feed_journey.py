@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from catalog.models import Episode
 from reviews import services
-from tests.browser import make_member
+from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ EPISODE = "/season/1/episode/3/"
 def test_a_visitor_finds_an_episodes_feed_and_opens_it(page: Page, seeded_live_server):
     episode = Episode.objects.get(season__number=1, number=3)
     critic = make_member(
-        "critic@example.com", "fouette turns 32", handle="critic", display_name="Critic"
+        "critic@example.com", "critic", password="fouette turns 32", display_name="Critic"
     )
     services.rating_set(member=critic, episode=episode, score=8)
     services.review_post(member=critic, episode=episode, body="The pas de deux </script> soars.")

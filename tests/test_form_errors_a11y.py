@@ -13,11 +13,11 @@ from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from catalog.models import Episode
-from etoile_app.forms import MemberSignupForm, ProfileForm
+from members.forms import MemberSignupForm, ProfileForm
 from reviews import services
 from reviews.forms import ReportForm, ReviewForm
 from reviews.models import Review
-from tests.browser import make_member
+from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
 
@@ -60,8 +60,8 @@ def test_form_errors_are_announced_and_tied_to_their_fields(page: Page, client, 
         in_language(language, EmailValidator.message),
     )
 
-    member = make_member(EMAIL, PASSWORD, handle="form-errors")
-    critic = make_member("critic@example.com", PASSWORD, handle="critic")
+    member = make_member(EMAIL, "form-errors", password=PASSWORD)
+    critic = make_member("critic@example.com", "critic", password=PASSWORD)
     episode = Episode.objects.get(season__number=1, number=3)
     review = services.review_post(member=critic, episode=episode, body="Bravo.")
     client.force_login(member)

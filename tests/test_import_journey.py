@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import make_member, sign_in
-from tests.test_page_quality import AXE_JS, AXE_TAGS, PHONE_WIDTH, describe_violations, require
+from tests.browser import AXE_JS, AXE_TAGS, PHONE_WIDTH, describe_violations, require, sign_in
+from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ TRAKT_RATINGS = [
 
 def test_a_member_imports_trakt_ratings_after_a_preview(new_context, seeded_live_server, tmp_path):
     base_url = seeded_live_server.url
-    make_member("odette@example.com", PASSWORD, handle="odette")
+    make_member("odette@example.com", "odette", password=PASSWORD)
     export = tmp_path / "ratings-episodes.json"
     export.write_text(json.dumps(TRAKT_RATINGS), encoding="utf-8")
     # axe is added as an inline script, which the site's policy refuses (checked elsewhere).

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from catalog.models import Episode
 from reviews import services
-from tests.browser import make_member, sign_in, staff_group
+from tests.browser import sign_in, staff_group
+from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
 
@@ -23,10 +24,12 @@ def review_by_author(page):
 
 def test_three_reports_hide_a_review_until_a_moderator_approves_it(new_context, seeded_live_server):
     base_url = seeded_live_server.url
-    author = make_member("author@example.com", PASSWORD, handle="spam", display_name="Spam Artist")
+    author = make_member(
+        "author@example.com", "spam", password=PASSWORD, display_name="Spam Artist"
+    )
     for n in range(1, 5):
-        make_member(f"member{n}@example.com", PASSWORD, handle=f"member-{n}")
-    moderator = make_member("mod@example.com", PASSWORD, handle="mod", is_staff=True)
+        make_member(f"member{n}@example.com", f"member-{n}", password=PASSWORD)
+    moderator = make_member("mod@example.com", "mod", password=PASSWORD, is_staff=True)
     moderator.groups.add(staff_group("Moderators"))
     services.review_post(
         member=author, episode=Episode.objects.get(season__number=1, number=2), body=TEXT

@@ -22,22 +22,16 @@ from django.utils import timezone
 import catalog.api
 from catalog.models import Character, Credit, Episode, Person, Season
 from etoile_app.api import api
-from etoile_app.models import AccessToken, User
+from members.models import AccessToken, User
 from reviews import moderation, services
 from reviews.models import EpisodeScores, Rating, Review, Watch, WatchlistEntry
-from tests.catalog.test_pages import add_many_credits
-from tests.reviews.test_reviews import make_member
-from tests.security import FAST_PASSWORD_HASHERS
+from tests.factories import add_many_credits, make_member
+from tests.pages import text_of
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 JSON = "application/json"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture
@@ -89,11 +83,6 @@ def everything() -> dict:
             )
         ),
     }
-
-
-def text_of(response) -> str:
-    html = response.content.decode()
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 # The catalog ---------------------------------------------------------------------------------
@@ -280,7 +269,7 @@ def test_a_crash_inside_the_api_is_a_json_500_that_tells_nothing_of_the_cause(se
     def broken():
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr(catalog.api, "show_or_404", broken)
+    monkeypatch.setattr(catalog.api, "current_show", broken)
     client = Client(raise_request_exception=False)
 
     response = client.get(f"{API}/episodes")

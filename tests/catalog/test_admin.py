@@ -5,7 +5,6 @@ import io
 import mimetypes
 
 import pytest
-from django import forms
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -16,6 +15,7 @@ from django.utils.html import escape
 from PIL import ExifTags, Image
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Show, Source
+from tests.pages import admin_url, form_post_data
 
 EDITOR_PASSWORD = "an editor's long passphrase"
 
@@ -32,36 +32,6 @@ ADMIN_MODELS = [
     ("auth", "group"),
 ]
 ADDABLE_MODELS = [model for model in ADMIN_MODELS if model != ("catalog", "citation")]
-
-
-def admin_url(app_label: str, model_name: str, view: str, *args) -> str:
-    return reverse(f"admin:{app_label}_{model_name}_{view}", args=args)
-
-
-def form_post_data(response) -> dict:
-    """What a browser sends back for the admin form in `response` when nothing is touched:
-    every field of the main form and of each inline, with the inline management forms."""
-    all_forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        all_forms.append(inline.formset.management_form)
-        all_forms.extend(inline.formset.forms)
-    data = {"_save": "Save"}
-    for form in all_forms:
-        for name, field in form.fields.items():
-            if field.disabled or isinstance(field, forms.FileField):
-                continue
-            value = form[name].value()
-            key = form.add_prefix(name)
-            if isinstance(value, bool):
-                if value:
-                    data[key] = "on"
-            elif value is None:
-                data[key] = ""
-            elif isinstance(value, list | tuple):
-                data[key] = [str(item) for item in value]
-            else:
-                data[key] = str(value)
-    return data
 
 
 def stored_files(media_root) -> list:
@@ -284,7 +254,7 @@ def test_anonymous_visitor_signs_in_to_the_admin_through_allauth(client, db):
 
 
 @pytest.fixture
-def catalog_rows(db):
+def catalog_rows(empty_catalog):
     """Make `count` people, each with a credit (cast as a character, or crew) and an article
     cited for both the person and the credit."""
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from catalog.models import Episode, Show
-from tests.catalog.test_admin import admin_url, form_post_data
+from tests.pages import admin_url, form_post_data
 
 pytestmark = pytest.mark.django_db
 

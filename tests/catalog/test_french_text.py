@@ -15,9 +15,8 @@ from django.utils import translation
 from catalog.models import Character, Credit, Episode, Person, Season, Show
 from catalog.seeding import Seeder, load_seed_data
 from reviews.feeds import episode_name
-from tests.catalog.test_admin import form_post_data
-from tests.catalog.test_pages import QUERY_BUDGETS, add_many_credits, text_of
-from tests.reviews.test_reviews import make_member
+from tests.factories import add_many_credits, make_member
+from tests.pages import QUERY_BUDGETS, form_post_data, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -242,7 +241,7 @@ def test_reseeding_keeps_every_french_version(seeded):
         assert list(model.objects.order_by("pk").values_list(*fields)) == rows
 
 
-def test_the_seed_refuses_data_that_sets_a_french_version(db):
+def test_the_seed_refuses_data_that_sets_a_french_version(empty_catalog):
     data = load_seed_data()
     data["show"]["fields"]["premise_fr"] = {"value": "Non.", "cite": []}
 

@@ -12,7 +12,8 @@ from catalog.models import Episode
 from members.models import User
 from reviews import services
 from reviews.models import Review
-from tests.reviews.test_reviews import make_member, page_of, signed_in
+from tests.factories import make_member, signed_in
+from tests.pages import page_of
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ORIGIN = "http://testserver"

@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def show():
+def show(empty_catalog):
     return Show.objects.create(title="Étoile", slug="etoile")
 
 

@@ -2,28 +2,11 @@ import re
 
 import pytest
 
-from catalog.models import Character, Credit, Episode, Person, Show
+from catalog.models import Episode
+from tests.factories import add_many_credits
+from tests.pages import QUERY_BUDGETS, text_of
 
 pytestmark = pytest.mark.django_db
-
-
-def text_of(response) -> str:
-    """The page as a reader sees it: tags removed, whitespace folded."""
-    html = response.content.decode()
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def add_many_credits(show: Show, count: int) -> None:
-    people = Person.objects.bulk_create(
-        Person(name=f"Dancer {n}", slug=f"dancer-{n}") for n in range(count)
-    )
-    characters = Character.objects.bulk_create(
-        Character(show=show, name=f"Corps member {n}", slug=f"corps-{n}") for n in range(count)
-    )
-    Credit.objects.bulk_create(
-        Credit(show=show, person=p, role="cast", character=c, billing_order=200)
-        for p, c in zip(people, characters, strict=True)
-    )
 
 
 def test_home_shows_the_show_at_a_glance(client, seeded):
@@ -147,7 +130,7 @@ def test_unknown_addresses_get_the_styled_404(client, seeded, url):
     assert "A missed step" in response.content.decode()
 
 
-def test_pages_before_seeding_do_not_crash(client, db):
+def test_pages_before_seeding_do_not_crash(client, empty_catalog):
     assert client.get("/").status_code == 503
     assert client.get("/season/1/").status_code == 404
 
@@ -195,15 +178,6 @@ def test_health_check_says_which_part_does_not_answer(client, db, monkeypatch):
 
 
 # Query budgets: the same with the seed's 15 credits and with hundreds more.
-QUERY_BUDGETS = {
-    "/": 4,
-    "/season/1/": 4,
-    "/season/1/episode/4/": 3,
-    "/people/luke-kirby/": 3,
-    "/characters/jack/": 3,
-    # One query per kind of record cited (show, season, person, character, credit).
-    "/sources/": 8,
-}
 
 
 @pytest.mark.parametrize("extra_credits", [0, 400])

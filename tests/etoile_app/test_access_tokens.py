@@ -11,20 +11,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from etoile_app.models import ACCESS_TOKENS_PER_MEMBER, AccessToken, User
-from tests.reviews.test_reviews import PASSWORD, make_member
-from tests.security import FAST_PASSWORD_HASHERS
+from members.models import ACCESS_TOKENS_PER_MEMBER, AccessToken, User
+from tests.factories import PASSWORD, make_member
+from tests.pages import text_of
 
 pytestmark = pytest.mark.django_db
 
 TOKENS = "/me/tokens/"
 SECURITY_LOG = "etoile.security"
 SECRET = re.compile(r'<input id="new-token"[^>]* value="(etoile_[^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture
@@ -57,10 +52,6 @@ def shown_secret(response) -> str | None:
 
 def api_me(secret: str) -> int:
     return Client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code
-
-
-def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
 def test_a_new_token_is_shown_once_and_works(odette, caplog):
@@ -233,7 +224,10 @@ def test_the_page_is_in_the_settings_and_links_the_api_documentation(odette):
 
 
 @pytest.mark.parametrize("tokens", [1, 20])
-def test_the_page_takes_a_fixed_number_of_queries(odette, tokens, django_assert_max_num_queries):
+def test_the_page_takes_a_fixed_number_of_queries(
+    empty_catalog, odette, tokens, django_assert_max_num_queries
+):
+    """Measured without a catalog: the menu's watch progress is counted on the episode pages."""
     for n in range(tokens):
         AccessToken.objects.create_for(odette, f"token {n}")
     client = browser_of(odette)
@@ -256,7 +250,7 @@ def test_the_same_name_sent_twice_at_once_is_an_error_on_the_form_not_a_crash(od
     client = browser_of(odette)
     make_token(client, "Script")
     # The second request checked the name before the first was saved.
-    monkeypatch.setattr("etoile_app.forms.AccessTokenForm.clean_name", lambda form: "Script")
+    monkeypatch.setattr("members.forms.AccessTokenForm.clean_name", lambda form: "Script")
 
     response = make_token(client, "Script")
 

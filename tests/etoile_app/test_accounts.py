@@ -19,6 +19,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from tests.factories import make_member
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "arabesque en pointe 42"
@@ -30,12 +32,6 @@ TOO_MANY_ATTEMPTS = "Too many failed login attempts. Try again later."
 INCORRECT_CODE = "Incorrect code."
 
 LINK = re.compile(r"https?://testserver(/\S+)")
-
-
-def make_member(django_user_model, email="odette@example.com", password=PASSWORD, **extra):
-    member = django_user_model.objects.create_user(email=email, password=password, **extra)
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
 
 
 def sign_in(client, email, password, *, next_url=None, **extra):
@@ -140,7 +136,7 @@ def test_signing_up_sends_a_verification_link_and_sign_in_waits_for_it(client, d
 def test_signing_up_with_a_registered_email_looks_the_same_and_mails_the_owner(
     django_user_model,
 ):
-    owner = make_member(django_user_model, email="odile@example.com")
+    owner = make_member("odile@example.com", password=PASSWORD)
     mail.outbox.clear()
 
     def sign_up(email):
@@ -171,7 +167,7 @@ def test_signing_up_with_a_registered_email_looks_the_same_and_mails_the_owner(
 
 
 def test_password_reset_answers_the_same_for_unknown_and_known_emails(django_user_model):
-    make_member(django_user_model, email="odette@example.com")
+    make_member("odette@example.com", password=PASSWORD)
     mail.outbox.clear()
     url = reverse("account_reset_password")
 
@@ -195,7 +191,7 @@ def test_password_reset_answers_the_same_for_unknown_and_known_emails(django_use
 
 
 def test_following_the_reset_link_sets_a_new_password_to_sign_in_with(client, django_user_model):
-    member = make_member(django_user_model, email="odette@example.com")
+    member = make_member("odette@example.com", password=PASSWORD)
     mail.outbox.clear()
     client.post(reverse("account_reset_password"), {"email": "odette@example.com"})
     [message] = mail.outbox
@@ -225,7 +221,7 @@ def test_following_the_reset_link_sets_a_new_password_to_sign_in_with(client, dj
 def test_a_wrong_password_is_refused_with_a_clear_message_and_the_email_kept(
     client, django_user_model
 ):
-    make_member(django_user_model, email="odette@example.com")
+    make_member("odette@example.com", password=PASSWORD)
     response = sign_in(client, "odette@example.com", "not my password")
     assert response.status_code == 200
     html = response.content.decode()
@@ -240,7 +236,7 @@ def test_a_wrong_password_is_refused_with_a_clear_message_and_the_email_kept(
 def test_the_sixth_failed_sign_in_is_refused_even_with_the_right_password(
     client, django_user_model
 ):
-    member = make_member(django_user_model, email="odette@example.com")
+    member = make_member("odette@example.com", password=PASSWORD)
     for _ in range(5):
         response = sign_in(client, "odette@example.com", "not my password")
         assert WRONG_PASSWORD in response.content.decode()
@@ -260,7 +256,7 @@ def test_the_sixth_failed_sign_in_is_refused_even_with_the_right_password(
 
 
 def test_without_remember_me_the_session_ends_when_the_browser_closes(client, django_user_model):
-    make_member(django_user_model)
+    make_member("odette@example.com", password=PASSWORD)
     response = sign_in(client, "odette@example.com", PASSWORD)
     assert response.status_code == 302
     assert client.session.get_expire_at_browser_close()
@@ -268,7 +264,7 @@ def test_without_remember_me_the_session_ends_when_the_browser_closes(client, dj
 
 
 def test_with_remember_me_the_session_outlives_the_browser(client, django_user_model):
-    make_member(django_user_model)
+    make_member("odette@example.com", password=PASSWORD)
     response = sign_in(client, "odette@example.com", PASSWORD, remember="on")
     assert response.status_code == 302
     assert not client.session.get_expire_at_browser_close()
@@ -279,7 +275,7 @@ def test_with_remember_me_the_session_outlives_the_browser(client, django_user_m
 
 
 def test_after_sign_in_the_member_returns_to_the_page_they_came_from(client, django_user_model):
-    make_member(django_user_model)
+    make_member("odette@example.com", password=PASSWORD)
     response = sign_in(client, "odette@example.com", PASSWORD, next_url="/me/settings/")
     assert response.status_code == 302
     assert response.url == "/me/settings/"
@@ -288,7 +284,7 @@ def test_after_sign_in_the_member_returns_to_the_page_they_came_from(client, dja
 
 @pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example/"])
 def test_sign_in_ignores_a_next_address_on_another_site(client, django_user_model, elsewhere):
-    make_member(django_user_model)
+    make_member("odette@example.com", password=PASSWORD)
     response = sign_in(client, "odette@example.com", PASSWORD, next_url=elsewhere)
     assert response.status_code == 302
     assert response.url == reverse("home")
@@ -299,7 +295,7 @@ def test_sign_in_ignores_a_next_address_on_another_site(client, django_user_mode
 
 
 def test_signing_out_needs_a_post_a_plain_visit_only_asks(client, django_user_model):
-    member = make_member(django_user_model)
+    member = make_member("odette@example.com", password=PASSWORD)
     sign_in(client, "odette@example.com", PASSWORD)
 
     page = client.get(reverse("account_logout"))
@@ -319,7 +315,7 @@ def test_signing_out_needs_a_post_a_plain_visit_only_asks(client, django_user_mo
 def test_changing_the_password_keeps_this_browser_signed_in_and_ends_the_others(
     client, django_user_model
 ):
-    member = make_member(django_user_model)
+    member = make_member("odette@example.com", password=PASSWORD)
     other_browser = Client()
     sign_in(other_browser, "odette@example.com", PASSWORD)
     assert signed_in_member(other_browser) == member
@@ -343,7 +339,7 @@ def test_changing_the_password_keeps_this_browser_signed_in_and_ends_the_others(
 
 
 def test_reauthenticating_opens_the_delete_page_until_the_timeout_passes(client, django_user_model):
-    make_member(django_user_model)
+    make_member("odette@example.com", password=PASSWORD)
     sign_in(client, "odette@example.com", PASSWORD)
     url = reverse("member-delete")
     response = reauthenticate(client, next_url=url)
@@ -373,7 +369,7 @@ def assert_sent_to_reauthenticate(response, path):
 def test_a_member_signed_in_long_ago_must_reauthenticate_before_sensitive_pages(
     client, django_user_model, url_name
 ):
-    make_member(django_user_model)
+    make_member("odette@example.com", password=PASSWORD)
     make_stale(client)
     path = reverse(url_name)
     assert_sent_to_reauthenticate(client.get(path), path)
@@ -387,7 +383,7 @@ def test_a_member_signed_in_long_ago_must_reauthenticate_before_sensitive_pages(
 def test_a_stale_member_adding_an_email_reauthenticates_and_the_addition_resumes(
     client, django_user_model
 ):
-    member = make_member(django_user_model)
+    member = make_member("odette@example.com", password=PASSWORD)
     make_stale(client)
     path = reverse("account_email")
     response = client.post(path, {"email": "odette.new@example.com", "action_add": ""})
@@ -408,7 +404,7 @@ def test_a_stale_member_cannot_change_the_password_without_the_current_one(
     # allauth does not redirect /accounts/password/change/ to reauthenticate: its form
     # asks for the current password, which is the same proof. A stale session that
     # does not know it changes nothing.
-    member = make_member(django_user_model)
+    member = make_member("odette@example.com", password=PASSWORD)
     make_stale(client)
     response = client.post(
         reverse("account_change_password"),
@@ -450,7 +446,7 @@ def sign_out_and_in_again(client):
 def test_with_totp_on_sign_in_asks_for_a_code_refuses_a_wrong_one_and_takes_the_right_one(
     client, django_user_model
 ):
-    member = make_member(django_user_model)
+    member = make_member("odette@example.com", password=PASSWORD)
     sign_in(client, "odette@example.com", PASSWORD)
     secret, recovery_codes = activate_totp(client)
     assert len(recovery_codes) == 10  # shown once activation succeeds
@@ -475,7 +471,7 @@ def test_with_totp_on_sign_in_asks_for_a_code_refuses_a_wrong_one_and_takes_the_
 
 
 def test_a_recovery_code_signs_in_once_and_is_refused_the_second_time(client, django_user_model):
-    member = make_member(django_user_model)
+    member = make_member("odette@example.com", password=PASSWORD)
     sign_in(client, "odette@example.com", PASSWORD)
     _, recovery_codes = activate_totp(client)
 
@@ -510,7 +506,7 @@ def test_the_admin_login_page_hands_over_to_the_site_sign_in(client):
 
 
 def test_a_member_without_staff_status_is_refused_at_the_admin(client, django_user_model):
-    make_member(django_user_model)
+    make_member("odette@example.com", password=PASSWORD)
     sign_in(client, "odette@example.com", PASSWORD)
     # Not a loop back to the sign-in form: a plain refusal.
     response = client.get("/admin/", follow=True)
@@ -519,7 +515,7 @@ def test_a_member_without_staff_status_is_refused_at_the_admin(client, django_us
 
 
 def test_staff_with_a_verified_email_sign_in_and_reach_the_admin(client, django_user_model):
-    make_member(django_user_model, email="editor@example.com", is_staff=True)
+    make_member("editor@example.com", password=PASSWORD, is_staff=True)
     response = sign_in(client, "editor@example.com", PASSWORD, next_url="/admin/")
     assert response.status_code == 302
     assert response.url == "/admin/"
@@ -574,7 +570,7 @@ def test_entrance_pages_render_in_the_site_layout(client, url_name):
     ],
 )
 def test_account_pages_render_in_the_site_layout(client, django_user_model, url_name):
-    make_member(django_user_model)
+    make_member("odette@example.com", password=PASSWORD)
     sign_in(client, "odette@example.com", PASSWORD)
     reauthenticate(client)
     assert_in_site_layout(client.get(reverse(url_name)))

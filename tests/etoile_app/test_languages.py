@@ -10,7 +10,7 @@ from django.test import Client
 
 from reviews import services
 from reviews.models import stars_label
-from tests.browser import make_member
+from tests.factories import make_member
 
 COOKIE = settings.LANGUAGE_COOKIE_NAME
 
@@ -135,7 +135,7 @@ def test_an_episode_page_in_french_shows_the_average_and_dates_the_french_way(se
 
     episode = Episode.objects.get(season__number=1, number=3)
     for index, score in enumerate([7, 8, 8]):
-        member = make_member(f"m{index}@example.com", "a long enough password")
+        member = make_member(f"m{index}@example.com")
         services.rating_set(member=member, episode=episode, score=score)
 
     english = client.get("/season/1/episode/3/").content.decode()

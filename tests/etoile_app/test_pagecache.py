@@ -1,4 +1,4 @@
-"""The visitors' page cache (etoile_app/pagecache.py), as visitors and members meet it.
+"""The visitors' page cache (kernel/pagecache.py), as visitors and members meet it.
 
 Visitors are served the catalog's pages (home, season, episode, person, character, sources)
 from the cache; every write a visitor could see must show on their next visit. Each test
@@ -34,19 +34,19 @@ from kernel import pagecache
 from members.models import User
 from reviews import moderation, services
 from reviews.models import EpisodeScores, Review
-from tests.catalog.test_admin import admin_url, form_post_data
-from tests.etoile_app.test_profiles import camera_jpeg, post_avatar
-from tests.reviews.test_ratings import season_rows, text_of
-from tests.reviews.test_reviews import (
-    PASSWORD,
+from tests.factories import PASSWORD, make_member, many_reviews, signed_in
+from tests.images import camera_jpeg
+from tests.pages import (
     Node,
-    make_member,
-    many_reviews,
+    admin_url,
+    form_post_data,
     page_of,
+    post_avatar,
     publish,
     reply_to,
     review_article,
-    signed_in,
+    season_rows,
+    text_of,
     top_level_ids,
 )
 

@@ -8,7 +8,6 @@ import re
 import time
 import zipfile
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -22,7 +21,9 @@ from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from members.models import User
-from tests.images import camera_exif, png_claiming
+from tests.factories import PASSWORD, make_member
+from tests.images import camera_jpeg, png_claiming
+from tests.pages import download_export, elements, error_announced_for, field_named, post_avatar
 
 UNTICKED = "Tick the box to confirm that you want to delete."
 DELETION_SENTENCE = (
@@ -32,8 +33,6 @@ DELETION_SENTENCE = (
 
 
 # Members ------------------------------------------------------------------------------------
-
-
 
 
 @pytest.fixture
@@ -70,8 +69,6 @@ def reauthenticated(client, member) -> User:
 # Pictures -----------------------------------------------------------------------------------
 
 
-
-
 def png_bytes(size=(64, 64), color=(40, 160, 90)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, "PNG")
@@ -99,8 +96,6 @@ def over_five_megabytes_png() -> bytes:
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 TEXT_NAMED_PNG = b"Remember to book the rehearsal room for Thursday."
-
-
 
 
 def avatar_files(user: User) -> list[str]:
@@ -131,14 +126,6 @@ def member_with_avatar(client, member, django_capture_on_commit_callbacks) -> Us
 
 
 # Reading pages ------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
 
 
 def status_messages(response) -> list[str]:
@@ -686,8 +673,6 @@ def test_with_the_csrf_token_the_same_upload_is_accepted(
 
 
 # Data export --------------------------------------------------------------------------------
-
-
 
 
 def test_export_asks_a_visitor_to_sign_in_first(client, db):

@@ -11,7 +11,8 @@ from members.models import User
 from reviews import services
 from reviews.feeds import FEED_ITEMS
 from reviews.models import Review
-from tests.reviews.test_reviews import TreeBuilder, make_member
+from tests.factories import make_member
+from tests.pages import TreeBuilder
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITE_FEED = "/feeds/reviews/"
@@ -217,7 +218,7 @@ def test_unknown_episodes_and_members_are_404(client, seeded, url):
     assert client.get(url).status_code == 404
 
 
-def test_feeds_before_seeding_are_404_or_empty(client, db):
+def test_feeds_before_seeding_are_404_or_empty(client, empty_catalog):
     assert client.get(EPISODE_FEED).status_code == 404
     assert entries(atom(client, SITE_FEED)) == []
 

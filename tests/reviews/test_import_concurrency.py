@@ -15,7 +15,7 @@ from reviews import imports
 from reviews.models import EpisodeScores, Rating, Watch, WatchlistEntry
 from tests.concurrency import raise_first, run_together, skip_unless_postgresql
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 THREADS = 8
 

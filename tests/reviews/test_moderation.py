@@ -16,22 +16,37 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import Episode
-from etoile_app.models import User
-from etoile_app.services import member_purge
+from etoile_app.accounts import member_purge
+from members.models import User
 from reviews import moderation, services
-from reviews.models import EpisodeScores, Like, ModerationAction, Rating, Report, Review
+from reviews.models import Like, ModerationAction, Rating, Report, Review
 from reviews.moderation import ReportError
 from tests.concurrency import run_together, skip_unless_postgresql
-from tests.reviews import test_reviews as reviews_tests
-from tests.reviews.test_reviews import (
+from tests.factories import (
     PASSWORD,
-    Node,
     make_member,
-    page_of,
-    review_article,
-    sign_in_next,
+    refresh,
+    reported_by,
+    score_counts,
     signed_in,
+    take_down,
+    write,
+)
+from tests.pages import (
+    ALREADY_REPORTED,
+    CANNOT_EDIT,
+    HONEYPOT_LABEL,
+    NO_REPORT_REASON,
+    THANKS,
+    Node,
+    download_export,
+    message_text,
+    page_of,
+    report,
+    report_url,
+    review_article,
+    scores_shown,
+    sign_in_next,
 )
 
 pytestmark = pytest.mark.django_db
@@ -39,17 +54,12 @@ pytestmark = pytest.mark.django_db
 EPISODE_URL = "/season/1/episode/3/"
 OTHER_EPISODE_URL = "/season/1/episode/4/"
 
-THANKS = "Thank you for telling us. Moderators will look at it."
 OWN_WRITING = "You cannot report your own writing."
 NEEDS_DETAILS = "Tell the moderators what is wrong."
-NO_REASON = "Choose a reason."
 TOO_MANY_REPORTS = "You have sent many reports: try again in a while."
-ALREADY_REPORTED = "Moderators look at every report; there is nothing more to do."
-CANNOT_EDIT = "A moderator is looking at this, or has taken it down: it cannot be edited."
 HELD_NOTE = "Hidden pending review."
 HIDDEN_NOTE = "Hidden by a moderator."
 REMOVED_NOTE = "Removed by a moderator."
-HONEYPOT_LABEL = "Leave this field empty"
 
 REASONS = ["spoiler", "harassment", "spam", "other"]
 
@@ -58,11 +68,6 @@ REASONS = ["spoiler", "harassment", "spam", "other"]
 
 # The review tests' fixtures, by their own names: episodes 3 and 4; Odette, signed in on
 # `client`, who reads, reports and replies; Odile, whose writing gets reported.
-episode = reviews_tests.episode
-other_episode = reviews_tests.other_episode
-odette = reviews_tests.odette
-odile = reviews_tests.odile
-odile_client = reviews_tests.odile_client
 
 
 @pytest.fixture
@@ -71,52 +76,16 @@ def moderator(db) -> User:
 
 
 @pytest.fixture
-def reporters(db) -> list[User]:
-    """Six more members, enough for two rounds of reports."""
-    return [
-        make_member(f"dancer{n}@example.com", f"dancer-{n}", display_name=f"Dancer {n}")
-        for n in range(6)
-    ]
-
-
-@pytest.fixture
 def visitor() -> Client:
     return Client()
-
-
-def write(member: User, episode: Episode, body: str, **kwargs) -> Review:
-    return services.review_post(member=member, episode=episode, body=body, **kwargs)
-
-
-def report_url(review: Review) -> str:
-    return reverse("reviews:review-report", args=[review.pk])
-
-
-def report(client: Client, review: Review, reason: str = "spam", note: str = ""):
-    return client.post(report_url(review), {"reason": reason, "note": note})
-
-
-def reported_by(members: list[User], review: Review, reason: str = "spam") -> None:
-    for member in members:
-        moderation.report_create(reporter=member, review=review, reason=reason)
 
 
 def anchor(review: Review) -> str:
     return f"{review.episode.get_absolute_url()}#review-{review.pk}"
 
 
-def refresh(review: Review) -> Review:
-    review.refresh_from_db()
-    return review
-
-
 def body_words(page: Node, review: Review) -> str:
     return review_article(page, review).with_class("review__body")[0].words
-
-
-def message_text(page: Node) -> str:
-    boxes = page.with_class("messages")
-    return boxes[0].words if boxes else ""
 
 
 def shows(client: Client, url: str, *texts: str) -> list[bool]:
@@ -135,16 +104,6 @@ def signed_in_member(client: Client) -> User | None:
 
 def sign_in(client: Client, email: str, password: str = PASSWORD):
     return client.post(reverse("account_login"), {"login": email, "password": password})
-
-
-def scores_shown(client: Client, url: str) -> str:
-    """The rating summary as a reader sees it on the episode page."""
-    return page_of(client.get(url)).find(id="rating-summary").find("p").words
-
-
-def distribution(episode: Episode) -> list[int]:
-    row = EpisodeScores.objects.filter(episode=episode).first()
-    return row.distribution if row else [0] * 10
 
 
 # 1. Reporting ---------------------------------------------------------------------------------
@@ -225,7 +184,7 @@ def test_details_without_a_reason_are_refused_and_the_text_is_kept(client, odett
 
     assert response.status_code == 400
     page = page_of(response)
-    assert NO_REASON in page.find("main").words
+    assert NO_REPORT_REASON in page.find("main").words
     assert page.find("textarea", name="note").text.strip() == (
         "She copies my reviews word for word."
     )
@@ -302,17 +261,6 @@ def test_only_get_and_post_are_answered(client, odette, odile, episode):
     assert client.put(report_url(review), "reason=spam").status_code == 405
     assert client.delete(report_url(review)).status_code == 405
     assert not Report.objects.exists()
-
-
-def take_down(state: str, review: Review, *, reporters, moderator) -> None:
-    if state == "held":
-        reported_by(reporters[:3], review)
-    elif state == "hidden":
-        moderation.review_hide(review=review, moderator=moderator, reason="Insults.")
-    elif state == "removed":
-        moderation.review_remove(review=review, moderator=moderator, reason="Spam.")
-    else:
-        moderation.member_suspend(member=review.member, moderator=moderator, reason="Spam.")
 
 
 @pytest.mark.parametrize("state", ["held", "hidden", "removed", "author suspended"])
@@ -765,25 +713,25 @@ def test_a_suspended_members_ratings_leave_the_scores_and_return_exactly(
 ):
     assert scores_shown(visitor, EPISODE_URL).startswith("3.3 out of 5 from 3 ratings")
     assert scores_shown(visitor, OTHER_EPISODE_URL).startswith("4.0 out of 5 from 1 rating")
-    before = [distribution(episode), distribution(other_episode)]
+    before = [score_counts(episode), score_counts(other_episode)]
 
     moderation.member_suspend(member=odile, moderator=moderator, reason="Rating brigade.")
 
     assert scores_shown(visitor, EPISODE_URL).startswith("2.5 out of 5 from 2 ratings")
     assert scores_shown(visitor, OTHER_EPISODE_URL).startswith("No ratings yet.")
-    suspended = [distribution(episode), distribution(other_episode)]
+    suspended = [score_counts(episode), score_counts(other_episode)]
     assert suspended[0][10 - 1] == 0 and sum(suspended[0]) == 2
     assert Rating.objects.filter(member=odile).count() == 2, "nothing is deleted"
 
     services.recount_ratings()  # an operator's recount agrees with the suspension
-    assert [distribution(episode), distribution(other_episode)] == suspended
+    assert [score_counts(episode), score_counts(other_episode)] == suspended
 
     moderation.member_reinstate(member=odile, moderator=moderator, reason="Appeal.")
 
-    assert [distribution(episode), distribution(other_episode)] == before
+    assert [score_counts(episode), score_counts(other_episode)] == before
     assert scores_shown(visitor, EPISODE_URL).startswith("3.3 out of 5 from 3 ratings")
     services.recount_ratings()
-    assert [distribution(episode), distribution(other_episode)] == before
+    assert [score_counts(episode), score_counts(other_episode)] == before
 
 
 def test_a_suspended_members_rating_removed_or_account_deleted_keeps_the_scores_exact(
@@ -791,22 +739,22 @@ def test_a_suspended_members_rating_removed_or_account_deleted_keeps_the_scores_
 ):
     moderation.member_suspend(member=odile, moderator=moderator, reason="Spam.")
     odile.refresh_from_db()  # as an operator's next request reads her
-    suspended = [distribution(episode), distribution(other_episode)]
+    suspended = [score_counts(episode), score_counts(other_episode)]
 
     assert services.rating_remove(member=odile, episode=episode)
-    assert [distribution(episode), distribution(other_episode)] == suspended
+    assert [score_counts(episode), score_counts(other_episode)] == suspended
     moderation.member_reinstate(member=odile, moderator=moderator, reason="Appeal.")
     # Back: her rating of episode 4 returns, the removed one does not.
-    assert distribution(episode) == suspended[0]
-    assert distribution(other_episode)[8 - 1] == 1
+    assert score_counts(episode) == suspended[0]
+    assert score_counts(other_episode)[8 - 1] == 1
 
     moderation.member_suspend(member=odile, moderator=moderator, reason="Again.")
     odile.refresh_from_db()
     member_purge(member=odile)  # an operator deletes the suspended account
-    assert distribution(other_episode) == [0] * 10
+    assert score_counts(other_episode) == [0] * 10
     services.recount_ratings()
-    assert distribution(episode) == suspended[0]
-    assert distribution(other_episode) == [0] * 10
+    assert score_counts(episode) == suspended[0]
+    assert score_counts(other_episode) == [0] * 10
 
 
 def test_a_rating_request_under_way_at_the_suspension_leaves_the_scores_exact(
@@ -820,13 +768,13 @@ def test_a_rating_request_under_way_at_the_suspension_leaves_the_scores_exact(
     services.rating_set(member=in_flight, episode=episode, score=2)
     services.rating_set(member=in_flight, episode=episode, score=3)
 
-    counted = [distribution(episode), distribution(other_episode)]
+    counted = [score_counts(episode), score_counts(other_episode)]
     services.recount_ratings()
-    assert [distribution(episode), distribution(other_episode)] == counted
+    assert [score_counts(episode), score_counts(other_episode)] == counted
     moderation.member_reinstate(member=odile, moderator=moderator, reason="Appeal.")
-    counted = [distribution(episode), distribution(other_episode)]
+    counted = [score_counts(episode), score_counts(other_episode)]
     services.recount_ratings()
-    assert [distribution(episode), distribution(other_episode)] == counted
+    assert [score_counts(episode), score_counts(other_episode)] == counted
 
 
 def test_a_moderator_cannot_suspend_themselves_or_an_administrator(moderator, superuser):
@@ -1044,6 +992,7 @@ def postgresql_only(db):
     skip_unless_postgresql()
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_reports_sent_at_the_same_instant_hold_the_review_exactly_once(
     postgresql_only, odile, episode, reporters
@@ -1064,6 +1013,7 @@ def test_reports_sent_at_the_same_instant_hold_the_review_exactly_once(
     assert (hold.kind, hold.reason) == ("hold", "Reported by 3 members.")
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_double_click_on_send_the_report_makes_one_report(postgresql_only, odile, episode):
     review = write(odile, episode, "A luminous hour.")
@@ -1079,6 +1029,7 @@ def test_a_double_click_on_send_the_report_makes_one_report(postgresql_only, odi
     assert {result.pk for result in results} == {Report.objects.get().pk}
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_moderators_approving_at_once_record_one_approval(
     postgresql_only, odile, episode, reporters, moderator
@@ -1135,8 +1086,6 @@ def test_the_report_page_costs_the_same_queries_with_one_report_or_two_hundred(
 def test_a_members_reports_are_in_their_data_export(odile, episode, reporters):
     """What a member told moderators is their words too: it goes home with them."""
     import json
-
-    from tests.etoile_app.test_profiles import download_export
 
     review = write(odile, episode, "A luminous hour.")
     reporter, other = reporters[:2]

@@ -5,13 +5,11 @@ ratings with their recount, the first page's counts, and bounded queries.
 Every test looks at what a moderator would see (the page, its messages, who is listed) and
 then at the database only to prove what the decision did, or that nothing changed."""
 
-import re
 from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,7 +21,20 @@ from members.models import User
 from reviews import moderation
 from reviews.models import EpisodeScores, ModerationAction, Rating, Report, Review
 from reviews.services import rating_set, review_post
-from tests.catalog.test_admin import form_post_data
+from tests.factories import make_member, make_staff
+from tests.pages import (
+    ACTIONS,
+    MEMBERS,
+    QUEUE,
+    REVIEWS,
+    act,
+    action_names,
+    form_post_data,
+    glance,
+    listed,
+    messages_of,
+    result_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,22 +72,10 @@ MODERATORS_PERMISSIONS = {
 # People -------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
-
 @pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
     return client
-
-
 
 
 @pytest.fixture
@@ -101,8 +100,13 @@ def scene(episodes, moderator, hold_at_three):
     - rothbart's review, reported, but rothbart is suspended (not in the queue).
     """
     first, second, third = episodes
-    odile, siegfried, rothbart = (make_member(h) for h in ("odile", "siegfried", "rothbart"))
-    r1, r2, r3, r4 = (make_member(f"reporter-{n}") for n in range(1, 5))
+    odile, siegfried, rothbart = (
+        make_member(handle=h, password=None, confirmed=False)
+        for h in ("odile", "siegfried", "rothbart")
+    )
+    r1, r2, r3, r4 = (
+        make_member(handle=f"reporter-{n}", password=None, confirmed=False) for n in range(1, 5)
+    )
 
     held = review_post(member=odile, episode=first, body=LONG_BODY)
     moderation.report_create(
@@ -148,18 +152,6 @@ def scene(episodes, moderator, hold_at_three):
 
 
 # Reading pages ------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # 1. Groups and who may open what ------------------------------------------------------------
@@ -218,7 +210,7 @@ def test_staff_member_without_a_group_is_refused_every_model_page(client, db, mo
 
 @pytest.mark.parametrize("url", ["/admin/", QUEUE])
 def test_signed_in_member_who_is_not_staff_gets_403_never_the_admin(client, db, url):
-    client.force_login(make_member("curious-fan"))
+    client.force_login(make_member(handle="curious-fan", password=None, confirmed=False))
 
     response = client.get(url, follow=True)
 
@@ -619,7 +611,7 @@ def test_moderator_posting_delete_selected_deletes_nothing(scene, moderator_clie
 
 @pytest.fixture
 def rater(episodes):
-    member = make_member("giselle")
+    member = make_member(handle="giselle", password=None, confirmed=False)
     rating_set(member=member, episode=episodes[0], score=8)
     rating_set(member=member, episode=episodes[1], score=5)
     return member
@@ -782,7 +774,10 @@ def test_audit_trail_is_read_only_for_everyone(scene, admin_client, moderator, c
 @pytest.fixture
 def ratings(episodes):
     first, second, _ = episodes
-    ana, ben = make_member("ana"), make_member("ben")
+    ana, ben = (
+        make_member(handle="ana", password=None, confirmed=False),
+        make_member(handle="ben", password=None, confirmed=False),
+    )
     rating_set(member=ana, episode=first, score=8)
     rating_set(member=ben, episode=first, score=8)
     rating_set(member=ben, episode=second, score=3)
@@ -909,7 +904,11 @@ def site_numbers(episodes, superuser, moderator, editor):
     """Five active members (three of them staff), one suspended; three counted ratings
     (the suspended member's is out); three reviews and replies; one open report."""
     first, second, _ = episodes
-    ana, ben, cleo = make_member("ana"), make_member("ben"), make_member("cleo")
+    ana, ben, cleo = (
+        make_member(handle="ana", password=None, confirmed=False),
+        make_member(handle="ben", password=None, confirmed=False),
+        make_member(handle="cleo", password=None, confirmed=False),
+    )
     rating_set(member=ana, episode=first, score=8)
     rating_set(member=ben, episode=first, score=6)
     rating_set(member=ben, episode=second, score=10)
@@ -993,7 +992,7 @@ def test_admin_index_shows_the_site_at_a_glance(
 
 def report_many(episodes, reporter, start: int, stop: int) -> None:
     for index in range(start, stop):
-        author = make_member(f"author-{index:02d}")
+        author = make_member(handle=f"author-{index:02d}", password=None, confirmed=False)
         review = review_post(
             member=author,
             episode=episodes[index % len(episodes)],
@@ -1012,7 +1011,7 @@ def queries_for(client, url) -> tuple[int, int]:
 
 @pytest.mark.parametrize("url", [QUEUE, REVIEWS])
 def test_changelist_queries_do_not_grow_with_reported_items(episodes, moderator_client, url):
-    reporter = make_member("watchful")
+    reporter = make_member(handle="watchful", password=None, confirmed=False)
     report_many(episodes, reporter, 0, 2)
     moderator_client.get(url)  # warm per-process caches (content types), as on a running site
 

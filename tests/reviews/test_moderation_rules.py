@@ -23,57 +23,51 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from etoile_app.models import User
-from etoile_app.services import member_purge
+from etoile_app.accounts import member_purge
+from members.models import User
 from reviews import moderation, services
 from reviews.models import EpisodeScores, Like, ModerationAction, Report, Review
 from reviews.moderation import ReportError
 from reviews.services import ReviewError
-from tests.reviews import test_moderation as reporting
-from tests.reviews import test_moderation_admin as admin_pages
-from tests.reviews.test_moderation import (
-    ALREADY_REPORTED,
-    CANNOT_EDIT,
-    HONEYPOT_LABEL,
-    NO_REASON,
-    THANKS,
-    distribution,
-    message_text,
+from tests.factories import (
+    PASSWORD,
+    make_member,
+    make_staff,
     refresh,
-    report,
-    report_url,
     reported_by,
-    scores_shown,
+    score_counts,
+    signed_in,
+    snapshot,
     take_down,
     write,
 )
-from tests.reviews.test_moderation_admin import (
+from tests.pages import (
     ACTIONS,
+    ALREADY_REPORTED,
+    CANNOT_EDIT,
+    HONEYPOT_LABEL,
     MEMBERS,
+    NO_REPORT_REASON,
     QUEUE,
     REVIEWS,
+    THANKS,
     act,
     action_names,
     glance,
     listed,
-    make_staff,
+    message_text,
     messages_of,
+    page_of,
+    report,
+    report_url,
     result_rows,
+    review_article,
+    scores_shown,
 )
-from tests.reviews.test_reviews import PASSWORD, page_of, review_article, signed_in, snapshot
 
 pytestmark = pytest.mark.django_db
 
 # Fixtures of the reporting and admin tests; pytest knows them by their own names.
-episode = reporting.episode
-odette = reporting.odette  # signed in on `client`
-odile = reporting.odile
-odile_client = reporting.odile_client
-reporters = reporting.reporters
-episodes = admin_pages.episodes
-moderator = admin_pages.moderator  # @mod-ada, in the Moderators group
-editor = admin_pages.editor  # @ed-bea, in the Editors group
-moderator_client = admin_pages.moderator_client  # also `client`: not with `odette`
 
 DELETED_MODERATOR = "@mod-ada (account deleted)"
 THE_SITE = "the site (report threshold)"
@@ -330,7 +324,7 @@ def test_an_empty_report_asks_for_a_reason(client, odette, odile, episode):
 
     assert response.status_code == 400
     page = page_of(response)
-    assert NO_REASON in page.find("main").words
+    assert NO_REPORT_REASON in page.find("main").words
     assert page.find("form", action=report_url(review))
     assert not Report.objects.exists()
 
@@ -498,7 +492,10 @@ def test_the_recount_migration_leaves_out_accounts_switched_off_before_suspensio
         "reviews.migrations.0005_recount_without_inactive_members"
     ).recount
     first, second, third = episodes
-    ana, ben, cleo = (admin_pages.make_member(handle) for handle in ("ana", "ben", "cleo"))
+    ana, ben, cleo = (
+        make_member(handle=handle, password=None, confirmed=False)
+        for handle in ("ana", "ben", "cleo")
+    )
     services.rating_set(member=ana, episode=first, score=8)
     services.rating_set(member=ben, episode=first, score=4)
     services.rating_set(member=cleo, episode=first, score=10)
@@ -515,12 +512,12 @@ def test_the_recount_migration_leaves_out_accounts_switched_off_before_suspensio
     assert scores_shown(client, first.get_absolute_url()).startswith("3.0 out of 5 from 2 ratings")
     assert scores_shown(client, second.get_absolute_url()).startswith("No ratings yet.")
     assert scores_shown(client, third.get_absolute_url()).startswith("3.0 out of 5 from 1 rating")
-    assert distribution(first) == [0, 0, 0, 1, 0, 0, 0, 1, 0, 0]
-    assert distribution(second) == [0] * 10
-    assert distribution(third) == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+    assert score_counts(first) == [0, 0, 0, 1, 0, 0, 0, 1, 0, 0]
+    assert score_counts(second) == [0] * 10
+    assert score_counts(third) == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
     # The migration and the operators' recount agree.
     services.recount_ratings()
-    assert [distribution(e) for e in episodes] == [
+    assert [score_counts(e) for e in episodes] == [
         [0, 0, 0, 1, 0, 0, 0, 1, 0, 0],
         [0] * 10,
         [0, 0, 0, 0, 0, 1, 0, 0, 0, 0],

@@ -19,7 +19,7 @@ from reviews import services
 from reviews.models import SCORES, EpisodeScores, Rating
 from tests.concurrency import WAIT, raise_first, run_together, skip_unless_postgresql
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 THREADS = 16
 OPERATIONS = 30

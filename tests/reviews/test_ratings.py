@@ -19,10 +19,11 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from catalog.models import Episode
-from etoile_app.models import User
-from etoile_app.services import member_delete
+from etoile_app.accounts import member_delete
+from members.models import User
 from reviews import services
 from reviews.models import SCORES, EpisodeScores, Rating
+from tests.pages import season_rows, table_in, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -34,47 +35,10 @@ PLAIN_AVERAGE = (
 )
 CHOOSE_STARS = "Choose from ½ to 5 stars."
 DISTRIBUTION_CAPTION = "Ratings of this episode at each half-star step"
-SEASON_CAPTION = "Average rating of each episode of Season 1"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-def text_of(html: str) -> str:
-    """What a reader sees: tags removed, whitespace folded."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
-
-
-class _TableParser(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tables: list[dict] = []
-        self._cell: list[str] | None = None
-        self._in_caption = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append({"caption": "", "rows": []})
-        elif tag == "caption":
-            self._in_caption = True
-        elif tag == "tr":
-            self.tables[-1]["rows"].append({"class": dict(attrs).get("class"), "cells": []})
-        elif tag in {"td", "th"}:
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "caption":
-            self._in_caption = False
-        elif tag in {"td", "th"} and self._cell is not None:
-            self.tables[-1]["rows"][-1]["cells"].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-        elif self._in_caption:
-            self.tables[-1]["caption"] += data
 
 
 class _ElementText(HTMLParser):
@@ -107,18 +71,6 @@ def text_inside(html: str, element_id: str) -> str:
     parser = _ElementText(element_id)
     parser.feed(html)
     return " ".join(" ".join(parser.text).split())
-
-
-def tables_in(html: str, caption: str) -> list[list[dict]]:
-    """Every table whose caption is `caption`, as its rows (header row first)."""
-    parser = _TableParser()
-    parser.feed(html)
-    return [t["rows"] for t in parser.tables if " ".join(t["caption"].split()) == caption]
-
-
-def table_in(html: str, caption: str) -> list[dict]:
-    (rows,) = tables_in(html, caption)
-    return rows
 
 
 def figures_in(html: str, kind: str) -> list[str]:
@@ -713,11 +665,6 @@ def test_distribution_title_for_a_visitor_has_no_own_rating(client, episode):
     assert svg_title(figure) == "How 1 member rated this episode: 3.0 stars on average."
     assert "(yours)" not in figure
     assert "chart__bar--own" not in figure
-
-
-def season_rows(html: str) -> list[list[str]]:
-    header, *rows = table_in(html, SEASON_CAPTION)
-    return [header["cells"]] + [row["cells"] for row in rows]
 
 
 def season_figure(html: str) -> str:

@@ -6,164 +6,42 @@ what they would notice, then checks the database only to prove that nothing else
 
 import json
 import re
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from html.parser import HTMLParser
-from urllib.parse import parse_qs, urlsplit
+from datetime import datetime
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
 from django.test import Client, RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 
 from catalog.models import Episode
-from etoile_app.models import User
-from etoile_app.services import member_delete
+from etoile_app.accounts import member_delete
+from members.models import User
 from reviews import services
 from reviews.models import EpisodeScores, Like, Rating, Review
 from reviews.services import ReviewError
+from tests.factories import make_member, many_reviews, signed_in, snapshot, write
+from tests.pages import (
+    EPISODE_URL,
+    Node,
+    body_of,
+    count_queries,
+    create_url,
+    page_of,
+    publish,
+    reply_to,
+    review_article,
+    sign_in_next,
+    top_level_ids,
+)
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "pas de deux under the rain 7"
-EPISODE_URL = "/season/1/episode/3/"
 TOO_FAST = "You are posting faster than we allow (5 a minute, 50 a day)."
 EMPTY = "Write something first: a review cannot be empty."
 
 
 # Reading pages ------------------------------------------------------------------------------
-
-VOID_ELEMENTS = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "track",
-    "wbr",
-}
-
-
-@dataclass(eq=False)
-class Node:
-    """An element of a parsed page; text nodes are plain strings among its children."""
-
-    tag: str
-    attrs: dict[str, str | None]
-    children: list = field(default_factory=list)
-
-    def iter(self):
-        yield self
-        for child in self.children:
-            if isinstance(child, Node):
-                yield from child.iter()
-
-    def find_all(self, tag: str | None = None, **attrs) -> list["Node"]:
-        wanted = {name.rstrip("_").replace("_", "-"): value for name, value in attrs.items()}
-        return [
-            node
-            for node in self.iter()
-            if node is not self
-            and (tag is None or node.tag == tag)
-            and all(node.attrs.get(name) == value for name, value in wanted.items())
-        ]
-
-    def find(self, tag: str | None = None, **attrs) -> "Node":
-        found = self.find_all(tag, **attrs)
-        assert found, f"no <{tag or '*'} {attrs}> in the page"
-        return found[0]
-
-    def with_class(self, name: str) -> list["Node"]:
-        return [n for n in self.iter() if name in (n.attrs.get("class") or "").split()]
-
-    @property
-    def text(self) -> str:
-        if self.tag == "br":
-            return "\n"
-        return "".join(c.text if isinstance(c, Node) else c for c in self.children)
-
-    @property
-    def words(self) -> str:
-        """The text as a reader sees it: whitespace folded."""
-        return " ".join(self.text.split())
-
-
-class TreeBuilder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, dict(attrs))
-        self.stack[-1].children.append(node)
-        if tag not in VOID_ELEMENTS:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag, attrs):
-        self.stack[-1].children.append(Node(tag, dict(attrs)))
-
-    def handle_endtag(self, tag):
-        for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data):
-        self.stack[-1].children.append(data)
-
-
-def page_of(response) -> Node:
-    builder = TreeBuilder()
-    builder.feed(response.content.decode())
-    builder.close()
-    return builder.root
-
-
-def review_article(page: Node, review: Review | int) -> Node:
-    pk = review if isinstance(review, int) else review.pk
-    return page.find("article", id=f"review-{pk}")
-
-
-def body_of(article: Node) -> Node:
-    """The review's own text, not that of the replies nested in the same article."""
-    return next(
-        node
-        for node in article.with_class("review__body")
-        if not any(
-            node in reply.iter() for reply in article.find_all("article") if reply is not article
-        )
-    )
-
-
-def top_level_ids(page: Node) -> list[int]:
-    listing = page.with_class("review-list")
-    if not listing:
-        return []
-    return [
-        int(item.find("article").attrs["id"].removeprefix("review-"))
-        for item in listing[0].children
-        if isinstance(item, Node) and item.tag == "li"
-    ]
-
-
-def sign_in_next(response) -> str:
-    """Where the sign-in page will send the visitor back to."""
-    location = response.headers.get("HX-Redirect") or response["Location"]
-    parts = urlsplit(location)
-    assert parts.path == reverse("account_login"), location
-    return parse_qs(parts.query)["next"][0]
 
 
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:")
@@ -188,89 +66,6 @@ def assert_inert(page: Node) -> None:
 
 
 # Members and their writing -------------------------------------------------------------------
-
-
-def make_member(email: str, handle: str, **fields) -> User:
-    """A member as sign-up and email confirmation leave them: a verified primary address."""
-    user = User.objects.create_user(email=email, password=PASSWORD, handle=handle, **fields)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
-
-
-def signed_in(member: User, **client_options) -> Client:
-    client = Client(**client_options)
-    client.force_login(member)
-    return client
-
-
-@pytest.fixture
-def episode(seeded) -> Episode:
-    return Episode.objects.select_related("season").get(season__number=1, number=3)
-
-
-@pytest.fixture
-def other_episode(seeded) -> Episode:
-    return Episode.objects.select_related("season").get(season__number=1, number=4)
-
-
-@pytest.fixture
-def odette(db, client) -> User:
-    """The member signed in on `client`."""
-    member = make_member("odette@example.com", "odette", display_name="Odette Swan")
-    client.force_login(member)
-    return member
-
-
-@pytest.fixture
-def odile(db) -> User:
-    return make_member("odile@example.com", "odile", display_name="Odile Black")
-
-
-@pytest.fixture
-def odile_client(odile) -> Client:
-    return signed_in(odile)
-
-
-def create_url(season: int = 1, number: int = 3) -> str:
-    return reverse("reviews:review-create", args=[season, number])
-
-
-def publish(client: Client, body: str, *, is_spoiler: bool = False, **headers):
-    data = {"body": body}
-    if is_spoiler:
-        data["is_spoiler"] = "on"
-    return client.post(create_url(), data, headers=headers)
-
-
-def reply_to(client: Client, review: Review, body: str, **headers):
-    return client.post(
-        reverse("reviews:reply-create", args=[review.pk]),
-        {f"reply-{review.pk}-body": body},
-        headers=headers,
-    )
-
-
-def write(member: User, episode: Episode, body: str = "A luminous hour.", **kwargs) -> Review:
-    return services.review_post(member=member, episode=episode, body=body, **kwargs)
-
-
-def snapshot() -> dict:
-    """Everything a review action could change, to prove that an action changed nothing."""
-    return {
-        "reviews": list(
-            Review.objects.order_by("pk").values_list(
-                "pk",
-                "body",
-                "is_spoiler",
-                "status",
-                "like_count",
-                "reply_count",
-                "edited_at",
-                "parent_id",
-            )
-        ),
-        "likes": list(Like.objects.order_by("pk").values_list("member_id", "review_id")),
-    }
 
 
 # Publishing a review ------------------------------------------------------------------------
@@ -1034,18 +829,6 @@ def test_a_review_that_is_not_visible_cannot_be_liked(client, odile, episode, st
 # Sorting and pages --------------------------------------------------------------------------
 
 
-def many_reviews(member: User, episode: Episode, count: int) -> list[Review]:
-    """`count` reviews, oldest first, one minute apart."""
-    start = timezone.now() - timedelta(days=1)
-    reviews = Review.objects.bulk_create(
-        Review(member=member, episode=episode, body=f"Review number {n}.") for n in range(count)
-    )
-    for n, review in enumerate(reviews):
-        review.created_at = start + timedelta(minutes=n)
-    Review.objects.bulk_update(reviews, ["created_at"])
-    return reviews
-
-
 def test_reviews_are_listed_newest_first_by_default(client, odette, episode):
     reviews = many_reviews(odette, episode, 4)
 
@@ -1331,13 +1114,6 @@ def add_reviews(episode: Episode, count: int, viewer: User) -> None:
     Review.objects.filter(pk__in=[r.pk for r in replies[::3]]).update(like_count=1)
     Rating.objects.bulk_create(Rating(member=a, episode=episode, score=6) for a in authors)
     EpisodeScores.objects.update_or_create(episode=episode, defaults={"count_6": 10})
-
-
-def count_queries(client: Client, url: str) -> tuple[int, Node]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), page_of(response)
 
 
 # Measured, then pinned. A visitor: the episode with its season, show and counters; the

@@ -19,7 +19,7 @@ from reviews import services
 from reviews.models import Watch, WatchlistEntry
 from tests.concurrency import raise_first, run_together
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 THREADS = 16
 WATCHED_ON = datetime.date(2025, 4, 24)

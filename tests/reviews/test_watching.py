@@ -21,15 +21,8 @@ from catalog.models import Episode, Season
 from members.models import User
 from reviews import services
 from reviews.models import EpisodeScores, Rating, Review, Watch, WatchlistEntry
-from tests.reviews.test_reviews import (
-    Node,
-    count_queries,
-    make_member,
-    page_of,
-    review_article,
-    sign_in_next,
-    signed_in,
-)
+from tests.factories import make_member, signed_in
+from tests.pages import Node, count_queries, page_of, review_article, sign_in_next
 
 pytestmark = pytest.mark.django_db
 

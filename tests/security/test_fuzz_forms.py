@@ -26,14 +26,13 @@ from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, event, example, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from catalog.models import Episode
-from etoile_app.forms import DeleteAccountForm
-from etoile_app.models import User
+from members.forms import DeleteAccountForm
+from members.models import User
 from reviews import services
 from reviews.models import (
     SCORES,
@@ -45,7 +44,7 @@ from reviews.models import (
     Watch,
     WatchlistEntry,
 )
-from tests.etoile_app.test_profiles import PASSWORD, make_member
+from tests.factories import PASSWORD, fuzz, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -54,21 +53,6 @@ if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
 
 EMAIL = "odette@example.com"
 OTHER_EMAIL = "odile@example.com"
-
-
-def fuzz(max_examples: int):
-    return hypothesis_settings(
-        max_examples=max_examples,
-        deadline=None,
-        derandomize=True,  # the same examples on every run and in CI
-        database=None,  # no .hypothesis/ example database
-        print_blob=False,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,  # the fixtures hold no per-example state
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-        ],
-    )
 
 
 # Strategies ---------------------------------------------------------------------------------

@@ -39,13 +39,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 from PIL import Image
 
 from catalog.models import Episode, Season, Show
-from etoile_app.models import AccessToken, User
+from members.models import AccessToken, User
 from reviews import imports, moderation, services
 from reviews.models import (
     EpisodeScores,
@@ -58,8 +58,7 @@ from reviews.models import (
     Watch,
     WatchlistEntry,
 )
-from tests.reviews.test_reviews import PASSWORD, make_member, write
-from tests.security import FAST_PASSWORD_HASHERS
+from tests.factories import PASSWORD, empty_the_catalog, make_member, write
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +141,8 @@ class World:
 
 
 def minimal_catalog() -> tuple[Episode, Episode]:
-    """One show, one season, two episodes: all these views need."""
+    """One show, one season, two episodes: all these views need, instead of the seeded catalog."""
+    empty_the_catalog()
     show = Show.objects.create(
         title="Étoile",
         slug="etoile",
@@ -231,11 +231,7 @@ def shared_world(django_db_setup, django_db_blocker):
     """The world is built once for this module, in a transaction of its own that is rolled
     back at the end. Each test runs in a savepoint inside it (pytest-django's `db`) and rolls
     back to it, so every test starts from this same world, as if built for it alone."""
-    with (
-        override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS),
-        django_db_blocker.unblock(),
-        transaction.atomic(),
-    ):
+    with django_db_blocker.unblock(), transaction.atomic():
         try:
             world = build_world()
             world.pristine = snapshot()

@@ -42,7 +42,7 @@ from reviews.models import (
     Watch,
     WatchlistEntry,
 )
-from tests.reviews.test_reviews import PASSWORD, make_member
+from tests.factories import PASSWORD, make_member
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Sessions that end, error pages that say nothing, and the security log (etoile_app/security.py)."""
+"""Sessions that end, error pages that say nothing, and the security log (kernel/security.py)."""
 
 import time
 

@@ -25,9 +25,9 @@ from PIL import ExifTags, Image, PngImagePlugin
 
 from catalog.models import Episode, Person, Season, Show
 from members.models import User
-from tests.catalog.test_admin import admin_url, form_post_data
-from tests.etoile_app.test_profiles import error_announced_for, make_member
+from tests.factories import make_member
 from tests.images import camera_exif, png_claiming
+from tests.pages import admin_url, error_announced_for, form_post_data
 
 pytestmark = pytest.mark.django_db
 

@@ -39,19 +39,18 @@ from catalog.models import Episode
 from members.models import User
 from reviews import services
 from reviews.models import ModerationAction, Report, Review, Watch
-from tests.etoile_app.test_profiles import camera_jpeg, post_avatar
-from tests.reviews.test_reviews import (
+from tests.factories import PASSWORD, make_member, signed_in
+from tests.images import camera_jpeg
+from tests.pages import (
     EPISODE_URL,
-    PASSWORD,
     Node,
     TreeBuilder,
     body_of,
-    make_member,
     page_of,
+    post_avatar,
     publish,
     reply_to,
     review_article,
-    signed_in,
 )
 
 pytestmark = pytest.mark.django_db
