@@ -1,15 +1,20 @@
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kernel.forms import HoneypotMixin
 from reviews.models import REPORT_NOTE_MAX_LENGTH, REVIEW_MAX_LENGTH, SCORES, Report, stars_label
 
+# The labels are read when a page is drawn, in its language: built when this module is
+# imported, they were English on French pages.
+lazy_stars_label = lazy(stars_label, str)
+
 
 class RatingForm(forms.Form):
     score = forms.TypedChoiceField(
         label=_("Your rating"),
-        choices=[(score, stars_label(score)) for score in SCORES],
+        choices=[(score, lazy_stars_label(score)) for score in SCORES],
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose from ½ to 5 stars.")},
