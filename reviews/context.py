@@ -186,7 +186,8 @@ def episode_context(
         **watch_panel_context(request, episode, watch_form=watch_form),
         "hidden_until_watched": hides_unwatched(request, episode),
         "review_page": page,
-        "review_form": review_form or ReviewForm(episode_numbers=episode_numbers),
+        "review_form": review_form
+        or ReviewForm(episode_numbers=episode_numbers, reviewed_number=episode.number),
     }
 
 

@@ -52,11 +52,15 @@ class ReviewForm(HoneypotMixin, forms.Form):
         help_text=_("Readers who have not watched that far see it collapsed."),
     )
 
-    def __init__(self, *args, episode_numbers=range(1, 9), **kwargs):
+    def __init__(self, *args, episode_numbers=range(1, 9), reviewed_number=1, **kwargs):
         super().__init__(*args, **kwargs)
         if "spoils_up_to" in self.fields:
+            # A review can only spoil what comes after the episode it is about: offered
+            # "Episode 2" on episode 3, it would then say "Spoils up to episode 2".
             self.fields["spoils_up_to"].choices = [("", _("Only this episode, if at all"))] + [
-                (number, _("Episode %(number)s") % {"number": number}) for number in episode_numbers
+                (number, _("Episode %(number)s") % {"number": number})
+                for number in episode_numbers
+                if number >= reviewed_number
             ]
 
     def clean_body(self) -> str:

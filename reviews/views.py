@@ -137,7 +137,11 @@ def review_create(
     episode_obj = episode_by_numbers(season, episode)
     if not request.user.is_authenticated:
         return _sign_in_first(request, episode_obj.get_absolute_url() + "#write-review")
-    form = ReviewForm(request.POST, episode_numbers=_episode_numbers(episode_obj))
+    form = ReviewForm(
+        request.POST,
+        episode_numbers=_episode_numbers(episode_obj),
+        reviewed_number=episode_obj.number,
+    )
     if form.is_bot():
         return _refuse_quietly(request, episode_obj.get_absolute_url())
     status = 400
@@ -204,7 +208,12 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form_class = ReplyForm if review.is_reply else ReviewForm
     numbers = _episode_numbers(review.episode)
     if request.method == "POST":
-        form = form_class(request.POST, episode_numbers=numbers, honeypot=False)
+        form = form_class(
+            request.POST,
+            episode_numbers=numbers,
+            reviewed_number=review.episode.number,
+            honeypot=False,
+        )
         if form.is_valid():
             try:
                 services.review_edit(
@@ -227,6 +236,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "spoils_up_to": review.spoils_up_to,
             },
             episode_numbers=numbers,
+            reviewed_number=review.episode.number,
             honeypot=False,
         )
     return render(
