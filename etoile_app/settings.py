@@ -138,6 +138,8 @@ TEMPLATES = [
                 "reviews.context_processors.member_progress",
                 "kernel.metadata.page_address",
             ],
+            # One date style per language on every page, allauth's included: French's "1er".
+            "builtins": ["kernel.templatetags.dates"],
         },
     },
 ]
@@ -255,6 +257,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
+# One date style per language (etoile_app/formats/en, fr): "December 1, 2026", "1er décembre 2026".
+FORMAT_MODULE_PATH = ["etoile_app.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.models import Episode, Show
+from kernel.dates import date_format
 from members.models import User
 from reviews import services
 from reviews.interchange import (

@@ -12,11 +12,11 @@ from collections import Counter
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from catalog.models import Episode
 from kernel import pagecache
+from kernel.dates import date_format
 from members.models import User
 from reviews import counters, pagegroups
 from reviews.models import SCORES, Like, Rating, Review, Watch, WatchlistEntry

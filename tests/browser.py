@@ -27,7 +27,7 @@ def sign_in(context: BrowserContext, base_url: str, email: str, password: str) -
     page.goto(base_url + "/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     account_menu = page.get_by_role("navigation", name="Your account")
     expect(account_menu.get_by_role("button", name="Sign out")).to_be_visible()
     return page
@@ -39,7 +39,7 @@ def sign_in_and_confirm(page: Page) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(ACTIVE_MEMBER_EMAIL)
     page.get_by_label("Password").fill(ACTIVE_MEMBER_PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.goto("/accounts/reauthenticate/")
     page.get_by_label("Password").fill(ACTIVE_MEMBER_PASSWORD)
     page.get_by_role("button", name="Confirm").click()

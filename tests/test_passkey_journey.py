@@ -40,7 +40,7 @@ def test_member_adds_a_passkey_and_signs_in_with_it_alone(browser, seeded_live_s
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("link", name="Settings").click()
     page.get_by_role("link", name="Two-factor authentication").click()
     page.get_by_role("link", name="Add", exact=True).click()

@@ -267,7 +267,7 @@ def test_rows_that_cannot_be_imported_are_skipped_with_a_reason(client_of, odett
         "there is no episode 1×9 here",
         "the viewing date last spring is not a date",
         "the viewing date April 1, 2025 is before the show was first shown, on April 22, 2025",
-        "the viewing date Jan. 1, 2999 is in the future",
+        "the viewing date January 1, 2999 is in the future",
     ]
     assert preview.skipped[0][0] == "watched-history.json, item 1"
     assert [c.episode.number for c in preview.ratings_new] == [5]
