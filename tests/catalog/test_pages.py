@@ -21,7 +21,6 @@ def test_home_shows_the_show_at_a_glance(client, seeded):
         "Amy Sherman-Palladino",
         "Daniel Palladino",
         "Sons of Raphael",
-        "Title awaiting curation",
         "Season 1",
         "Episode 8",
         "Luke Kirby",
@@ -47,13 +46,12 @@ def test_season_page_lists_all_eight_episodes(client, seeded):
     assert "All eight episodes are streaming on Prime Video." in text_of(response)
 
 
-def test_episode_page_says_its_details_await_curation(client, seeded):
+def test_episode_page_awaiting_curation_shows_its_neutral_name(client, seeded):
     response = client.get("/season/1/episode/3/")
     assert response.status_code == 200
     text = text_of(response)
     assert "Episode 3" in text
     assert "Season 1 · Episode 3" in text
-    assert "do not yet give this episode’s title" in text
     assert 'rel="prev" href="/season/1/episode/2/"' in response.content.decode()
     assert 'rel="next" href="/season/1/episode/4/"' in response.content.decode()
 
@@ -95,9 +93,9 @@ def test_character_page_names_who_plays_them(client, seeded):
     assert "Lou de Laâge" in text
 
 
-def test_unnamed_character_page_says_the_name_awaits_curation(client, seeded):
+def test_unnamed_character_page_names_her_as_the_sources_describe_her(client, seeded):
     text = text_of(client.get("/characters/the-matriarch/"))
-    assert "do not name them yet" in text
+    assert "The matriarch" in text
     assert "Kelly Bishop" in text
 
 

@@ -96,7 +96,7 @@ def test_seed_credits_exactly_the_people_the_articles_name(seeded):
         ("Luke Kirby", "cast", "Jack"),
         ("Charlotte Gainsbourg", "cast", "Genevieve"),
         ("Lou de Laâge", "cast", "Cheyenne"),
-        ("Kelly Bishop", "cast", "The matriarch (name awaiting curation)"),
+        ("Kelly Bishop", "cast", "The matriarch"),
         ("Yanic Truesdale", "cast", "Raphael"),
         ("Gideon Glick", "cast", "Tobias"),
         ("David Alvarez", "cast", "Gael"),
