@@ -2,8 +2,14 @@
 schema.org data (JSON-LD), built from what each view has already loaded, so that no page
 makes a query more for them.
 
-Descriptions come from the catalog only: a record awaiting curation holds placeholders (an
-episode's "Episode 3"), which are not given to search engines as names or descriptions.
+Descriptions come from the catalog only: a record awaiting curation holds placeholders,
+which are not given to search engines as descriptions. An episode page awaiting curation is
+still named as the page names it ("Episode 3", "Épisode 3"): a neutral name, nothing
+invented, and a reviewed item without a name is refused by the search engines' rules.
+
+What is emitted for ratings and reviews is what schema.org defines for AggregateRating,
+Review and Rating and what the search engines require of them (a review with its rating,
+an aggregate with its count); tests/catalog/test_structured_data.py checks both.
 
 On a French page a record's text is given in French when every text of that record has a
 French version, with "inLanguage": "fr" (the language of the text given here); otherwise in
@@ -111,6 +117,9 @@ def episode_data(request: HttpRequest, episode, *, show, season, scores, reviews
     nothing. `scores` is None where the page hides them (a member's "until watched")."""
     page_url = request.build_absolute_uri(episode.get_absolute_url())
     texts = _texts(episode, ["title", "synopsis"], given=not episode.awaiting_curation)
+    if episode.awaiting_curation:
+        name, language = episode.localized_with_language("title")
+        texts = {"title": name, "synopsis": None, "inLanguage": "fr" if language == "fr" else None}
     data = {
         "@context": SCHEMA,
         "@type": "TVEpisode",
@@ -143,6 +152,9 @@ def episode_data(request: HttpRequest, episode, *, show, season, scores, reviews
             review_data(request, review, page_url=page_url)
             for review in reviews
             if review.is_visible
+            # A Review needs its reviewRating: a review by someone who has not rated
+            # the episode is read on the page, not given to search engines.
+            and getattr(review, "author_score", None)
             and review.member.is_active
             and not review.is_reply
             and not is_spoiler(review)
@@ -162,12 +174,10 @@ def review_data(request: HttpRequest, review, *, page_url: str) -> dict:
         "datePublished": review.created_at,
         "reviewBody": review.body,
     }
-    score = getattr(review, "author_score", None)
-    if score:
-        data["reviewRating"] = {
-            "@type": "Rating",
-            "ratingValue": score / 2,
-            "bestRating": 5,
-            "worstRating": 0.5,
-        }
+    data["reviewRating"] = {
+        "@type": "Rating",
+        "ratingValue": review.author_score / 2,
+        "bestRating": 5,
+        "worstRating": 0.5,
+    }
     return data

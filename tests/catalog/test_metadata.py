@@ -176,12 +176,13 @@ def test_season_page_describes_the_season_and_its_episodes(client, seeded):
     assert all("name" not in episode for episode in data["episode"])
 
 
-def test_an_episode_awaiting_curation_gets_no_placeholder_name_or_description(client, episode):
+def test_an_episode_awaiting_curation_gets_its_neutral_name_and_no_description(client, episode):
     data = one_json_ld(client.get("/season/1/episode/3/"))
 
     assert data["@type"] == "TVEpisode"
     assert data["episodeNumber"] == 3
-    assert "name" not in data and "description" not in data
+    # The name the page shows, which a reviewed item needs; no placeholder description.
+    assert data["name"] == "Episode 3" and "description" not in data
     assert data["partOfSeason"] == {
         "@type": "TVSeason",
         "seasonNumber": 1,
@@ -276,6 +277,7 @@ def test_a_member_who_hides_unwatched_scores_gets_none_in_the_data_either(client
 def test_a_review_cannot_break_out_of_the_data_block(client, episode, odette):
     body = "</script><script>alert(1)</script> <!-- & \u2028 -->"
     User.objects.filter(pk=odette.pk).update(display_name="</SCRIPT><b>")
+    services.rating_set(member=odette, episode=episode, score=6)
     services.review_post(member=odette, episode=episode, body=body)
 
     response = client.get("/season/1/episode/3/")
