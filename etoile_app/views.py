@@ -24,7 +24,7 @@ from members.views import active_member_or_404
 from reviews.charts import distribution_chart
 from reviews.context import season_context, with_author_scores
 from reviews.models import SCORES, EpisodeScores
-from reviews.tracking import is_collapsed
+from reviews.tracking import hides_unwatched, is_collapsed
 
 PROFILE_REVIEWS = 20
 
@@ -125,12 +125,16 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
     ).order_by("-created_at")[:PROFILE_REVIEWS]
     ratings = list(ratings)
     reviews = list(reviews)
+    for rating in ratings:
+        rating.withheld = hides_unwatched(request, rating.episode, author=member)
     for review in reviews:
+        review.withheld = hides_unwatched(request, review.episode, author=member)
         review.collapsed = is_collapsed(review, request=request, episode=review.episode)
     watch_stats = member.watches.aggregate(
         episodes=Count("episode", distinct=True), watches=Count("pk")
     )
-    given = [rating.score for rating in ratings]
+    # The average and the chart tell nothing of an episode the reader is waiting to watch.
+    given = [rating.score for rating in ratings if not rating.withheld]
     return render(
         request,
         "etoile_app/profile.html",

@@ -65,12 +65,19 @@ def is_collapsed(review: Review, *, request: HttpRequest, episode: Episode) -> b
     return bool(review.spoils_up_to and summary.furthest_in(season_number) < review.spoils_up_to)
 
 
-def hides_unwatched(request: HttpRequest, episode: Episode) -> bool:
-    """The member's setting: no scores or reviews of an episode before they watch it."""
+def hides_unwatched(request: HttpRequest, episode: Episode, *, author=None) -> bool:
+    """The reader's setting: no scores or reviews of an episode before they watch it.
+
+    The one rule for what a reader sees of members' ratings and reviews, wherever they are
+    shown: the episode and season pages (no author: the episode's whole panel waits) and a
+    member's profile and diary (`author`: their score and words wait; a reader's own are
+    never hidden from them). Feeds are read without an account, so no setting reaches
+    them: they carry no spoilers for anyone."""
     user = request.user
     return bool(
         user.is_authenticated
         and user.hide_unwatched
+        and (author is None or author.pk != user.pk)
         and not watch_summary(request).watched(episode)
     )
 

@@ -35,7 +35,7 @@ from reviews.forms import (
 )
 from reviews.models import Rating, Review, Watch, WatchlistEntry
 from reviews.moderation import ReportError, has_reported, report_create
-from reviews.tracking import is_collapsed, viewing_number
+from reviews.tracking import hides_unwatched, is_collapsed, viewing_number
 
 security_log = logging.getLogger("etoile.security")
 
@@ -466,6 +466,8 @@ def diary(request: HttpRequest, handle: str) -> HttpResponse:
         .order_by("-watched_on", "-created_at", "-pk")
     )
     page = Paginator(watches, DIARY_PER_PAGE).get_page(request.GET.get("page"))
+    for watch in page.object_list:
+        watch.withheld = hides_unwatched(request, watch.episode, author=member)
     return render(request, "reviews/diary.html", {"member": member, "page": page})
 
 
