@@ -226,7 +226,7 @@ class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
             {"fields": ["genre", "original_language", "theme_song_title", "theme_song_note"]},
         ),
         french_fieldset(*Show.french_fields),
-        (_("Poster"), {"fields": ["poster", "image_preview"]}),
+        (_("Poster"), {"fields": ["poster", "poster_credit", "poster_licence", "image_preview"]}),
         EXTERNAL_IDS_FIELDSET,
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
@@ -280,7 +280,7 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
             },
         ),
         french_fieldset(*Episode.french_fields),
-        (_("Still"), {"fields": ["still", "image_preview"]}),
+        (_("Still"), {"fields": ["still", "still_credit", "still_licence", "image_preview"]}),
         EXTERNAL_IDS_FIELDSET,
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
@@ -304,7 +304,10 @@ class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "also_known_as", "about"]}),
         french_fieldset(*Person.french_fields),
-        (_("Headshot"), {"fields": ["headshot", "image_preview"]}),
+        (
+            _("Headshot"),
+            {"fields": ["headshot", "headshot_credit", "headshot_licence", "image_preview"]},
+        ),
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
 

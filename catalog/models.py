@@ -1,5 +1,6 @@
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q, Subquery
@@ -13,6 +14,55 @@ AWAITING_CURATION_HELP = _(
     "Ticked where the seed articles are silent and a placeholder stands in. "
     "Untick once an editor has checked the facts."
 )
+
+
+IMAGE_CREDIT_MAX_LENGTH = 200
+
+
+def image_credit_field() -> models.CharField:
+    return models.CharField(
+        _("image credit"),
+        max_length=IMAGE_CREDIT_MAX_LENGTH,
+        blank=True,
+        help_text=_("Who made the image, as they ask to be credited: “Jane Doe / Agency”."),
+    )
+
+
+def image_licence_field() -> models.CharField:
+    return models.CharField(
+        _("image licence or permission"),
+        max_length=IMAGE_CREDIT_MAX_LENGTH,
+        blank=True,
+        help_text=_("The licence (“CC BY-SA 4.0”) or the permission we have to show it."),
+    )
+
+
+class CreditedImages:
+    """Every image an admin adds names who made it and the licence or permission to show
+    it (fields <image>_credit and <image>_licence); a record with an image without them is
+    refused. The seed adds no image, so it writes none."""
+
+    image_specs: tuple[RenditionSpec, ...] = ()
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        for spec in self.image_specs:
+            if not getattr(self, spec.field):
+                continue
+            if not getattr(self, f"{spec.field}_credit").strip():
+                errors[f"{spec.field}_credit"] = _(
+                    "Name who made this image (the photographer and agency, say) before adding it."
+                )
+            if not getattr(self, f"{spec.field}_licence").strip():
+                errors[f"{spec.field}_licence"] = _(
+                    "Give the licence of this image, or the permission we have to show it."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def image_credit(self, spec: RenditionSpec) -> tuple[str, str]:
+        return getattr(self, f"{spec.field}_credit"), getattr(self, f"{spec.field}_licence")
 
 
 IMDB_ID_VALIDATOR = RegexValidator(
@@ -241,8 +291,9 @@ class EpisodeQuerySet(CurationQuerySet):
         return self.filter(season__show=Show.objects.current_pk())
 
 
-class Show(FrenchText, ExternalIds, CatalogModel):
+class Show(CreditedImages, FrenchText, ExternalIds, CatalogModel):
     POSTER = RenditionSpec(field="poster", widths=(320, 640), ratio=(2, 3))
+    image_specs = (POSTER,)
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -260,6 +311,8 @@ class Show(FrenchText, ExternalIds, CatalogModel):
     theme_song_note = models.TextField(_("about the theme song"), blank=True)
     poster = models.ImageField(_("poster"), upload_to="posters/", blank=True)
     poster_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    poster_credit = image_credit_field()
+    poster_licence = image_licence_field()
     where_to_watch_fr = french_field(where_to_watch, _("where to watch (French)"))
     premise_fr = french_field(premise, _("premise (French)"))
     genre_fr = french_field(genre, _("genre (French)"))
@@ -325,8 +378,9 @@ class Season(FrenchText, CatalogModel):
         return reverse("catalog:season", kwargs={"season": self.number})
 
 
-class Episode(FrenchText, ExternalIds, CatalogModel):
+class Episode(CreditedImages, FrenchText, ExternalIds, CatalogModel):
     STILL = RenditionSpec(field="still", widths=(480, 960), ratio=(16, 9))
+    image_specs = (STILL,)
 
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="episodes")
     number = models.PositiveSmallIntegerField(_("number"))
@@ -338,6 +392,8 @@ class Episode(FrenchText, ExternalIds, CatalogModel):
     synopsis = models.TextField(_("synopsis"), blank=True)
     still = models.ImageField(_("still"), upload_to="stills/", blank=True)
     still_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    still_credit = image_credit_field()
+    still_licence = image_licence_field()
     title_fr = french_field(title, _("title (French)"))
     synopsis_fr = french_field(synopsis, _("synopsis (French)"))
 
@@ -379,8 +435,9 @@ class Episode(FrenchText, ExternalIds, CatalogModel):
         return ""
 
 
-class Person(FrenchText, CatalogModel):
+class Person(CreditedImages, FrenchText, CatalogModel):
     HEADSHOT = RenditionSpec(field="headshot", widths=(160, 320), ratio=(1, 1))
+    image_specs = (HEADSHOT,)
 
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", _("Individual")
@@ -393,6 +450,8 @@ class Person(FrenchText, CatalogModel):
     about = models.TextField(_("about"), blank=True)
     headshot = models.ImageField(_("headshot"), upload_to="headshots/", blank=True)
     headshot_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    headshot_credit = image_credit_field()
+    headshot_licence = image_licence_field()
     about_fr = french_field(about, _("about (French)"))
 
     french_fields = ("about",)

@@ -68,8 +68,11 @@ def fallback_lang(instance, name: str) -> SafeString:
 def picture(instance, spec_name: str, alt: str, sizes: str, loading: str = "lazy"):
     spec = getattr(type(instance), spec_name)
     key = f"{type(instance).__name__}:{getattr(instance, 'slug', '') or instance.pk}"
+    credit, licence = instance.image_credit(spec)
     return {
         "picture": picture_sources(getattr(instance, spec.renditions_field), spec),
+        "credit": credit,
+        "licence": licence,
         "alt": alt,
         "sizes": sizes,
         "loading": loading,

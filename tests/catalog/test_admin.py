@@ -356,6 +356,8 @@ def person(db):
 def post_headshot(client, person, upload, **changes):
     url = admin_url("catalog", "person", "change", person.pk)
     data = form_post_data(client.get(url))
+    # Every image names its credit and licence (CreditedImages); tests may override them.
+    data.update(headshot_credit="Jane Doe / Agence", headshot_licence="CC BY 4.0")
     data.update(changes, headshot=upload)
     return client.post(url, data)
 

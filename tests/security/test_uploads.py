@@ -328,6 +328,8 @@ class CatalogRecord:
     def post(self, client, upload):
         data = form_post_data(client.get(self.url))
         data[self.field] = upload
+        data[f"{self.field}_credit"] = "Jane Doe / Agence"
+        data[f"{self.field}_licence"] = "CC BY 4.0"
         return client.post(self.url, data)
 
     def stored(self, media_root) -> tuple[bytes, list[bytes]]:
