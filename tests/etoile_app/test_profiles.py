@@ -20,7 +20,9 @@ from django.urls import reverse
 from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from catalog.models import Episode
 from members.models import User
+from reviews.models import Rating
 from tests.factories import PASSWORD, make_member
 from tests.images import camera_jpeg, png_claiming
 from tests.pages import download_export, elements, error_announced_for, field_named, post_avatar
@@ -983,3 +985,24 @@ def test_settings_page_costs_the_same_few_queries_however_many_members(
 
     assertContains(response, "Remove avatar")
     assert User.objects.count() == others + 1
+
+
+def test_each_rating_on_the_profile_says_when_it_was_given_as_the_file_said(
+    client, other_member, seeded
+):
+    """An imported rating keeps the other site's date (Rating.rated_at), and the profile says
+    it in the reader's language."""
+    episode = Episode.objects.get(season__number=1, number=2)
+    Rating.objects.create(
+        member=other_member,
+        episode=episode,
+        score=8,
+        rated_at=datetime(2025, 5, 1, 12, 0, tzinfo=UTC),
+    )
+    client.logout()
+
+    english = client.get(profile_url("odile")).content.decode()
+    french = client.get("/fr" + profile_url("odile")).content.decode()
+
+    assert '<time class="muted" datetime="2025-05-01">May 1, 2025</time>' in english
+    assert '<time class="muted" datetime="2025-05-01">1er mai 2025</time>' in french
