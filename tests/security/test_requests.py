@@ -42,7 +42,7 @@ from reviews.models import (
     Watch,
     WatchlistEntry,
 )
-from tests.factories import PASSWORD, make_member
+from tests.factories import PASSWORD, empty_the_catalog, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,8 @@ class World:
 
 def small_catalog() -> Episode:
     """One show, one season of four episodes, a person and a character: all these views
-    need. The full seed would cost most of a second in each of a hundred tests."""
+    need, instead of the seeded catalog."""
+    empty_the_catalog()
     show = Show.objects.create(
         title="Étoile",
         slug="etoile",

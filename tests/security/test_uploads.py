@@ -25,7 +25,7 @@ from PIL import ExifTags, Image, PngImagePlugin
 
 from catalog.models import Episode, Person, Season, Show
 from members.models import User
-from tests.factories import make_member
+from tests.factories import empty_the_catalog, make_member
 from tests.images import camera_exif, png_claiming
 from tests.pages import admin_url, error_announced_for, form_post_data
 
@@ -296,6 +296,7 @@ def test_gps_in_a_png_or_webp_avatar_is_stripped(
 
 
 def make_show() -> Show:
+    empty_the_catalog()  # a show of its own, without the seeded catalog's images
     return Show.objects.create(title="Étoile", slug="etoile")
 
 
