@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 from catalog.models import Episode, Season
 from catalog.views import citations_for, current_show
 from kernel.pagecache import cache_for_visitors
-from reviews.context import episode_context, season_context
+from reviews.context import episode_context, season_context, with_reader_watchlist
 from reviews.views import episode_by_numbers
 
 
@@ -19,7 +19,10 @@ from reviews.views import episode_by_numbers
 def season_detail(request: HttpRequest, season: int) -> HttpResponse:
     season_obj = get_object_or_404(
         Season.objects.select_related("show").prefetch_related(
-            Prefetch("episodes", queryset=Episode.objects.select_related("scores"))
+            Prefetch(
+                "episodes",
+                queryset=with_reader_watchlist(request, Episode.objects.select_related("scores")),
+            )
         ),
         show=current_show(),
         number=season,

@@ -22,7 +22,7 @@ from kernel.pagecache import cache_for_visitors
 from members.forms import DeleteAccountForm
 from members.views import active_member_or_404
 from reviews.charts import distribution_chart
-from reviews.context import season_context, with_author_scores
+from reviews.context import season_context, with_author_scores, with_reader_watchlist
 from reviews.models import SCORES, EpisodeScores
 from reviews.tracking import hides_unwatched, is_collapsed
 
@@ -40,7 +40,10 @@ def home(request: HttpRequest) -> HttpResponse:
     seasons = list(
         show.seasons.prefetch_related(
             Prefetch(
-                "episodes", queryset=Episode.objects.select_related("scores").order_by("number")
+                "episodes",
+                queryset=with_reader_watchlist(
+                    request, Episode.objects.select_related("scores").order_by("number")
+                ),
             )
         )
     )
@@ -48,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         at_a_glance = season_context(request, list(season.episodes.all()))
         season.chart = at_a_glance["season_chart"]
         season.progress = at_a_glance["progress"]
+        season.on_watchlist = at_a_glance["season_on_watchlist"]
     credits = list(show.credits.for_display())
     people_by_role: dict[str, list[Credit]] = {}
     for credit in credits:

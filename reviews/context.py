@@ -103,6 +103,38 @@ def reader_score_of(member):
     )
 
 
+def with_reader_watchlist(request: HttpRequest, episodes):
+    """Each episode says whether it is on the signed-in reader's watchlist, in the same query."""
+    if not request.user.is_authenticated:
+        return episodes
+    listed = WatchlistEntry.objects.filter(member=request.user, episode=OuterRef("pk"))
+    return episodes.annotate(on_reader_watchlist=Exists(listed))
+
+
+def reader_review_of(member):
+    """An annotation: the id of the member's latest review of each episode (not a reply)."""
+    return Subquery(
+        Review.objects.filter(member=member, episode=OuterRef("pk"), parent__isnull=True)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+
+
+def own_review_id(member, episode: Episode) -> int | None:
+    """The member's latest review of the episode: read with the episode when the view asked
+    for it (reviews.views.episode_by_numbers), otherwise one query."""
+    if not member.is_authenticated:
+        return None
+    if hasattr(episode, "reader_review"):
+        return episode.reader_review
+    return (
+        Review.objects.filter(member=member, episode=episode, parent__isnull=True)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def own_score(member, episode: Episode) -> int | None:
     """The member's rating of the episode: read with the episode when the view asked for it
     (catalog.views.episode_by_numbers), otherwise one query."""
@@ -186,6 +218,9 @@ def episode_context(
         **watch_panel_context(request, episode, watch_form=watch_form),
         "hidden_until_watched": hides_unwatched(request, episode),
         "review_page": page,
+        # Once the member has reviewed the episode, their review (with its edit link) takes
+        # the empty form's place; another review is still one click away.
+        "own_review_id": own_review_id(request.user, episode),
         "review_form": review_form
         or ReviewForm(episode_numbers=episode_numbers, reviewed_number=episode.number),
     }
@@ -206,7 +241,17 @@ def season_context(request: HttpRequest, episodes: list[Episode]) -> dict:
         for e in episodes
     ]
     hidden = {e.pk for e in episodes if hides_unwatched(request, e)}
+    on_watchlist = False
+    if request.user.is_authenticated and episodes:
+        # For the season's one watchlist button, which says what it will do: read with the
+        # episodes where the page asked for it (with_reader_watchlist), otherwise one query.
+        if all(hasattr(e, "on_reader_watchlist") for e in episodes):
+            on_watchlist = all(e.on_reader_watchlist for e in episodes)
+        else:
+            listed = WatchlistEntry.objects.filter(member=request.user, episode__in=episodes)
+            on_watchlist = listed.count() == len(episodes)
     return {
         "season_chart": season_chart(shown, own, hidden=hidden),
+        "season_on_watchlist": on_watchlist,
         "progress": season_progress(request, episodes) if request.user.is_authenticated else None,
     }

@@ -24,7 +24,7 @@ from kernel.downloads import attachment
 from kernel.pagecache import cache_for_visitors
 from members.views import active_member_or_404
 from reviews import exports, imports, interchange, services
-from reviews.context import rating_panel_context, reader_score_of
+from reviews.context import rating_panel_context, reader_review_of, reader_score_of
 from reviews.forms import (
     ImportForm,
     RatingForm,
@@ -46,10 +46,12 @@ PageRenderer = Callable[..., HttpResponse]
 
 def episode_by_numbers(season: int, episode: int, reader=None) -> Episode:
     """The current show's episode, its season, show, rating counters and (given a signed-in
-    reader) their own rating, in one query."""
+    reader) their own rating and latest review, in one query."""
     episodes = Episode.objects.of_current_show().select_related("season__show", "scores")
     if reader is not None and reader.is_authenticated:
-        episodes = episodes.annotate(reader_score=reader_score_of(reader))
+        episodes = episodes.annotate(
+            reader_score=reader_score_of(reader), reader_review=reader_review_of(reader)
+        )
     return get_object_or_404(episodes, season__number=season, number=episode)
 
 

@@ -31,7 +31,8 @@ def test_two_members_rate_review_reply_and_like_an_episode(new_context, seeded_l
     make_member("odette@example.com", "odette", password=PASSWORD, display_name="Odette Swan")
     make_member("odile@example.com", "odile", password=PASSWORD, display_name="Odile Black")
 
-    # Odette rates with the keyboard: into the star group, then one arrow press per half star.
+    # Odette rates with the keyboard: into the star group, an arrow press per half star, and
+    # Enter to save her choice.
     odette = sign_in(new_context(), base_url, "odette@example.com")
     odette.goto(base_url + EPISODE)
     ratings = odette.get_by_role("region", name="Ratings")
@@ -39,6 +40,7 @@ def test_two_members_rate_review_reply_and_like_an_episode(new_context, seeded_l
     expect(ratings.get_by_role("status")).to_have_text("You have not rated this episode.")
     ratings.get_by_role("radio", name="3 stars", exact=True).focus()
     odette.keyboard.press("ArrowRight")
+    odette.keyboard.press("Enter")
 
     expect(ratings.get_by_role("status")).to_have_text("Your rating: 3½ stars")
     expect(ratings.get_by_role("radio", name="3½ stars")).to_be_checked()
@@ -46,6 +48,7 @@ def test_two_members_rate_review_reply_and_like_an_episode(new_context, seeded_l
     expect(ratings.get_by_role("radio", name="3½ stars")).to_be_focused()
 
     odette.keyboard.press("ArrowRight")
+    odette.keyboard.press("Enter")
 
     expect(ratings.get_by_role("status")).to_have_text("Your rating: 4 stars")
     expect(ratings.get_by_role("radio", name="4 stars", exact=True)).to_be_checked()
