@@ -192,11 +192,13 @@ def test_pages_run_under_the_content_security_policy(seeded_live_server, browser
             response = page.goto(concrete(path), wait_until="load")
             assert response is not None and response.status == status, path
             assert "script-src 'self'" in response.headers["content-security-policy"], path
-        # htmx at work under the policy: a rating changed in place.
+        # htmx and static/js/rating.js at work under the policy: a rating changed in place
+        # with the arrow keys, and saved with Enter.
         page.goto("/season/1/episode/5/")
         ratings = page.get_by_role("region", name="Ratings")
         ratings.get_by_role("radio", name="3 stars", exact=True).focus()
         page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
         expect(ratings.get_by_role("status")).to_have_text("Your rating: 3½ stars")
     finally:
         context.close()
