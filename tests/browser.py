@@ -1,14 +1,11 @@
 """Helpers shared by the browser journeys: signing in as a person would, the staff groups, and
 the page-quality tools (axe-core and the Nu HTML validator, from npm: see package.json)."""
 
-import importlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.factories import ACTIVE_MEMBER_EMAIL, ACTIVE_MEMBER_PASSWORD
@@ -53,19 +50,6 @@ def concrete(path: str) -> str:
         first = Review.objects.filter(member__handle="critic").order_by("pk").first()
         path = path.format(critic_review=first.pk)
     return path
-
-
-def staff_group(name: str) -> Group:
-    """The group a data migration made. Live-server tests empty the database between tests,
-    data migrations included, so make it again the way the migration does when it is gone."""
-    migrations = {
-        "Editors": ("catalog.migrations.0002_editors_group", "create_editors_group"),
-        "Moderators": ("reviews.migrations.0004_moderators_group", "create_moderators_group"),
-    }
-    if not Group.objects.filter(name=name).exists():
-        module, function = migrations[name]
-        getattr(importlib.import_module(module), function)(apps, None)
-    return Group.objects.get(name=name)
 
 
 def require(*, axe: bool = False, vnu: bool = False) -> None:

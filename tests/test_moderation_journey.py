@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from catalog.models import Episode
 from reviews import services
-from tests.browser import sign_in, staff_group
-from tests.factories import make_member
+from tests.browser import sign_in
+from tests.factories import make_member, staff_group
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,6 @@ import mimetypes
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -15,6 +14,7 @@ from django.utils.html import escape
 from PIL import ExifTags, Image
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Show, Source
+from tests.factories import staff_group
 from tests.pages import admin_url, form_post_data
 
 EDITOR_PASSWORD = "an editor's long passphrase"
@@ -170,7 +170,7 @@ def editor(db, django_user_model):
     user = django_user_model.objects.create_user(
         email="editor@example.com", password=EDITOR_PASSWORD, is_staff=True
     )
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(staff_group("Editors"))
     return user
 
 
@@ -181,7 +181,7 @@ def editor_client(client, editor):
 
 
 def test_editors_group_is_created_by_migrations_with_catalog_permissions(db):
-    editors = Group.objects.get(name="Editors")
+    editors = staff_group("Editors")
     codenames = set(editors.permissions.values_list("codename", flat=True))
 
     assert {"change_episode", "add_person", "delete_credit", "view_citation"} <= codenames

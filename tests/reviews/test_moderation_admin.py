@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,7 +21,7 @@ from members.models import User
 from reviews import moderation
 from reviews.models import EpisodeScores, ModerationAction, Rating, Report, Review
 from reviews.services import rating_set, review_post
-from tests.factories import make_member, make_staff
+from tests.factories import make_member, make_staff, staff_group
 from tests.pages import (
     ACTIONS,
     MEMBERS,
@@ -158,7 +158,7 @@ def scene(episodes, moderator, hold_at_three):
 
 
 def test_moderators_group_holds_exactly_the_moderation_permissions(db):
-    moderators = Group.objects.get(name="Moderators")
+    moderators = staff_group("Moderators")
 
     held = set(moderators.permissions.values_list("content_type__app_label", "codename"))
 
@@ -169,7 +169,7 @@ def test_moderators_group_holds_exactly_the_moderation_permissions(db):
 
 
 def test_editors_group_holds_catalog_permissions_and_none_of_the_reviews(db):
-    editors = Group.objects.get(name="Editors")
+    editors = staff_group("Editors")
 
     held = set(editors.permissions.values_list("content_type__app_label", "codename"))
 
