@@ -576,9 +576,7 @@ def test_a_members_name_changed_by_an_administrator_shows_beside_the_review_at_o
     assert by_line(visit(EPISODE_URL).page, review) == "Renamed by the admin"
 
 
-def test_an_episode_marked_curated_with_the_admin_action_shows_at_once(
-    episode, superuser, commit
-):
+def test_an_episode_marked_curated_with_the_admin_action_shows_at_once(episode, superuser, commit):
     """The changelist action "Mark selected as curated" is how editors publish an episode's
     details; visitors never see the curation notice (staff do), but the season's card gains
     its episode number at once."""

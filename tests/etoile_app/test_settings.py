@@ -120,7 +120,7 @@ def test_the_redis_cache_stores_and_reads_back():
 
 
 def test_the_redis_cache_keeps_one_client_and_still_reads_and_writes():
-    """etoile_app/cache.py: one redis.Redis per pool instead of one per command."""
+    """kernel/cache.py: one redis.Redis per pool instead of one per command."""
     if not redis_reachable():
         if os.environ.get("CI"):
             pytest.fail(f"Redis is required in CI at {REDIS_URL}")
