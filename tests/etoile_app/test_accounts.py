@@ -159,7 +159,7 @@ def test_signing_up_with_a_registered_email_looks_the_same_and_mails_the_owner(
 
     owner_mail = [m for m in mail.outbox if m.to[0].lower() == owner.email]
     assert len(owner_mail) == 1
-    assert "Account Already Exists" in owner_mail[0].subject
+    assert "Account already exists" in owner_mail[0].subject
     assert reverse("account_reset_password") in owner_mail[0].body
 
 

@@ -42,7 +42,11 @@ def test_a_profile_holds_back_scores_and_reviews_of_episodes_the_reader_has_not_
     text = text_of(response)
 
     ratings = page.find("ul", class_="member-ratings").find_all("li")
-    assert [item.words for item in ratings] == ["Episode 3 ★★★★½", f"Episode 4 {HIDDEN}"]
+    watched, unwatched = ratings
+    # The rating shown says when it was given; the one held back says nothing of it.
+    date_given = watched.find("time").words
+    assert watched.words == f"Episode 3 ★★★★½ {date_given}"
+    assert unwatched.words == f"Episode 4 {HIDDEN}" and not unwatched.find_all("time")
     assert "The swap in act two" in text
     assert "Episode four drags." not in text
     # The average and the chart are of what the reader may see: episode 3 alone.

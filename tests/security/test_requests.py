@@ -345,7 +345,7 @@ MUTATIONS = [
         lambda w: {
             "plan": imports.plan_sign(
                 member=w.odette,
-                ratings=[[Episode.objects.get(season__number=1, number=1).pk, 9]],
+                ratings=[[Episode.objects.get(season__number=1, number=1).pk, 9, None]],
                 watches=[],
                 watchlist=[],
             )
