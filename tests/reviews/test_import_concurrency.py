@@ -30,7 +30,7 @@ def test_one_plan_confirmed_from_many_threads_is_imported_once():
         member=member,
         token=imports.plan_sign(
             member=member,
-            ratings=[[first.pk, 7], [second.pk, 3]],
+            ratings=[[first.pk, 7, None], [second.pk, 3, None]],
             watches=[[first.pk, day.isoformat(), 2], [second.pk, day.isoformat(), 1]],
             watchlist=[third.pk],
         ),

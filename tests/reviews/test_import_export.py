@@ -693,7 +693,9 @@ def test_a_visitor_is_sent_to_sign_in(catalog, method, url):
 def test_confirming_needs_a_post_with_the_csrf_token(odette):
     client = Client(enforce_csrf_checks=True)
     client.force_login(odette)
-    token = imports.plan_sign(member=odette, ratings=[[episode(1).pk, 4]], watches=[], watchlist=[])
+    token = imports.plan_sign(
+        member=odette, ratings=[[episode(1).pk, 4, None]], watches=[], watchlist=[]
+    )
 
     assert client.get(CONFIRM, {"plan": token}).status_code == 405
     assert client.post(CONFIRM, {"plan": token}).status_code == 403

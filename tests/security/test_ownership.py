@@ -916,7 +916,7 @@ def owners_import_plan(world: World) -> dict:
     return {
         "plan": imports.plan_sign(
             member=world.owner,
-            ratings=[[world.other_episode.pk, 2]],
+            ratings=[[world.other_episode.pk, 2, None]],
             watches=[[world.other_episode.pk, world.watch.watched_on.isoformat(), 3]],
             watchlist=[world.episode.pk],
         )
