@@ -16,7 +16,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from catalog.models import Character, Citation, Credit, Episode, Person, Show, Source
+from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
 from members.models import User
 from reviews import moderation, services
 from reviews.models import EpisodeScores, Like, Review
@@ -216,3 +216,21 @@ def many_reviews(member: User, episode: Episode, count: int) -> list[Review]:
         review.created_at = start + timedelta(minutes=n)
     Review.objects.bulk_update(reviews, ["created_at"])
     return reviews
+
+
+IMPORT_PREMIERE = datetime.date(2025, 4, 24)
+
+
+def make_import_catalog() -> Show:
+    """A smaller catalog than the seed's, with the dates imports are checked against (the
+    caller empties the seeded one first)."""
+    show = Show.objects.create(
+        title="Étoile",
+        slug="etoile",
+        premiere_date=IMPORT_PREMIERE,
+        new_york_premiere_date=datetime.date(2025, 4, 22),
+    )
+    season = Season.objects.create(show=show, number=1, episode_count=8)
+    for number in range(1, 9):
+        Episode.objects.create(season=season, number=number, title=f"Episode {number}")
+    return show

@@ -19,17 +19,17 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.models import Episode, Season, Show
+from catalog.models import Episode, Show
 from members.models import User
 from reviews import imports, interchange, services
 from reviews.models import EpisodeScores, Rating, Watch, WatchlistEntry
-from tests.factories import fuzz, make_member
+from tests.factories import IMPORT_PREMIERE, fuzz, make_import_catalog, make_member
 
 pytestmark = pytest.mark.django_db
 
 IMPORT = "/me/import/"
 CONFIRM = "/me/import/confirm/"
-PREMIERE = datetime.date(2025, 4, 24)
+PREMIERE = IMPORT_PREMIERE
 SHOW = {"title": "Étoile", "year": 2025, "ids": {"trakt": None, "tmdb": None, "imdb": None}}
 OTHER_SHOW = {"title": "The Red Shoes", "year": 2024, "ids": {"trakt": 900999}}
 
@@ -37,16 +37,7 @@ OTHER_SHOW = {"title": "The Red Shoes", "year": 2024, "ids": {"trakt": 900999}}
 @pytest.fixture
 def catalog(empty_catalog) -> Show:
     """A smaller catalog than the seed's, with the dates the imports are checked against."""
-    show = Show.objects.create(
-        title="Étoile",
-        slug="etoile",
-        premiere_date=PREMIERE,
-        new_york_premiere_date=datetime.date(2025, 4, 22),
-    )
-    season = Season.objects.create(show=show, number=1, episode_count=8)
-    for number in range(1, 9):
-        Episode.objects.create(season=season, number=number, title=f"Episode {number}")
-    return show
+    return make_import_catalog()
 
 
 @pytest.fixture

@@ -15,18 +15,19 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from catalog.models import Episode, Season, Show
+from catalog.models import Episode, Show
 from etoile_app.exports import SECTION_COLUMNS, export_sections
 from members.models import User
 from reviews import interchange, services
 from reviews.models import Rating, Watch, WatchlistEntry
 from tests import interchange_files as files
+from tests.factories import IMPORT_PREMIERE, make_import_catalog
 
 pytestmark = pytest.mark.django_db
 
 IMPORT = "/me/import/"
 CONFIRM = "/me/import/confirm/"
-PREMIERE = datetime.date(2025, 4, 24)
+PREMIERE = IMPORT_PREMIERE
 
 
 @pytest.fixture
@@ -36,16 +37,7 @@ def catalog(request, db) -> Show:
     tests/conftest.py)."""
     with contextlib.suppress(pytest.FixtureLookupError):  # else an empty database already
         request.getfixturevalue("empty_catalog")
-    show = Show.objects.create(
-        title="Étoile",
-        slug="etoile",
-        premiere_date=PREMIERE,
-        new_york_premiere_date=datetime.date(2025, 4, 22),
-    )
-    season = Season.objects.create(show=show, number=1, episode_count=8)
-    for number in range(1, 9):
-        Episode.objects.create(season=season, number=number, title=f"Episode {number}")
-    return show
+    return make_import_catalog()
 
 
 @pytest.fixture

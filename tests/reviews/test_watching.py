@@ -59,19 +59,6 @@ def season(episodes) -> Season:
     return episodes[0].season
 
 
-@pytest.fixture
-def odette(db, client) -> User:
-    """The member signed in on `client`."""
-    member = make_member("odette@example.com", "odette", display_name="Odette Swan")
-    client.force_login(member)
-    return member
-
-
-@pytest.fixture
-def odile(db) -> User:
-    return make_member("odile@example.com", "odile", display_name="Odile Black")
-
-
 def watch(member: User, episode: Episode, on: datetime.date | None = None) -> Watch:
     return services.watch_add(member=member, episode=episode, watched_on=on or today())
 
