@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError
 
+from kernel import outage
+
 api = NinjaAPI(
     title="Étoile API",
     version="1",
@@ -34,6 +36,11 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
     response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 
+
+# Ninja answers a view's exceptions itself (a traceback page with DEBUG on): a rate limit
+# that cannot be counted is the same 503 here as on the site's pages.
+for _error in outage.STORE_UNAVAILABLE:
+    api.add_exception_handler(_error, outage.refuse)
 
 api.add_router("", "catalog.api.router")
 api.add_router("", "reviews.api.episodes_router")

@@ -117,6 +117,9 @@ MIDDLEWARE = [
     # After authentication: ends idle and over-age sessions, logs refusals (kernel/security.py).
     "kernel.security.SessionLifetimeMiddleware",
     "kernel.security.SecurityEventMiddleware",
+    # Innermost, so its process_exception sees a view's failure first: a rate limit that
+    # cannot be counted is a 503, never a 500 nor a request let through (kernel/outage.py).
+    "kernel.outage.CacheOutageMiddleware",
 ]
 
 ROOT_URLCONF = "etoile_app.urls"
@@ -153,34 +156,46 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rate limits (the accounts issue) need a cache that every process shares and that does not
-# evict at random, so the fallback is the database cache, never the per-process LocMemCache.
+# Rate limits (allauth's, which always use the default cache, and the site's own) and the
+# two-factor codes already used need a cache that every process shares and that nothing a
+# visitor does can empty, so the fallback is the database cache (which still culls past
+# MAX_ENTRIES: docs/DEPLOY.md), never the per-process LocMemCache.
+# With Redis, two instances in production (docs/DEPLOY.md): maxmemory and the eviction policy
+# belong to a Redis instance, not to a database number, and a visitor can fill the page cache
+# at will. REDIS_URL takes visitors' pages (allkeys-lru); RATELIMIT_REDIS_URL the default
+# cache (noeviction, which `check --deploy` asks the server: kernel/checks.py). In development
+# one Redis may serve both.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {
+RATELIMIT_REDIS_URL = env_str("RATELIMIT_REDIS_URL", REDIS_URL)
+# Without a timeout, a Redis that stops answering holds every request; with one, pages are
+# rendered without the cache and writes are refused with 503 (kernel/outage.py).
+REDIS_TIMEOUT_SECONDS = env_int("ETOILE_REDIS_TIMEOUT_SECONDS", 2)
+
+
+def redis_caches(*, pages_url: str, ratelimit_url: str, timeout: float) -> dict:
+    """The caches' settings; a URL left empty means that cache is a database table."""
+
+    def redis(url: str, key_prefix: str) -> dict:
+        return {
             "BACKEND": "kernel.cache.ReusedClientRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "etoile",
-        },
+            "LOCATION": url,
+            "KEY_PREFIX": key_prefix,
+            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        }
+
+    def table(name: str) -> dict:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": name}
+
+    return {
+        "default": redis(ratelimit_url, "etoile") if ratelimit_url else table("django_cache"),
         # Visitors' rendered pages (kernel/pagecache.py), apart from rate limits.
-        "pages": {
-            "BACKEND": "kernel.cache.ReusedClientRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "etoile-pages",
-        },
+        "pages": redis(pages_url, "etoile-pages") if pages_url else table("django_page_cache"),
     }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "django_cache",
-        },
-        "pages": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "django_page_cache",
-        },
-    }
+
+
+CACHES = redis_caches(
+    pages_url=REDIS_URL, ratelimit_url=RATELIMIT_REDIS_URL, timeout=REDIS_TIMEOUT_SECONDS
+)
 
 AUTH_USER_MODEL = "etoile_app.User"
 AUTHENTICATION_BACKENDS = [

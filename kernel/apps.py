@@ -9,5 +9,6 @@ class KernelConfig(AppConfig):
     verbose_name = "Kernel"
 
     def ready(self):
-        # Receivers for the security log: sign-ins, sign-outs, failures, password changes.
-        from kernel import security  # noqa: F401
+        # The security log's receivers (sign-ins, sign-outs, failures, password changes), and
+        # `check --deploy`'s question to the rate-limit Redis (it must never evict).
+        from kernel import checks, security  # noqa: F401

@@ -23,6 +23,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 def run_with_env(code: str, **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     clean.pop("REDIS_URL", None)
+    clean.pop("RATELIMIT_REDIS_URL", None)
     return subprocess.run(
         [sys.executable, "-c", code],
         env={**clean, "DJANGO_SETTINGS_MODULE": "etoile_app.settings", **env},
@@ -166,3 +167,26 @@ def test_visitors_pages_have_a_cache_of_their_own_in_redis_when_it_is_set():
     assert values["cache"] == values["pages"] == "kernel.cache.ReusedClientRedisCache"
     values = settings_under()
     assert values["pages"] == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_rate_limits_take_the_redis_named_for_them_and_pages_the_other():
+    """docs/DEPLOY.md, "Redis: two instances": allauth counts in the default cache."""
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps({a: settings.CACHES[a]['LOCATION'] for a in ('default', 'pages')}))"
+    )
+    two = run_with_env(
+        code,
+        REDIS_URL="redis://pages.internal:6379/0",
+        RATELIMIT_REDIS_URL="redis://limits.internal:6380/0",
+    )
+    assert two.returncode == 0, two.stderr
+    assert json.loads(two.stdout) == {
+        "default": "redis://limits.internal:6380/0",
+        "pages": "redis://pages.internal:6379/0",
+    }
+    one = run_with_env(code, REDIS_URL="redis://cache.internal:6379/0")  # development
+    assert json.loads(one.stdout) == {
+        "default": "redis://cache.internal:6379/0",
+        "pages": "redis://cache.internal:6379/0",
+    }
