@@ -15,7 +15,7 @@ PIP := $(BIN)/pip --disable-pip-version-check --quiet
 NODE_TOOLS := $(if $(shell command -v npm),node_modules/.installed)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test serve bench lighthouse admin seed migrate lint format install install-dev clean
+.PHONY: help run test serve check-bind bench lighthouse admin seed migrate lint format install install-dev clean
 
 help:
 	@echo "make run     install, migrate, seed and serve http://$(HOST):$(PORT) (SQLite by default)"
@@ -84,7 +84,15 @@ SERVE_ENV = DJANGO_DEBUG=0 DJANGO_HTTPS=$${DJANGO_HTTPS:-0} \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
 	ETOILE_SITE_URL="$(SITE_URL)"
 
-serve: seed
+# Behind a proxy the site believes X-Forwarded-For: a client reaching gunicorn on another
+# interface, past the proxy, would write that header itself and name any address to the rate
+# limits (docs/DEPLOY.md). So serving behind the proxy refuses to listen on every interface.
+check-bind:
+	@if [ "$${DJANGO_BEHIND_PROXY:-0}" = 1 ] && [ -n "$(filter 0.0.0.0 :: [::],$(HOST))" ]; then \
+		echo "With DJANGO_BEHIND_PROXY=1 bind HOST to the proxy's side only (127.0.0.1), not $(HOST)."; \
+		exit 2; fi
+
+serve: check-bind seed
 	$(SERVE_ENV) $(MANAGE) collectstatic --no-input --verbosity 0
 	$(SERVE_ENV) $(BIN)/gunicorn etoile_app.wsgi --bind $(HOST):$(PORT) --workers 2 \
 		--no-control-socket --access-logfile -
