@@ -6,13 +6,16 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails lead to ETOILE_SITE_URL, never to the Host a request names: the address
+# these targets serve, unless the environment names another.
+SITE_URL = $${ETOILE_SITE_URL:-http://$(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST)):$(PORT)}
 PIP := $(BIN)/pip --disable-pip-version-check --quiet
 # axe-core and the vnu HTML validator for tests/test_page_quality.py. Without npm the
 # test target still runs; those checks then skip with a reason (and fail under CI).
 NODE_TOOLS := $(if $(shell command -v npm),node_modules/.installed)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test serve bench lighthouse admin seed migrate lint format install install-dev clean
+.PHONY: help run test serve check-bind bench lighthouse admin seed migrate lint format install install-dev clean
 
 help:
 	@echo "make run     install, migrate, seed and serve http://$(HOST):$(PORT) (SQLite by default)"
@@ -51,7 +54,7 @@ seed: migrate
 	$(MANAGE) seed_etoile
 
 run: seed
-	$(MANAGE) runserver $(HOST):$(PORT)
+	ETOILE_SITE_URL="$(SITE_URL)" $(MANAGE) runserver $(HOST):$(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -78,9 +81,18 @@ test: lint $(NODE_TOOLS)
 SERVE_ENV = DJANGO_DEBUG=0 DJANGO_HTTPS=$${DJANGO_HTTPS:-0} \
 	DJANGO_BEHIND_PROXY=$${DJANGO_BEHIND_PROXY:-0} DJANGO_SERVE_MEDIA=1 \
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .django-secret-key)}" \
-	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
+	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	ETOILE_SITE_URL="$(SITE_URL)"
 
-serve: seed
+# Behind a proxy the site believes X-Forwarded-For: a client reaching gunicorn on another
+# interface, past the proxy, would write that header itself and name any address to the rate
+# limits (docs/DEPLOY.md). So serving behind the proxy refuses to listen on every interface.
+check-bind:
+	@if [ "$${DJANGO_BEHIND_PROXY:-0}" = 1 ] && [ -n "$(filter 0.0.0.0 :: [::],$(HOST))" ]; then \
+		echo "With DJANGO_BEHIND_PROXY=1 bind HOST to the proxy's side only (127.0.0.1), not $(HOST)."; \
+		exit 2; fi
+
+serve: check-bind seed
 	$(SERVE_ENV) $(MANAGE) collectstatic --no-input --verbosity 0
 	$(SERVE_ENV) $(BIN)/gunicorn etoile_app.wsgi --bind $(HOST):$(PORT) --workers 2 \
 		--no-control-socket --access-logfile -

@@ -84,6 +84,7 @@ def serve_env(static_root: str) -> dict[str, str]:
         "DJANGO_STATIC_ROOT": static_root,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_LOG_LEVEL": "WARNING",
+        "ETOILE_SITE_URL": f"http://127.0.0.1:{PORT}",
     }
     secret = ROOT / ".django-secret-key"
     if "DJANGO_SECRET_KEY" not in env and secret.exists():

@@ -71,6 +71,7 @@ def site_env(database: str, **extra: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_LOG_LEVEL": "WARNING",
         "ETOILE_BENCH_VIEW": "1",
+        "ETOILE_SITE_URL": f"http://127.0.0.1:{PORT}",
         **extra,
     }
     env.pop("REDIS_URL", None)

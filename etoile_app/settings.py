@@ -8,6 +8,7 @@ see README.md for the full list.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -47,6 +48,32 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_site_url(name: str, default: str) -> str:
+    value = (os.environ.get(name, "").strip() or default).rstrip("/")
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} must be set when DJANGO_DEBUG is off: the site's address, such as "
+            "https://etoile.example, that links in emails lead to."
+        )
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (raises ValueError on a port that is no number)
+        well_formed = (
+            parts.scheme in {"http", "https"}
+            and bool(parts.hostname)
+            and "@" not in parts.netloc
+            and not (parts.path or parts.query or parts.fragment)
+        )
+    except ValueError:
+        well_formed = False
+    if not well_formed:
+        raise ImproperlyConfigured(
+            f"{name} must be a scheme and a host, with a port if needed, such as "
+            f"https://etoile.example, not {value!r}"
+        )
+    return value
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -231,10 +258,15 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Étoile] "
 # The site's name and address in emails (members/adapters.py), instead of allauth's request
-# host ("Hello from 127.0.0.1:8000!"). The default name is translated; an empty domain means
-# the host the request came to.
+# host ("Hello from 127.0.0.1:8000!"). The default name is translated. Every link in an email
+# starts with ETOILE_SITE_URL, never with the Host header a request sent: the client writes
+# that, port included. Development links to runserver's address; production must name its own.
 ETOILE_SITE_NAME = env_str("ETOILE_SITE_NAME", "Étoile companion")
-ETOILE_SITE_DOMAIN = env_str("ETOILE_SITE_DOMAIN")
+ETOILE_SITE_URL = env_site_url("ETOILE_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+if env_str("ETOILE_SITE_DOMAIN"):
+    raise ImproperlyConfigured(
+        "ETOILE_SITE_DOMAIN is replaced by ETOILE_SITE_URL, with the scheme: https://etoile.example"
+    )
 ACCOUNT_RATE_LIMITS = {
     # The sixth failed sign-in for one account within five minutes is refused.
     "login_failed": "10/m/ip,5/300s/key",

@@ -92,6 +92,22 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def emails_link_to_the_test_client():
+    """Every link in an email starts with ETOILE_SITE_URL, the address the site is reached at:
+    in tests the test client's host, so a test can follow what it was mailed."""
+    with override_settings(ETOILE_SITE_URL="http://testserver"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def emails_link_to_the_live_server(request):
+    """A browser test follows its emails' links to the live server it runs."""
+    if "live_server" in request.fixturenames:
+        settings_fixture = request.getfixturevalue("settings")
+        settings_fixture.ETOILE_SITE_URL = request.getfixturevalue("live_server").url
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database holds the catalog as `make run` seeds it, once for the session: each

@@ -54,6 +54,7 @@ def production_env(folder: Path, **extra_env) -> dict:
         "DJANGO_STATIC_ROOT": str(folder / "static"),
         "DATABASE_URL": f"sqlite:///{folder / 'serve.sqlite3'}",
         "MEDIA_ROOT": str(folder / "media"),
+        "ETOILE_SITE_URL": "http://127.0.0.1",  # required; no test here follows an emailed link
         **extra_env,
     }
 

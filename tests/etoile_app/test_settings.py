@@ -8,6 +8,9 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from etoile_app.settings import env_site_url
 
 PRINT_SETTINGS = (
     "import json, django; from django.conf import settings; django.setup(); "
@@ -63,6 +66,7 @@ def test_production_settings_from_the_environment():
         DATABASE_URL="postgres://etoile@db.internal:5432/etoile",
         REDIS_URL="redis://cache.internal:6379/0",
         MEDIA_ROOT="/srv/etoile/media",
+        ETOILE_SITE_URL="https://etoile.example",
     )
     assert values["debug"] is False
     assert values["engine"] == "django.db.backends.postgresql"
@@ -71,6 +75,32 @@ def test_production_settings_from_the_environment():
     assert values["hosts"] == ["etoile.example", "www.etoile.example"]
     assert values["media"] == "/srv/etoile/media"
     assert values["ssl_redirect"] is True
+
+
+PRINT_SITE_URL = "import django; from django.conf import settings; django.setup(); print(settings.ETOILE_SITE_URL)"
+
+
+def test_emails_link_to_runserver_in_development_and_to_the_named_address_in_production():
+    """Links in emails lead to ETOILE_SITE_URL, never to the Host a request names."""
+    development = run_with_env(PRINT_SITE_URL)
+    assert development.returncode == 0, development.stderr
+    assert development.stdout.strip() == "http://127.0.0.1:8000"
+
+    production = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 60}
+    unnamed = run_with_env(PRINT_SITE_URL, **production)
+    assert unnamed.returncode != 0
+    assert "ETOILE_SITE_URL must be set when DJANGO_DEBUG is off" in unnamed.stderr
+
+    named = run_with_env(PRINT_SITE_URL, **production, ETOILE_SITE_URL="https://etoile.example/")
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.strip() == "https://etoile.example"
+
+
+def test_a_site_address_that_is_not_a_scheme_and_a_host_is_an_error(monkeypatch):
+    for address in ["etoile.example", "https://etoile.example/fr/", "https://etoile.example:x"]:
+        monkeypatch.setenv("ETOILE_SITE_URL", address)
+        with pytest.raises(ImproperlyConfigured, match="must be a scheme and a host"):
+            env_site_url("ETOILE_SITE_URL", "http://127.0.0.1:8000")
 
 
 def test_a_mistyped_boolean_is_an_error_not_a_guess():
@@ -87,6 +117,7 @@ def test_production_settings_pass_the_deployment_check():
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "a-long-random-production-key-" + uuid.uuid4().hex * 2,
             "DJANGO_ALLOWED_HOSTS": "etoile.example",
+            "ETOILE_SITE_URL": "https://etoile.example",
         },
         cwd=settings.BASE_DIR,
         capture_output=True,

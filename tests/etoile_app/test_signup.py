@@ -54,7 +54,7 @@ def test_a_name_without_latin_letters_gets_a_neutral_handle(client):
 
 
 def test_the_confirmation_email_opens_with_the_site_name_and_the_member_name(client, settings):
-    settings.ETOILE_SITE_DOMAIN = "etoile.example"
+    settings.ETOILE_SITE_URL = "https://etoile.example"
     sign_up(client, "Odette", "odette@example.com")
     [message] = mail.outbox
     assert message.body.startswith("Hello from Étoile companion!"), message.body[:80]
