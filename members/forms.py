@@ -110,8 +110,14 @@ class AccessTokenForm(forms.Form):
 
     def clean(self):
         if self.member.access_tokens.count() >= ACCESS_TOKENS_PER_MEMBER:
-            raise forms.ValidationError(
-                _("You have %(limit)s tokens, the most a member can have: revoke one first.")
-                % {"limit": ACCESS_TOKENS_PER_MEMBER}
-            )
+            self.add_limit_reached_error()
         return super().clean()
+
+    def add_limit_reached_error(self) -> None:
+        """Also said when the count under the service's lock finds the cap reached by a
+        request sent at the same time as this one."""
+        self.add_error(
+            None,
+            _("You have %(limit)s tokens, the most a member can have: revoke one first.")
+            % {"limit": ACCESS_TOKENS_PER_MEMBER},
+        )

@@ -92,6 +92,8 @@ def access_tokens(request: HttpRequest) -> HttpResponse:
         except IntegrityError:
             # The same name sent twice at once: the form checked before either was saved.
             form.add_error("name", _("You already have a token with this name."))
+        except services.AccessTokenLimitReached:
+            form.add_limit_reached_error()
         else:
             request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "secret": secret}
             security.event(request, f"access token {token.pk} created", level=logging.INFO)

@@ -146,6 +146,22 @@ def test_a_member_has_at_most_twenty_tokens(odette):
     assert make_token(client, "one too many").status_code == 302
 
 
+def test_the_cap_reached_by_a_request_sent_at_the_same_time_is_a_message_not_a_21st_token(
+    odette, monkeypatch
+):
+    """The form counted 19 before another request made the 20th: the service counts again
+    under its lock (issue 18; the real race is in test_access_token_concurrency.py)."""
+    for n in range(ACCESS_TOKENS_PER_MEMBER):
+        AccessToken.objects.create_for(odette, f"token {n}")
+    monkeypatch.setattr("members.forms.AccessTokenForm.clean", lambda form: form.cleaned_data)
+
+    response = make_token(browser_of(odette), "one too many")
+
+    assert response.status_code == 400
+    assert "You have 20 tokens, the most a member can have: revoke one first." in text_of(response)
+    assert AccessToken.objects.filter(member=odette).count() == 20
+
+
 def test_making_a_token_needs_the_password_typed_again(odette):
     client = Client()
     client.force_login(odette)
