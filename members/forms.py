@@ -10,6 +10,7 @@ from members.models import (
     ACCESS_TOKENS_PER_MEMBER,
     DISPLAY_NAME_MAX_LENGTH,
     AccessToken,
+    TokenScope,
     User,
 )
 
@@ -97,6 +98,18 @@ class AccessTokenForm(forms.Form):
         max_length=AccessToken._meta.get_field("name").max_length,
         help_text=_("What the token is for, so you know which to revoke: “My tracker script”."),
     )
+    scope = forms.ChoiceField(
+        label=_("Access"),
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        widget=forms.RadioSelect,
+        # A form posted without a choice gets the safe one, not an error.
+        required=False,
+        help_text=_(
+            "A read-only token can see your ratings, watchlist and watches but change nothing. "
+            "Choose read and write only for a program that rates or marks episodes for you."
+        ),
+    )
 
     def __init__(self, *args, member: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,6 +120,9 @@ class AccessTokenForm(forms.Form):
         if self.member.access_tokens.filter(name=name).exists():
             raise forms.ValidationError(_("You already have a token with this name."))
         return name
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data["scope"] or TokenScope.READ
 
     def clean(self):
         if self.member.access_tokens.count() >= ACCESS_TOKENS_PER_MEMBER:

@@ -43,7 +43,7 @@ def avatar_remove(*, member: User) -> None:
         transaction.on_commit(partial(delete_stored, previous))
 
 
-def access_token_create(*, member: User, name: str) -> tuple[AccessToken, str]:
+def access_token_create(*, member: User, name: str, scope: str) -> tuple[AccessToken, str]:
     """A new personal access token and its secret, which is shown once and never stored.
 
     The cap is counted under a lock on the member's row: the form's count alone let 16
@@ -54,7 +54,7 @@ def access_token_create(*, member: User, name: str) -> tuple[AccessToken, str]:
         User.objects.select_for_update().only("pk").get(pk=member.pk)
         if AccessToken.objects.filter(member=member).count() >= ACCESS_TOKENS_PER_MEMBER:
             raise AccessTokenLimitReached
-        return AccessToken.objects.create_for(member, name)
+        return AccessToken.objects.create_for(member, name, scope=scope)
 
 
 def access_token_revoke(*, token: AccessToken) -> None:

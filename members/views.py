@@ -87,7 +87,9 @@ def access_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             token, secret = services.access_token_create(
-                member=request.user, name=form.cleaned_data["name"]
+                member=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
             )
         except IntegrityError:
             # The same name sent twice at once: the form checked before either was saved.
