@@ -48,7 +48,7 @@ def access_token_create(*, member: User, name: str, scope: str) -> tuple[AccessT
 
     The cap is counted under a lock on the member's row: the form's count alone let 16
     requests sent at once from 15 tokens all pass it and end with 21 (issue 18). Each
-    request waits here for the one before it to commit, then counts what it made. PostgreSQL
+    request waits here for the one before it to commit, then counts its tokens. PostgreSQL
     takes the lock; SQLite ignores FOR UPDATE but lets only one writer in at a time anyway."""
     with transaction.atomic():
         User.objects.select_for_update().only("pk").get(pk=member.pk)
