@@ -2,8 +2,8 @@
 interactive documentation at /api/v1/docs.
 
 Reading is open to anyone, as the pages are. Writing acts for a member, who proves it with
-a personal access token (`Authorization: Bearer …`, made in their settings) or with their
-session, in which case the request carries the CSRF token as a form would.
+a read-and-write personal access token (`Authorization: Bearer …`, made in their settings;
+members.api.TokenAuth refuses a read-only token's writes) or with their session, in which case the request carries the CSRF token as a form would.
 """
 
 from django.http import HttpRequest, HttpResponse
@@ -18,9 +18,9 @@ api = NinjaAPI(
     description=(
         "Open data about the series *Étoile*: its seasons, episodes, people and characters, "
         "the members' ratings and public reviews; and, for a member, their own ratings, "
-        "watchlist and watches. Write requests need a personal access token "
-        "(`Authorization: Bearer …`, made at /me/tokens/) or a signed-in session with its "
-        "CSRF token. Scores are whole numbers from 1 to 10: half stars, 10 is five stars."
+        "watchlist and watches. Write requests need a read-and-write personal access token "
+        "(`Authorization: Bearer …`, made at /me/tokens/; a read-only token's writes are "
+        "refused with 403) or a signed-in session with its CSRF token. Scores are whole numbers from 1 to 10: half stars, 10 is five stars."
     ),
     urls_namespace="api",
     # Deep links put a link inside each operation's button (axe: nested-interactive).

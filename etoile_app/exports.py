@@ -4,7 +4,6 @@ Each app lists its own sections (members/exports.py, reviews/exports.py), each a
 flat rows, so the same data makes a CSV file and a part of the JSON document.
 """
 
-import csv
 import io
 import json
 import logging
@@ -12,6 +11,7 @@ import zipfile
 
 from django.utils import timezone
 
+from kernel import spreadsheets
 from members import exports as member_exports
 from members.models import User
 from reviews import exports as review_exports
@@ -27,9 +27,10 @@ def export_sections(member: User) -> dict[str, list[dict]]:
 
 
 def _csv(rows: list[dict], columns: list[str]) -> str:
-    """A header row always, so that an empty section is still a CSV file a reader can open."""
+    """A header row always, so that an empty section is still a CSV file a reader can open;
+    no cell a spreadsheet would run as a formula (kernel.spreadsheets)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer = spreadsheets.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()

@@ -12,6 +12,12 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from members.models import ACCESS_TOKEN_PREFIX, AccessToken, User
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_ONLY_REFUSAL = (
+    "This token is read-only: it can read your data but not change it. "
+    "Make a read-and-write token at /me/tokens/ for a program that writes."
+)
+
 # A token's last use is written at most this often, so that a busy program does not turn
 # every read into a write.
 LAST_USED_PRECISION = datetime.timedelta(minutes=1)
@@ -19,7 +25,11 @@ LAST_USED_PRECISION = datetime.timedelta(minutes=1)
 
 class TokenAuth(HttpBearer):
     """A personal access token in `Authorization: Bearer …`. No CSRF: a browser never sends
-    this header by itself, so another site cannot make one."""
+    this header by itself, so another site cannot make one.
+
+    A read-only token's writes are refused here, by method, so that every write operation is
+    covered, including ones added later: any operation that takes a member's credentials
+    runs this before its own code."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         if not token.startswith(ACCESS_TOKEN_PREFIX) or len(token) > 100:
@@ -30,6 +40,10 @@ class TokenAuth(HttpBearer):
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at > LAST_USED_PRECISION:
             AccessToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        if request.method not in SAFE_METHODS and not found.can_write:
+            # Raised, not None: None would fall through to the session and answer 401, which
+            # tells the program its token is wrong rather than too weak.
+            raise HttpError(403, READ_ONLY_REFUSAL)
         request.user = found.member
         return found.member
 

@@ -4,7 +4,7 @@ per section."""
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 
-from members.models import User
+from members.models import ACCESS_TOKEN_PREFIX, User
 
 
 def profile_rows(member: User) -> list[dict]:
@@ -42,6 +42,21 @@ def two_factor_rows(member: User) -> list[dict]:
     ]
 
 
+def access_token_rows(member: User) -> list[dict]:
+    # What the tokens page shows: the name, the first letters and what the token may do, so
+    # the member can see which programs can change their data. Never the digest.
+    return [
+        {
+            "name": token.name,
+            "starts_with": f"{ACCESS_TOKEN_PREFIX}{token.hint}",
+            "scope": token.scope,
+            "created_at": token.created_at.isoformat(),
+            "last_used_at": token.last_used_at.isoformat() if token.last_used_at else "",
+        }
+        for token in member.access_tokens.order_by("created_at", "pk")
+    ]
+
+
 # Each section's columns, so that its CSV file has its header row even with no rows.
 COLUMNS = {
     "profile": [
@@ -55,6 +70,7 @@ COLUMNS = {
     ],
     "email_addresses": ["email", "verified", "primary"],
     "two_factor_methods": ["type", "created_at", "last_used_at"],
+    "access_tokens": ["name", "starts_with", "scope", "created_at", "last_used_at"],
 }
 
 
@@ -63,4 +79,5 @@ def export_sections(member: User) -> dict[str, list[dict]]:
         "profile": profile_rows(member),
         "email_addresses": email_rows(member),
         "two_factor_methods": two_factor_rows(member),
+        "access_tokens": access_token_rows(member),
     }

@@ -11,6 +11,7 @@ from members.models import (
     ACCESS_TOKENS_PER_MEMBER,
     DISPLAY_NAME_MAX_LENGTH,
     AccessToken,
+    TokenScope,
     User,
 )
 
@@ -107,6 +108,18 @@ class AccessTokenForm(forms.Form):
         max_length=AccessToken._meta.get_field("name").max_length,
         help_text=_("What the token is for, so you know which to revoke: “My tracker script”."),
     )
+    scope = forms.ChoiceField(
+        label=_("Access"),
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        widget=forms.RadioSelect,
+        # A form posted without a choice gets the safe one, not an error.
+        required=False,
+        help_text=_(
+            "A read-only token can see your ratings, watchlist and watches but change nothing. "
+            "Choose read and write only for a program that rates or marks episodes for you."
+        ),
+    )
 
     def __init__(self, *args, member: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,10 +131,19 @@ class AccessTokenForm(forms.Form):
             raise forms.ValidationError(_("You already have a token with this name."))
         return name
 
+    def clean_scope(self) -> str:
+        return self.cleaned_data["scope"] or TokenScope.READ
+
     def clean(self):
         if self.member.access_tokens.count() >= ACCESS_TOKENS_PER_MEMBER:
-            raise forms.ValidationError(
-                _("You have %(limit)s tokens, the most a member can have: revoke one first.")
-                % {"limit": ACCESS_TOKENS_PER_MEMBER}
-            )
+            self.add_limit_reached_error()
         return super().clean()
+
+    def add_limit_reached_error(self) -> None:
+        """Also said when the count under the service's lock finds the cap reached by a
+        request sent at the same time as this one."""
+        self.add_error(
+            None,
+            _("You have %(limit)s tokens, the most a member can have: revoke one first.")
+            % {"limit": ACCESS_TOKENS_PER_MEMBER},
+        )

@@ -189,13 +189,24 @@ def access_token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class TokenScope(models.TextChoices):
+    """What a token lets a program do. Read only unless the member chooses otherwise: a token
+    made to read one's ratings could delete them all (issue 18)."""
+
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
 class AccessTokenQuerySet(models.QuerySet):
-    def create_for(self, member: "User", name: str) -> tuple["AccessToken", str]:
+    def create_for(
+        self, member: "User", name: str, *, scope: str = TokenScope.READ
+    ) -> tuple["AccessToken", str]:
         """A new token and its secret, which is shown once and never stored."""
         raw = ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = self.create(
             member=member,
             name=name,
+            scope=scope,
             digest=access_token_digest(raw),
             hint=raw[len(ACCESS_TOKEN_PREFIX) : len(ACCESS_TOKEN_PREFIX) + 4],
         )
@@ -215,6 +226,11 @@ class AccessToken(models.Model):
     digest = models.CharField(max_length=64, unique=True, editable=False)
     # The first characters after the prefix, so the member can tell their tokens apart.
     hint = models.CharField(max_length=4, editable=False)
+    # Tokens made before scopes existed could write, and keep doing so: migration 0008 gave
+    # them READ_WRITE. New ones are read only unless the member asks for more.
+    scope = models.CharField(
+        _("access"), max_length=10, choices=TokenScope.choices, default=TokenScope.READ
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
@@ -225,8 +241,15 @@ class AccessToken(models.Model):
         verbose_name_plural = _("personal access tokens")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["member", "name"], name="access_token_unique_name")
+            models.UniqueConstraint(fields=["member", "name"], name="access_token_unique_name"),
+            models.CheckConstraint(
+                condition=Q(scope__in=TokenScope.values), name="access_token_known_scope"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({ACCESS_TOKEN_PREFIX}{self.hint}…)"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.READ_WRITE

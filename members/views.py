@@ -87,11 +87,15 @@ def access_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             token, secret = services.access_token_create(
-                member=request.user, name=form.cleaned_data["name"]
+                member=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
             )
         except IntegrityError:
             # The same name sent twice at once: the form checked before either was saved.
             form.add_error("name", _("You already have a token with this name."))
+        except services.AccessTokenLimitReached:
+            form.add_limit_reached_error()
         else:
             request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "secret": secret}
             security.event(request, f"access token {token.pk} created", level=logging.INFO)

@@ -2,7 +2,6 @@
 export (etoile_app/exports.py), one list of flat rows each; and their ratings, watches and
 watchlist in the files other trackers read (a Trakt export, a Letterboxd-style CSV)."""
 
-import csv
 import datetime
 import io
 import json
@@ -11,6 +10,7 @@ import zipfile
 from django.utils import timezone
 
 from catalog.models import Episode, Show
+from kernel import spreadsheets
 from members.models import User
 from reviews.interchange import CSV_COLUMNS, TRAKT_READER_COLUMNS
 from reviews.models import Like, Rating, Report, Review, Watch, WatchlistEntry
@@ -240,7 +240,9 @@ def stars(score: int) -> str:
 def csv_export(member: User) -> str:
     ratings, watches, watchlist = list(map(list, member_data(member)))
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # No cell a spreadsheet would run as a formula; reviews/interchange.py takes the quote
+    # back off when the file is imported here.
+    writer = spreadsheets.Writer(buffer)
     columns = CSV_COLUMNS + TRAKT_READER_COLUMNS
     writer.writerow(columns)
 

@@ -33,6 +33,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kernel.spreadsheets import unquoted
+
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -633,7 +635,9 @@ def read_csv(path: str, text: str, result: Upload, *, in_zip: bool) -> None:
         source, parse = parse
         if source == FOLLOWS:
             for values in reader:
-                record = dict(zip(columns, (value.strip() for value in values), strict=False))
+                record = dict(
+                    zip(columns, (unquoted(value.strip()) for value in values), strict=False)
+                )
                 remember_show_name(result, record)
             if not in_zip:
                 raise ImportFileError(
@@ -646,7 +650,9 @@ def read_csv(path: str, text: str, result: Upload, *, in_zip: bool) -> None:
         for values in reader:
             if not any(value.strip() for value in values):
                 continue
-            record = dict(zip(columns, (value.strip() for value in values), strict=False))
+            # Without the quote our export (or another exporter following OWASP) puts in
+            # front of a value that starts like a formula: kernel.spreadsheets.
+            record = dict(zip(columns, (unquoted(value.strip()) for value in values), strict=False))
             where = _("%(file)s, line %(number)s") % {"file": name, "number": reader.line_num}
             if source == CSV and record.get("review"):
                 result.reviews_left_out += 1

@@ -1,6 +1,6 @@
 """A member makes a personal access token in their settings, a program of theirs rates an
-episode with it and the site shows the rating; once revoked in the browser, the token no
-longer works. A visitor reads the API's interactive documentation under the site's
+episode with it and the site shows the rating; a second token, read only, reads but cannot
+write; once revoked in the browser, the first token no longer works. A visitor reads the API's interactive documentation under the site's
 Content-Security-Policy.
 
 Everyone acts by roles and labels only, as a person using assistive technology would. The
@@ -46,6 +46,8 @@ def test_a_members_script_rates_with_a_token_until_it_is_revoked(new_context, se
     expect(page.get_by_text("You have no tokens.")).to_be_visible()
 
     page.get_by_label("Token name").fill("My tracker script")
+    expect(page.get_by_label("Read only")).to_be_checked()  # unless the member asks for more
+    page.get_by_label("Read and write").check()
     page.get_by_role("button", name="Make token").click()
     # Making a token asks for the password again unless it was typed a moment ago; once it
     # is, the token is made as asked.
@@ -80,11 +82,31 @@ def test_a_members_script_rates_with_a_token_until_it_is_revoked(new_context, se
         "row", name=re.compile("My tracker script")
     )
     expect(row.get_by_role("cell", name="Never")).to_have_count(0)  # it was used
+    expect(row.get_by_role("cell", name="Read and write")).to_be_visible()
+
+    # A second token, to read only: it reads, and a write with it is refused.
+    page.get_by_label("Token name").fill("My statistics")
+    page.get_by_label("Read only").check()
+    page.get_by_role("button", name="Make token").click()
+    reader = page.get_by_role("region", name="Your new token").get_by_label("Token").input_value()
+    expect(
+        page.get_by_role("row", name=re.compile("My statistics")).get_by_role(
+            "cell", name="Read only"
+        )
+    ).to_be_visible()
+    status, body = put_rating(base_url, reader, 2)
+    assert status == 403, body
+    assert body["detail"].startswith("This token is read-only")
+    reading = requests.get(
+        f"{base_url}/api/v1/me/ratings", headers={"Authorization": f"Bearer {reader}"}, timeout=10
+    )
+    assert reading.status_code == 200
+    assert [r["score"] for r in reading.json()] == [7]
 
     row.get_by_role("button", name="Revoke “My tracker script”").click()
 
     expect(page.get_by_text("The token “My tracker script” is revoked.")).to_be_visible()
-    expect(page.get_by_text("You have no tokens.")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("My tracker script"))).to_have_count(0)
     status, body = put_rating(base_url, token, 2)
     assert status == 401
     assert body == {"detail": "Sign in, or send a personal access token."}

@@ -22,7 +22,7 @@ from django.utils import timezone
 import catalog.api
 from catalog.models import Character, Credit, Episode, Person, Season
 from etoile_app.api import api
-from members.models import AccessToken, User
+from members.models import AccessToken, TokenScope, User
 from reviews import moderation, services
 from reviews.models import EpisodeScores, Rating, Review, Watch, WatchlistEntry
 from tests.factories import add_many_credits, make_member
@@ -45,7 +45,8 @@ def odile(seeded) -> User:
 
 
 def token_for(member: User, name: str = "my script") -> str:
-    _token, secret = AccessToken.objects.create_for(member, name)
+    """A token that may write, as most tests here need; read-only ones are tested below."""
+    _token, secret = AccessToken.objects.create_for(member, name, scope=TokenScope.READ_WRITE)
     return secret
 
 
@@ -695,6 +696,70 @@ def test_a_token_is_stored_as_a_digest_never_as_itself(seeded, odette):
     assert str(token) == f"tracker (etoile_{secret_part[:4]}…)"
     # Two tokens are never alike.
     assert AccessToken.objects.create_for(odette, "another")[1] != secret
+
+
+# Read-only and read-and-write tokens (issue 18) ---------------------------------------------
+
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+# Every write body the schema has, in one: each operation ignores the fields it does not take.
+A_VALID_WRITE = {"score": 3, "season": 1, "episode": 1}
+
+
+def operations(*, writes: bool) -> list[tuple[str, str]]:
+    """(method, url) of every operation of the schema that takes a member's credentials, its
+    path filled with episode 1×1: a write added later is covered without editing this."""
+    found = []
+    for path, methods in api.get_openapi_schema()["paths"].items():
+        for method, operation in methods.items():
+            if operation.get("security") and (method in WRITE_METHODS) == writes:
+                url = path.replace("{season}", "1").replace("{episode}", "1")
+                assert "{" not in url, f"fill {url}'s parameters here"
+                found.append((method, url))
+    return found
+
+
+def test_a_read_only_token_can_read_but_every_write_is_a_403_that_changes_nothing(
+    client, seeded, odette
+):
+    _token, secret = AccessToken.objects.create_for(odette, "reader", scope=TokenScope.READ)
+    services.rating_set(member=odette, episode=episode(1, 1), score=6)
+    services.watchlist_add(member=odette, episodes=[episode(1, 2)])
+    before = everything()
+    writes = operations(writes=True)
+    assert {method for method, _url in writes} >= {"put", "delete", "post"}
+
+    for _method, url in operations(writes=False):
+        assert client.get(url, headers=bearer(secret)).status_code == 200, url
+    for method, url in writes:
+        response = getattr(client, method)(
+            url, A_VALID_WRITE, content_type=JSON, headers=bearer(secret)
+        )
+        body = assert_json_error(response, 403)
+        assert body["detail"] == (
+            "This token is read-only: it can read your data but not change it. "
+            "Make a read-and-write token at /me/tokens/ for a program that writes."
+        ), (method, url)
+
+    assert everything() == before
+
+
+def test_a_read_and_write_token_can_write(client, seeded, odette):
+    _token, secret = AccessToken.objects.create_for(odette, "tracker", scope=TokenScope.READ_WRITE)
+
+    put = client.put(
+        f"{API}/me/ratings/1/1", {"score": 7}, content_type=JSON, headers=bearer(secret)
+    )
+    assert put.status_code == 200
+    assert Rating.objects.get(member=odette).score == 7
+    assert client.delete(f"{API}/me/ratings/1/1", headers=bearer(secret)).status_code == 204
+    assert not Rating.objects.filter(member=odette).exists()
+
+
+def test_a_token_is_read_only_unless_asked_otherwise(seeded, odette):
+    token, _secret = AccessToken.objects.create_for(odette, "tracker")
+
+    assert token.scope == TokenScope.READ
+    assert not token.can_write
 
 
 # Writing with the member's session ----------------------------------------------------------

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 
 from catalog.models import Episode
 from etoile_app.api import api
-from members.models import AccessToken
+from members.models import AccessToken, TokenScope
 from reviews.models import Review
 from tests.factories import make_member
 
@@ -48,7 +48,9 @@ def api_headers(seeded, settings, connection_kept_open) -> dict:
     other = make_member("other@example.com", "other")
     episode = Episode.objects.get(season__number=1, number=1)
     Review.objects.create(member=other, episode=episode, body="A review to list.")
-    _token, secret = AccessToken.objects.create_for(member, "schemathesis")
+    _token, secret = AccessToken.objects.create_for(
+        member, "schemathesis", scope=TokenScope.READ_WRITE
+    )
     # Schemathesis' WSGI client asks for gzip, as requests does, but does not unpack it.
     return {"Authorization": f"Bearer {secret}", "Accept-Encoding": "identity"}
 

@@ -1036,9 +1036,11 @@ def admin_bulk_delete(admin: Client, app: str, model: str, pks: list[int]) -> No
 
 
 def api_client(member: User) -> Client:
-    from members.models import AccessToken
+    from members.models import AccessToken, TokenScope
 
-    _token, secret = AccessToken.objects.create_for(member, "pagecache test")
+    _token, secret = AccessToken.objects.create_for(
+        member, "pagecache test", scope=TokenScope.READ_WRITE
+    )
     return Client(headers={"Authorization": f"Bearer {secret}"})
 
 

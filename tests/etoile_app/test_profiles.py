@@ -701,6 +701,7 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         "profile.csv",
         "email_addresses.csv",
         "two_factor_methods.csv",
+        "access_tokens.csv",
         "ratings.csv",
         "reviews.csv",
         "likes.csv",
