@@ -7,7 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -184,6 +186,35 @@ def decide_for_members(model_admin, request, members, decide, *, reason: str) ->
     return changed
 
 
+def decisions_list(actions) -> str:
+    """Each recorded decision, oldest first, as the audit trail has it: every one stays
+    listed after a later one reverses it."""
+    rows = [
+        (
+            # Translators: one line of a decision history: when, what, who, why.
+            _("%(when)s · %(kind)s · %(who)s · %(reason)s")
+            % {
+                "when": date_format(localtime(action.created_at), "DATETIME_FORMAT"),
+                "kind": action.get_kind_display(),
+                "who": moderator_label(action),
+                "reason": action.reason,
+            },
+        )
+        for action in sorted(actions, key=lambda action: action.pk)
+    ]
+    if not rows:
+        return _("None yet.")
+    return format_html("<ol>{}</ol>", format_html_join("", "<li>{}</li>", rows))
+
+
+def moderator_label(action: ModerationAction) -> str:
+    if action.moderator:
+        return f"@{action.moderator.handle}"
+    if action.moderator_handle:
+        return _("@%(handle)s (account deleted)") % {"handle": action.moderator_handle}
+    return _("the site (report threshold)")
+
+
 class ModerationActionsMixin:
     """Approve, hide, remove and suspend, each through reviews.moderation, for a list of
     reviews (the queue, the reviews list)."""
@@ -338,6 +369,7 @@ class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
         "member",
         "author_history",
         "status",
+        "decision_history",
         "is_spoiler",
         "spoils_up_to",
         "like_count",
@@ -364,10 +396,7 @@ class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         author_reviews = Review.objects.filter(member=OuterRef("member"))
-        author_takedowns = ModerationAction.objects.filter(
-            member=OuterRef("member"),
-            kind__in=[ModerationAction.Kind.HIDE, ModerationAction.Kind.REMOVE],
-        )
+        author_takedowns = moderation.standing_takedowns(OuterRef("member"))
         author_suspensions = ModerationAction.objects.filter(
             member=OuterRef("member"), kind=ModerationAction.Kind.SUSPEND
         )
@@ -451,6 +480,10 @@ class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
         return format_html(
             '<a href="{}">@{}</a><br><small>{}</small>', url, obj.member.handle, history
         )
+
+    @admin.display(description=_("decisions on it"))
+    def decision_history(self, obj):
+        return decisions_list(obj.moderation_actions.select_related("moderator"))
 
     @admin.display(description=_("kind"), ordering="parent")
     def kind(self, obj):
@@ -558,11 +591,7 @@ class ModerationActionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("moderator"), ordering="moderator__handle")
     def moderator_name(self, obj):
-        if obj.moderator:
-            return f"@{obj.moderator.handle}"
-        if obj.moderator_handle:
-            return _("@%(handle)s (account deleted)") % {"handle": obj.moderator_handle}
-        return _("the site (report threshold)")
+        return moderator_label(obj)
 
 
 @admin.register(Like)

@@ -245,6 +245,28 @@ def queue():
     )
 
 
+DECISIONS = [
+    ModerationAction.Kind.APPROVE,
+    ModerationAction.Kind.HIDE,
+    ModerationAction.Kind.REMOVE,
+]
+
+
+def standing_takedowns(member):
+    """The member's items whose latest moderator decision took them down (hidden or removed).
+
+    The audit trail is append-only, so a reversal is a later record, not an edit: a hide
+    followed by an approval leaves two records and no takedown. `member` is a member or an
+    OuterRef. An item its author has since deleted keeps its records with no review; they are
+    matched by their subject, which names the item."""
+    later = ModerationAction.objects.filter(kind__in=DECISIONS, pk__gt=OuterRef("pk")).filter(
+        Q(review=OuterRef("review")) | Q(review__isnull=True, subject=OuterRef("subject"))
+    )
+    return ModerationAction.objects.filter(
+        member=member, kind__in=[ModerationAction.Kind.HIDE, ModerationAction.Kind.REMOVE]
+    ).filter(~Exists(later))
+
+
 def count_of(queryset):
     """A correlated COUNT, to annotate each row. Func rather than Count: Count would add a
     GROUP BY, and grouped by pk every count would be 1."""

@@ -282,6 +282,46 @@ def test_queue_rows_show_each_authors_history(scene, moderator_client):
     assert "3 reviews and replies, 2 taken down" in twice_row
 
 
+def queue_row(client, item) -> str:
+    response = client.get(QUEUE)
+    return result_rows(response)[listed(response).index(item.pk)]
+
+
+def test_a_takedown_reversed_by_approval_no_longer_counts_but_both_decisions_stay(
+    scene, moderator, moderator_client
+):
+    # One of siegfried's two earlier takedowns was a mistake: approved back.
+    moderation.review_approve(review=scene.hidden_before, moderator=moderator, reason="Ours")
+    # The other is removed, approved, then removed again: it counts once.
+    moderation.review_approve(review=scene.removed_before, moderator=moderator, reason="Oops")
+    moderation.review_remove(review=scene.removed_before, moderator=moderator, reason="Spam")
+
+    twice_row = queue_row(moderator_client, scene.twice)
+    assert "3 reviews and replies, 1 taken down" in twice_row
+
+    moderation.review_remove(review=scene.removed_before, moderator=moderator, reason="x")
+    moderation.review_approve(review=scene.removed_before, moderator=moderator, reason="Final")
+    twice_row = queue_row(moderator_client, scene.twice)
+    assert "3 reviews and replies" in twice_row
+    assert "taken down" not in twice_row
+
+    # The item's own page still lists both decisions on the approved review, in order.
+    page = moderator_client.get(f"{REVIEWS}{scene.hidden_before.pk}/change/").content.decode()
+    hidden_at, approved_at = (
+        page.index("Hidden · @mod-ada · Advertising"),
+        page.index("Approved · @mod-ada · Ours"),
+    )
+    assert hidden_at < approved_at
+
+
+def test_a_deleted_takedown_still_counts_for_its_author(scene, moderator_client):
+    # siegfried deletes his hidden review: the record stays, so does the count.
+    scene.hidden_before.delete()
+
+    twice_row = queue_row(moderator_client, scene.twice)
+    assert "2 reviews and replies, 2 taken down" in twice_row
+
+
 def test_queue_history_of_a_suspended_then_reinstated_author(scene, moderator, moderator_client):
     moderation.member_reinstate(member=scene.rothbart, moderator=moderator, reason="Apologised")
 
