@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from catalog.models import Episode
+from members.admin import EmailsForAdministratorsMixin
 from reviews import moderation
 from reviews.models import (
     EpisodeScores,
@@ -61,7 +62,7 @@ def _scores_summary(scores: EpisodeScores | None) -> str:
 
 
 @admin.register(Rating)
-class RatingAdmin(ReadOnlyAdmin):
+class RatingAdmin(EmailsForAdministratorsMixin, ReadOnlyAdmin):
     list_display = ["episode", "member", "score", "episode_aggregate", "updated_at"]
     list_filter = ["score", ("episode", EpisodeFilter)]
     list_select_related = ["episode__season", "episode__scores", "member"]
@@ -356,7 +357,7 @@ class ReportInline(admin.TabularInline):
         return super().get_queryset(request).select_related("reporter")
 
 
-class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
+class ReviewModerationAdmin(EmailsForAdministratorsMixin, ModerationActionsMixin, admin.ModelAdmin):
     """Shared by the queue and the reviews list: read-only detail pages, decisions as actions."""
 
     list_select_related = ["episode__season", "member"]
@@ -608,7 +609,7 @@ class LikeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WatchlistEntry)
-class WatchlistEntryAdmin(ReadOnlyAdmin):
+class WatchlistEntryAdmin(EmailsForAdministratorsMixin, ReadOnlyAdmin):
     list_display = ["episode", "member", "created_at"]
     list_filter = [("episode", EpisodeFilter)]
     list_select_related = ["episode__season", "member"]
@@ -623,7 +624,7 @@ class WatchlistEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Watch)
-class WatchAdmin(ReadOnlyAdmin):
+class WatchAdmin(EmailsForAdministratorsMixin, ReadOnlyAdmin):
     list_display = ["episode", "member", "watched_on", "created_at"]
     list_filter = [("episode", EpisodeFilter)]
     list_select_related = ["episode__season", "member"]
