@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.formats import date_format
@@ -18,6 +18,7 @@ from catalog.models import Episode
 from members.admin import EmailsForAdministratorsMixin
 from reviews import moderation
 from reviews.models import (
+    Appeal,
     EpisodeScores,
     Like,
     ModerationAction,
@@ -409,6 +410,11 @@ class ReviewModerationAdmin(EmailsForAdministratorsMixin, ModerationActionsMixin
                 author_reviews=moderation.count_of(author_reviews),
                 author_takedowns=moderation.count_of(author_takedowns),
                 author_suspensions=moderation.count_of(author_suspensions),
+                open_appeal_text=Subquery(
+                    Appeal.objects.filter(
+                        decision__review=OuterRef("pk"), resolved_at__isnull=True
+                    ).values("text")[:1]
+                ),
             )
             .prefetch_related(
                 Prefetch(
@@ -482,6 +488,14 @@ class ReviewModerationAdmin(EmailsForAdministratorsMixin, ModerationActionsMixin
             '<a href="{}">@{}</a><br><small>{}</small>', url, obj.member.handle, history
         )
 
+    @admin.display(description=_("appeal"))
+    def open_appeal(self, obj):
+        """The author's appeal waiting for an answer, quoted; empty without one."""
+        if not obj.open_appeal_text:
+            return ""
+        # Translators: what an author wrote in their appeal, quoted.
+        return _("“%(text)s”") % {"text": obj.open_appeal_text}
+
     @admin.display(description=_("decisions on it"))
     def decision_history(self, obj):
         return decisions_list(obj.moderation_actions.select_related("moderator"))
@@ -499,6 +513,7 @@ class ModerationQueueAdmin(ReviewModerationAdmin):
         "text",
         "report_count",
         "reasons",
+        "open_appeal",
         "author_history",
         "episode",
         "kind",
@@ -553,6 +568,122 @@ class ReviewAdmin(ReviewModerationAdmin):
     list_display_links = ["text"]
     list_filter = ["status", ReportedFilter, "is_spoiler", KindFilter, ("episode", EpisodeFilter)]
     date_hierarchy = "created_at"
+
+
+class AppealStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Waiting for an answer")), ("answered", _("Answered"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "answered":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    """Members asking to look again at a decision on them or their writing, oldest waiting
+    first. Answering is an action with a recorded reason, as every decision is."""
+
+    list_display = ["created_at", "member_handle", "decision_appealed", "text", "resolved_at"]
+    list_display_links = ["created_at"]
+    list_filter = [AppealStateFilter, "decision__kind"]
+    list_select_related = ["member", "decision__moderator", "decision__review"]
+    search_fields = ["text", "member__handle"]
+    fields = ["created_at", "member_handle", "decision_appealed", "text", "resolved_at"]
+    readonly_fields = fields
+    action_form = ReasonActionForm
+    actions = ["accept", "reject"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The answer is one of the actions; the page itself only shows the appeal.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def changelist_view(self, request, extra_context=None):
+        if "state" not in request.GET and not request.GET.get("q"):
+            # Waiting appeals unless asked otherwise: answered ones are the audit trail's.
+            request.GET = request.GET.copy()
+            request.GET["state"] = "open"
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("member"), ordering="member__handle")
+    def member_handle(self, obj):
+        url = reverse("admin:etoile_app_user_change", args=[obj.member_id])
+        return format_html('<a href="{}">@{}</a>', url, obj.member.handle)
+
+    @admin.display(description=_("decision appealed"))
+    def decision_appealed(self, obj):
+        decision = obj.decision
+        if decision.review_id:
+            url = reverse("admin:reviews_review_change", args=[decision.review_id])
+            what = format_html('<a href="{}">{}</a>', url, decision.subject)
+        else:
+            what = decision.subject
+        return format_html(
+            "{} · {}<br><small>{}</small>",
+            decision.get_kind_display(),
+            what,
+            # Translators: the reason a moderator gave for the decision a member appeals.
+            _("%(who)s: “%(reason)s”")
+            % {"who": moderator_label(decision), "reason": decision.reason},
+        )
+
+    def _answer(self, request, queryset, answer, done):
+        reason = decision_reason(self, request)
+        if reason is None:
+            return
+        changed = 0
+        for appeal in queryset.filter(resolved_at__isnull=True).select_related(
+            "decision__review__member", "decision__member"
+        ):
+            try:
+                changed += answer(appeal=appeal, moderator=request.user, reason=reason)
+            except moderation.ReportError as error:
+                self.message_user(request, str(error), messages.ERROR)
+        self.message_user(request, done(changed) % {"n": changed}, messages.SUCCESS)
+
+    @admin.action(
+        description=_("Accept: reverse the decision (approve the item, reinstate the member)"),
+        permissions=["change"],
+    )
+    def accept(self, request, queryset):
+        if any(
+            appeal.decision.kind == ModerationAction.Kind.SUSPEND for appeal in queryset
+        ) and not request.user.has_perm("reviews.suspend_member"):
+            raise PermissionDenied
+        self._answer(
+            request,
+            queryset,
+            moderation.appeal_accept,
+            lambda n: ngettext("%(n)s appeal accepted.", "%(n)s appeals accepted.", n),
+        )
+
+    @admin.action(description=_("Reject: keep the decision"), permissions=["change"])
+    def reject(self, request, queryset):
+        self._answer(
+            request,
+            queryset,
+            moderation.appeal_reject,
+            lambda n: ngettext("%(n)s appeal rejected.", "%(n)s appeals rejected.", n),
+        )
 
 
 @admin.register(Report)

@@ -63,6 +63,8 @@ MODERATORS_PERMISSIONS = {
     ("reviews", "view_rating"),
     ("reviews", "view_episodescores"),
     ("reviews", "view_like"),
+    ("reviews", "view_appeal"),
+    ("reviews", "change_appeal"),
     ("reviews", "suspend_member"),
     ("reviews", "recount_ratings"),
     ("etoile_app", "view_user"),
@@ -975,6 +977,7 @@ def expected_counts(awaiting) -> dict[str, int]:
         "Ratings": 3,
         "Reviews and replies": 3,
         "Open reports": 1,
+        "Appeals waiting": 0,
         "Catalog records awaiting curation": sum(awaiting.values()),
     }
 
@@ -1011,6 +1014,7 @@ def test_admin_index_shows_the_site_at_a_glance(
             "Ratings": SCORES,
             "Reviews and replies": REVIEWS,
             "Open reports": QUEUE,
+            "Appeals waiting": "/admin/reviews/appeal/",
             "Catalog records awaiting curation": None,
         }.items()
         if label in expected
