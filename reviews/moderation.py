@@ -130,16 +130,17 @@ def _decide(*, review: Review, moderator: User, status: str, kind: str, reason: 
         closed = Report.objects.filter(review=review, resolved_at__isnull=True).update(
             resolved_at=timezone.now()
         )
+        # A new decision on the item answers any appeal of an earlier one, even the same
+        # decision again (the appeal is then rejected, with this reason).
+        answered = Appeal.objects.filter(decision__review=review, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
         was_visible = review.status == Review.Status.VISIBLE
-        if review.status == status and not closed:
+        if review.status == status and not closed and not answered:
             return False
         review.status = status
         review.save(update_fields=["status"])
         action = _record(kind=kind, moderator=moderator, review=review, reason=reason)
-        # A new decision on the item answers any appeal of the earlier one.
-        Appeal.objects.filter(decision__review=review, resolved_at__isnull=True).update(
-            resolved_at=timezone.now()
-        )
     # Approving an item its author never saw taken down (reported, still visible) tells
     # them nothing new; every other decision is theirs to know.
     if not (kind == ModerationAction.Kind.APPROVE and was_visible):

@@ -223,3 +223,18 @@ def test_the_french_inactive_page_is_in_french(client, suspended):
     assert "Votre compte est suspendu" in page
     assert "La suspension n’a pas de date de fin\u00a0:" in page
     assert "Envoyer le recours" in page
+
+
+def test_the_same_decision_again_from_the_queue_answers_the_appeal(
+    hidden, odile_client, moderator_client
+):
+    appeal(odile_client, reverse("reviews:review-appeal", args=[hidden.pk]))
+    mail.outbox.clear()
+
+    response = act(moderator_client, QUEUE, "hide", [hidden], reason="Still mocking them")
+
+    assert "1 review or reply hidden." in messages_of(response)
+    assert Appeal.objects.get().resolved_at is not None
+    assert hidden.pk not in listed(moderator_client.get(QUEUE))
+    [told] = mail.outbox
+    assert "Still mocking them" in told.body
