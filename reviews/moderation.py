@@ -72,6 +72,12 @@ def _record(*, kind, moderator, reason, review=None, member=None) -> ModerationA
     return action
 
 
+def _tell_after_commit(action: ModerationAction) -> None:
+    # Once the decision is in the database for good: inside a caller's transaction, an email
+    # sent at once could announce a decision that is then rolled back.
+    transaction.on_commit(lambda: tell_member(action))
+
+
 def has_reported(reporter: User, review: Review) -> Report | None:
     """The member's report of this version of the item: one still open, or one a moderator
     decided on after its last edit. An author who rewrites an approved review can be reported
@@ -144,7 +150,7 @@ def _decide(*, review: Review, moderator: User, status: str, kind: str, reason: 
     # Approving an item its author never saw taken down (reported, still visible) tells
     # them nothing new; every other decision is theirs to know.
     if not (kind == ModerationAction.Kind.APPROVE and was_visible):
-        tell_member(action)
+        _tell_after_commit(action)
     return True
 
 
@@ -219,7 +225,7 @@ def member_suspend(*, member: User, moderator: User, reason: str) -> bool:
         action = _record(
             kind=ModerationAction.Kind.SUSPEND, moderator=moderator, member=member, reason=reason
         )
-    tell_member(action)
+    _tell_after_commit(action)
     return True
 
 
@@ -245,7 +251,7 @@ def member_reinstate(*, member: User, moderator: User, reason: str) -> bool:
             decision__kind=ModerationAction.Kind.SUSPEND,
             resolved_at__isnull=True,
         ).update(resolved_at=timezone.now())
-    tell_member(action)
+    _tell_after_commit(action)
     return True
 
 
@@ -328,7 +334,7 @@ def appeal_reject(*, appeal: Appeal, moderator: User, reason: str) -> bool:
             member=decision.member,
             reason=reason,
         )
-    tell_member(action)
+    _tell_after_commit(action)
     return True
 
 

@@ -170,13 +170,17 @@ def test_appeals_are_rate_limited(episode, odile, odile_client, moderator):
 # The moderators' answers and the emails ------------------------------------------------------
 
 
-def test_each_decision_emails_the_author_what_and_why(settings, episode, odile, moderator):
+def test_each_decision_emails_the_author_what_and_why(
+    settings, episode, odile, moderator, django_capture_on_commit_callbacks
+):
     settings.ETOILE_SITE_DOMAIN = "etoile.example"
     review = review_post(member=odile, episode=episode, body="The swans were off the beat")
 
-    moderation.review_hide(review=review, moderator=moderator, reason="Mocks the corps")
-    moderation.review_approve(review=review, moderator=moderator, reason="It is a quotation")
-    moderation.member_suspend(member=odile, moderator=moderator, reason=REASON)
+    # Sent once each decision is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.review_hide(review=review, moderator=moderator, reason="Mocks the corps")
+        moderation.review_approve(review=review, moderator=moderator, reason="It is a quotation")
+        moderation.member_suspend(member=odile, moderator=moderator, reason=REASON)
 
     hide, approve, suspend = mail.outbox
     assert hide.to == ["odile@example.com"]
@@ -191,7 +195,7 @@ def test_each_decision_emails_the_author_what_and_why(settings, episode, odile, 
 
 
 def test_moderators_accept_or_reject_appeals_from_the_list(
-    suspended, hidden, odile_client, moderator_client
+    suspended, hidden, odile_client, moderator_client, django_capture_on_commit_callbacks
 ):
     client = Client()
     sign_in(client, "rothbart@example.com")
@@ -200,8 +204,9 @@ def test_moderators_accept_or_reject_appeals_from_the_list(
     mail.outbox.clear()
     suspension, takedown = Appeal.objects.order_by("pk")
 
-    act(moderator_client, APPEALS, "accept", [suspension], reason="Apology accepted")
-    act(moderator_client, APPEALS, "reject", [takedown], reason="It mocks them, plainly")
+    with django_capture_on_commit_callbacks(execute=True):
+        act(moderator_client, APPEALS, "accept", [suspension], reason="Apology accepted")
+        act(moderator_client, APPEALS, "reject", [takedown], reason="It mocks them, plainly")
 
     suspended.refresh_from_db()
     assert suspended.is_active
@@ -226,12 +231,13 @@ def test_the_french_inactive_page_is_in_french(client, suspended):
 
 
 def test_the_same_decision_again_from_the_queue_answers_the_appeal(
-    hidden, odile_client, moderator_client
+    hidden, odile_client, moderator_client, django_capture_on_commit_callbacks
 ):
     appeal(odile_client, reverse("reviews:review-appeal", args=[hidden.pk]))
     mail.outbox.clear()
 
-    response = act(moderator_client, QUEUE, "hide", [hidden], reason="Still mocking them")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(moderator_client, QUEUE, "hide", [hidden], reason="Still mocking them")
 
     assert "1 review or reply hidden." in messages_of(response)
     assert Appeal.objects.get().resolved_at is not None
