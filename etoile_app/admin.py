@@ -5,12 +5,17 @@ the members and reviews apps. Registered by etoile_app.admin_apps."""
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from etoile_app.accounts import member_purge
+from members.admin import EmailsForAdministratorsMixin, may_see_emails
 from members.models import User
-from reviews.admin import ReasonActionForm, decide_for_members, decision_reason
-from reviews.moderation import member_reinstate, member_suspend
+from reviews.admin import ReasonActionForm, decide_for_members, decision_reason, decisions_list
+from reviews.models import ModerationAction
+from reviews.moderation import member_reinstate, member_suspend, standing_takedowns
 
 
 class MemberCreationForm(AdminUserCreationForm):
@@ -26,7 +31,7 @@ class MemberChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(EmailsForAdministratorsMixin, DjangoUserAdmin):
     # Deleting a member goes through the same service as a member deleting themselves,
     # so rating counters, like counts and avatar files follow.
     def delete_model(self, request, obj):
@@ -48,8 +53,8 @@ class UserAdmin(DjangoUserAdmin):
     form = MemberChangeForm
     add_form = MemberCreationForm
     list_display = [
-        "email",
         "handle",
+        "email",
         "display_name",
         "is_staff",
         "is_active",
@@ -67,7 +72,13 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["-date_joined"]
     # Suspension is an action with a recorded reason (reviews.moderation), not a tick box:
     # it also takes the member's ratings out of the aggregates and puts them back.
-    readonly_fields = ["last_login", "date_joined", "is_active", "suspended_at"]
+    readonly_fields = [
+        "last_login",
+        "date_joined",
+        "is_active",
+        "suspended_at",
+        "moderation_record",
+    ]
     action_form = ReasonActionForm
     actions = ["suspend", "reinstate"]
 
@@ -92,24 +103,47 @@ class UserAdmin(DjangoUserAdmin):
     def reinstate(self, request, queryset):
         self._moderate(request, queryset, member_reinstate, _("Members reinstated: %(n)s."))
 
-    fieldsets = [
-        (None, {"fields": ["email", "password"]}),
-        (_("Profile"), {"fields": ["handle", "display_name", "bio"]}),
+    def get_fieldsets(self, request, obj=None):
+        # The email only for administrators; the password (Django shows its hash's algorithm
+        # and salt, and a reset link) only for those who may change it. The form is built
+        # from these fields, so what is left out can be neither seen nor posted.
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        account = [
+            *(["email"] if may_see_emails(request) else []),
+            *(["password"] if self.has_change_permission(request, obj) else []),
+        ]
+        fieldsets = [(None, {"fields": account})] if account else []
+        return fieldsets + self.member_fieldsets
+
+    @admin.display(description=_("moderation history"))
+    def moderation_record(self, obj):
+        reviews = obj.reviews.count()
+        takedowns = standing_takedowns(obj).count()
+        reviews_url = reverse("admin:reviews_review_changelist") + f"?member__id__exact={obj.pk}"
+        summary = ngettext("%(n)s review or reply", "%(n)s reviews and replies", reviews) % {
+            "n": reviews
+        }
+        if takedowns:
+            summary = _("%(reviews)s, %(takedowns)s") % {
+                "reviews": summary,
+                "takedowns": ngettext("%(n)s taken down", "%(n)s taken down", takedowns)
+                % {"n": takedowns},
+            }
+        actions = ModerationAction.objects.filter(member=obj).select_related("moderator")
+        return format_html('<a href="{}">{}</a>{}', reviews_url, summary, decisions_list(actions))
+
+    member_fieldsets = [
+        (_("Profile"), {"fields": ["handle", "display_name", "bio", "date_joined"]}),
+        (_("Moderation"), {"fields": ["moderation_record", "is_active", "suspended_at"]}),
         (
             _("Permissions"),
-            {
-                "fields": [
-                    "is_active",
-                    "suspended_at",
-                    "is_staff",
-                    "is_superuser",
-                    "groups",
-                    "user_permissions",
-                ]
-            },
+            {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Important dates"), {"fields": ["last_login"]}),
     ]
+    # What an administrator sees; get_fieldsets trims the first part for others.
+    fieldsets = [(None, {"fields": ["email", "password"]}), *member_fieldsets]
     add_fieldsets = [
         (
             None,

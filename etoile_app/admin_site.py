@@ -30,7 +30,14 @@ def at_a_glance(request) -> list[dict]:
     millions of rows; the others are single COUNTs on indexed columns."""
     from catalog.models import Character, Episode, Person, Season, Show
     from members.models import User
-    from reviews.models import SCORES, EpisodeScores, ModerationQueueItem, Report, Review
+    from reviews.models import (
+        SCORES,
+        Appeal,
+        EpisodeScores,
+        ModerationQueueItem,
+        Report,
+        Review,
+    )
 
     every_step = sum((F(f"count_{score}") for score in SCORES[1:]), F(f"count_{SCORES[0]}"))
     entries = [
@@ -62,6 +69,12 @@ def at_a_glance(request) -> list[dict]:
                 review__member__is_active=True,
             ).count(),
             "url": _changelist(request, ModerationQueueItem),
+            "urgent": True,
+        },
+        {
+            "label": _("Appeals waiting"),
+            "count": lambda: Appeal.objects.filter(resolved_at__isnull=True).count(),
+            "url": _changelist(request, Appeal),
             "urgent": True,
         },
     ]

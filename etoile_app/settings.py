@@ -282,6 +282,9 @@ ACCOUNT_RATE_LIMITS = {
     "review_post": "5/m/user,50/d/user",
     # Not allauth's: reports per member (reviews/views.py), so one account cannot flood the queue.
     "review_report": "10/m/user,100/d/user",
+    # Not allauth's: appeals of moderators' decisions (reviews/views.py), per member, signed
+    # in or refused at sign-in (keyed by the member then), and per address.
+    "appeal": "3/m/key,20/d/key,10/m/ip",
     # Not allauth's: import previews per member (reviews/views.py); each reads a file of up to 5 MB.
     "member_import": "5/m/user,50/d/user",
     # Not allauth's: changes through the API per member (members/api.py).

@@ -10,6 +10,7 @@ from etoile_app.api import api
 from etoile_app.pages import render_episode
 from kernel import languages
 from reviews import urls as reviews_urls
+from reviews import views as reviews_views
 
 # Addresses for machines and staff: one language, no prefix.
 urlpatterns = [
@@ -43,6 +44,8 @@ urlpatterns += i18n_patterns(
     path("", include("members.urls")),
     path("me/export/", views.export, name="member-export"),
     path("me/delete/", views.delete_account, name="member-delete"),
+    # Before allauth's own: the inactive page says why and takes an appeal (reviews/views.py).
+    path("accounts/inactive/", reviews_views.account_inactive, name="account-inactive"),
     path("accounts/", include("allauth.urls")),
     prefix_default_language=False,
 )

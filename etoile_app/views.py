@@ -22,7 +22,12 @@ from kernel.pagecache import cache_for_visitors
 from members.forms import DeleteAccountForm
 from members.views import active_member_or_404
 from reviews.charts import distribution_chart
-from reviews.context import season_context, with_author_scores, with_reader_watchlist
+from reviews.context import (
+    season_context,
+    with_author_scores,
+    with_decisions,
+    with_reader_watchlist,
+)
 from reviews.models import SCORES, EpisodeScores
 from reviews.tracking import hides_unwatched, is_collapsed
 
@@ -131,6 +136,7 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
     reviews = list(reviews)
     for rating in ratings:
         rating.withheld = hides_unwatched(request, rating.episode, author=member)
+    with_decisions(reviews, request.user)
     for review in reviews:
         review.withheld = hides_unwatched(request, review.episode, author=member)
         review.collapsed = is_collapsed(review, request=request, episode=review.episode)

@@ -1,3 +1,4 @@
+import time
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -34,7 +35,37 @@ def on_the_site(value, request_host: str):
     return parts._replace(scheme=site.scheme, netloc=site.netloc).geturl()
 
 
+def site_address(path: str) -> str:
+    """An absolute link for an email, on the configured site address as the account emails
+    are: never the Host a request named."""
+    return settings.ETOILE_SITE_URL.rstrip("/") + path
+
+
+# Where the inactive page finds who was refused: allauth signs nobody in, so nothing in a form
+# can say who they are. Set only after their password was checked, kept in their session (on
+# the server, not in the browser) and good for SUSPENDED_LOGIN_SECONDS.
+SUSPENDED_LOGIN_KEY = "etoile:refused_member"
+SUSPENDED_LOGIN_SECONDS = 30 * 60
+
+
+def refused_member_id(request) -> int | None:
+    """The suspended member this browser just signed in as, if recently enough."""
+    entry = request.session.get(SUSPENDED_LOGIN_KEY)
+    if not isinstance(entry, dict):
+        return None
+    if time.time() - entry.get("at", 0) > SUSPENDED_LOGIN_SECONDS:
+        return None
+    return entry.get("member")
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def respond_user_inactive(self, request, user):
+        # Only reached once the password matched (allauth's backend stashes such a user), so
+        # the page can tell this member why they are suspended and take their appeal.
+        if user.suspended_at is not None:
+            request.session[SUSPENDED_LOGIN_KEY] = {"member": user.pk, "at": int(time.time())}
+        return super().respond_user_inactive(request, user)
+
     def save_user(self, request, user, form, commit=True):
         # Sign-up asks for a name, email and password; the handle for the profile address is
         # made from the name, and the member can change both in their settings.

@@ -4,17 +4,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from catalog.models import Episode
+from members.admin import EmailsForAdministratorsMixin
 from reviews import moderation
 from reviews.models import (
+    Appeal,
     EpisodeScores,
     Like,
     ModerationAction,
@@ -59,7 +63,7 @@ def _scores_summary(scores: EpisodeScores | None) -> str:
 
 
 @admin.register(Rating)
-class RatingAdmin(ReadOnlyAdmin):
+class RatingAdmin(EmailsForAdministratorsMixin, ReadOnlyAdmin):
     list_display = ["episode", "member", "score", "episode_aggregate", "updated_at"]
     list_filter = ["score", ("episode", EpisodeFilter)]
     list_select_related = ["episode__season", "episode__scores", "member"]
@@ -182,6 +186,35 @@ def decide_for_members(model_admin, request, members, decide, *, reason: str) ->
                 messages.ERROR,
             )
     return changed
+
+
+def decisions_list(actions) -> str:
+    """Each recorded decision, oldest first, as the audit trail has it: every one stays
+    listed after a later one reverses it."""
+    rows = [
+        (
+            # Translators: one line of a decision history: when, what, who, why.
+            _("%(when)s · %(kind)s · %(who)s · %(reason)s")
+            % {
+                "when": date_format(localtime(action.created_at), "DATETIME_FORMAT"),
+                "kind": action.get_kind_display(),
+                "who": moderator_label(action),
+                "reason": action.reason,
+            },
+        )
+        for action in sorted(actions, key=lambda action: action.pk)
+    ]
+    if not rows:
+        return _("None yet.")
+    return format_html("<ol>{}</ol>", format_html_join("", "<li>{}</li>", rows))
+
+
+def moderator_label(action: ModerationAction) -> str:
+    if action.moderator:
+        return f"@{action.moderator.handle}"
+    if action.moderator_handle:
+        return _("@%(handle)s (account deleted)") % {"handle": action.moderator_handle}
+    return _("the site (report threshold)")
 
 
 class ModerationActionsMixin:
@@ -325,7 +358,7 @@ class ReportInline(admin.TabularInline):
         return super().get_queryset(request).select_related("reporter")
 
 
-class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
+class ReviewModerationAdmin(EmailsForAdministratorsMixin, ModerationActionsMixin, admin.ModelAdmin):
     """Shared by the queue and the reviews list: read-only detail pages, decisions as actions."""
 
     list_select_related = ["episode__season", "member"]
@@ -338,6 +371,7 @@ class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
         "member",
         "author_history",
         "status",
+        "decision_history",
         "is_spoiler",
         "spoils_up_to",
         "like_count",
@@ -364,10 +398,7 @@ class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         author_reviews = Review.objects.filter(member=OuterRef("member"))
-        author_takedowns = ModerationAction.objects.filter(
-            member=OuterRef("member"),
-            kind__in=[ModerationAction.Kind.HIDE, ModerationAction.Kind.REMOVE],
-        )
+        author_takedowns = moderation.standing_takedowns(OuterRef("member"))
         author_suspensions = ModerationAction.objects.filter(
             member=OuterRef("member"), kind=ModerationAction.Kind.SUSPEND
         )
@@ -379,6 +410,11 @@ class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
                 author_reviews=moderation.count_of(author_reviews),
                 author_takedowns=moderation.count_of(author_takedowns),
                 author_suspensions=moderation.count_of(author_suspensions),
+                open_appeal_text=Subquery(
+                    Appeal.objects.filter(
+                        decision__review=OuterRef("pk"), resolved_at__isnull=True
+                    ).values("text")[:1]
+                ),
             )
             .prefetch_related(
                 Prefetch(
@@ -452,6 +488,18 @@ class ReviewModerationAdmin(ModerationActionsMixin, admin.ModelAdmin):
             '<a href="{}">@{}</a><br><small>{}</small>', url, obj.member.handle, history
         )
 
+    @admin.display(description=_("appeal"))
+    def open_appeal(self, obj):
+        """The author's appeal waiting for an answer, quoted; empty without one."""
+        if not obj.open_appeal_text:
+            return ""
+        # Translators: what an author wrote in their appeal, quoted.
+        return _("“%(text)s”") % {"text": obj.open_appeal_text}
+
+    @admin.display(description=_("decisions on it"))
+    def decision_history(self, obj):
+        return decisions_list(obj.moderation_actions.select_related("moderator"))
+
     @admin.display(description=_("kind"), ordering="parent")
     def kind(self, obj):
         return _("reply") if obj.is_reply else _("review")
@@ -465,6 +513,7 @@ class ModerationQueueAdmin(ReviewModerationAdmin):
         "text",
         "report_count",
         "reasons",
+        "open_appeal",
         "author_history",
         "episode",
         "kind",
@@ -521,6 +570,122 @@ class ReviewAdmin(ReviewModerationAdmin):
     date_hierarchy = "created_at"
 
 
+class AppealStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Waiting for an answer")), ("answered", _("Answered"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "answered":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    """Members asking to look again at a decision on them or their writing, oldest waiting
+    first. Answering is an action with a recorded reason, as every decision is."""
+
+    list_display = ["created_at", "member_handle", "decision_appealed", "text", "resolved_at"]
+    list_display_links = ["created_at"]
+    list_filter = [AppealStateFilter, "decision__kind"]
+    list_select_related = ["member", "decision__moderator", "decision__review"]
+    search_fields = ["text", "member__handle"]
+    fields = ["created_at", "member_handle", "decision_appealed", "text", "resolved_at"]
+    readonly_fields = fields
+    action_form = ReasonActionForm
+    actions = ["accept", "reject"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The answer is one of the actions; the page itself only shows the appeal.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def changelist_view(self, request, extra_context=None):
+        if "state" not in request.GET and not request.GET.get("q"):
+            # Waiting appeals unless asked otherwise: answered ones are the audit trail's.
+            request.GET = request.GET.copy()
+            request.GET["state"] = "open"
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("member"), ordering="member__handle")
+    def member_handle(self, obj):
+        url = reverse("admin:etoile_app_user_change", args=[obj.member_id])
+        return format_html('<a href="{}">@{}</a>', url, obj.member.handle)
+
+    @admin.display(description=_("decision appealed"))
+    def decision_appealed(self, obj):
+        decision = obj.decision
+        if decision.review_id:
+            url = reverse("admin:reviews_review_change", args=[decision.review_id])
+            what = format_html('<a href="{}">{}</a>', url, decision.subject)
+        else:
+            what = decision.subject
+        return format_html(
+            "{} · {}<br><small>{}</small>",
+            decision.get_kind_display(),
+            what,
+            # Translators: the reason a moderator gave for the decision a member appeals.
+            _("%(who)s: “%(reason)s”")
+            % {"who": moderator_label(decision), "reason": decision.reason},
+        )
+
+    def _answer(self, request, queryset, answer, done):
+        reason = decision_reason(self, request)
+        if reason is None:
+            return
+        changed = 0
+        for appeal in queryset.filter(resolved_at__isnull=True).select_related(
+            "decision__review__member", "decision__member"
+        ):
+            try:
+                changed += answer(appeal=appeal, moderator=request.user, reason=reason)
+            except moderation.ReportError as error:
+                self.message_user(request, str(error), messages.ERROR)
+        self.message_user(request, done(changed) % {"n": changed}, messages.SUCCESS)
+
+    @admin.action(
+        description=_("Accept: reverse the decision (approve the item, reinstate the member)"),
+        permissions=["change"],
+    )
+    def accept(self, request, queryset):
+        if any(
+            appeal.decision.kind == ModerationAction.Kind.SUSPEND for appeal in queryset
+        ) and not request.user.has_perm("reviews.suspend_member"):
+            raise PermissionDenied
+        self._answer(
+            request,
+            queryset,
+            moderation.appeal_accept,
+            lambda n: ngettext("%(n)s appeal accepted.", "%(n)s appeals accepted.", n),
+        )
+
+    @admin.action(description=_("Reject: keep the decision"), permissions=["change"])
+    def reject(self, request, queryset):
+        self._answer(
+            request,
+            queryset,
+            moderation.appeal_reject,
+            lambda n: ngettext("%(n)s appeal rejected.", "%(n)s appeals rejected.", n),
+        )
+
+
 @admin.register(Report)
 class ReportAdmin(ReadOnlyAdmin):
     list_display = ["review", "reason", "note", "reporter", "created_at", "resolved_at"]
@@ -558,11 +723,7 @@ class ModerationActionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("moderator"), ordering="moderator__handle")
     def moderator_name(self, obj):
-        if obj.moderator:
-            return f"@{obj.moderator.handle}"
-        if obj.moderator_handle:
-            return _("@%(handle)s (account deleted)") % {"handle": obj.moderator_handle}
-        return _("the site (report threshold)")
+        return moderator_label(obj)
 
 
 @admin.register(Like)
@@ -579,7 +740,7 @@ class LikeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WatchlistEntry)
-class WatchlistEntryAdmin(ReadOnlyAdmin):
+class WatchlistEntryAdmin(EmailsForAdministratorsMixin, ReadOnlyAdmin):
     list_display = ["episode", "member", "created_at"]
     list_filter = [("episode", EpisodeFilter)]
     list_select_related = ["episode__season", "member"]
@@ -594,7 +755,7 @@ class WatchlistEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Watch)
-class WatchAdmin(ReadOnlyAdmin):
+class WatchAdmin(EmailsForAdministratorsMixin, ReadOnlyAdmin):
     list_display = ["episode", "member", "watched_on", "created_at"]
     list_filter = [("episode", EpisodeFilter)]
     list_select_related = ["episode__season", "member"]

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from catalog.models import Episode
+from reviews import moderation
 from reviews.charts import distribution_chart, season_chart
 from reviews.forms import RatingForm, ReplyForm, ReviewForm, WatchForm
-from reviews.models import EpisodeScores, Like, Rating, Review, WatchlistEntry
+from reviews.models import EpisodeScores, Like, ModerationAction, Rating, Review, WatchlistEntry
 from reviews.services import earliest_watch_date
 from reviews.tracking import hides_unwatched, is_collapsed, season_progress, watch_summary
 
@@ -61,6 +62,27 @@ class ReviewPage:
         return self.number > 1
 
 
+def with_decisions(reviews, reader) -> None:
+    """Marks the reader's own hidden or removed items with the decision that took them down
+    (`decision`, whose reason the template shows beside them, and `decision_appealed`). One
+    query, and only when the reader has such an item here; nobody else's is marked."""
+    if not reader.is_authenticated:
+        return
+    taken_down = (Review.Status.HIDDEN, Review.Status.REMOVED)
+    own = [r for r in reviews if r.member_id == reader.pk and r.status in taken_down]
+    if not own:
+        return
+    latest = {}
+    decisions = ModerationAction.objects.filter(review__in=own, kind__in=moderation.DECISIONS)
+    for action in decisions.select_related("appeal").order_by("pk"):
+        latest[action.review_id] = action
+    for review in own:
+        decision = latest.get(review.pk)
+        if decision is not None and decision.kind in moderation.TAKEDOWNS:
+            review.decision = decision
+            review.decision_appealed = moderation.appeal_of(decision) is not None
+
+
 def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
     sort = request.GET.get("sort", "newest")
     sort = sort if sort in SORTS else "newest"
@@ -88,6 +110,7 @@ def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
     start = (number - 1) * REVIEWS_PER_PAGE
     # One row more than a page tells whether there is a next page, without a COUNT.
     rows = list(reviews[start : start + REVIEWS_PER_PAGE + 1])
+    with_decisions(rows + [reply for row in rows for reply in row.visible_replies], request.user)
     return ReviewPage(
         reviews=rows[:REVIEWS_PER_PAGE],
         number=number,

@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kernel.forms import HoneypotMixin
-from reviews.models import REPORT_NOTE_MAX_LENGTH, REVIEW_MAX_LENGTH, SCORES, Report, stars_label
+from reviews.models import (
+    APPEAL_MAX_LENGTH,
+    REPORT_NOTE_MAX_LENGTH,
+    REVIEW_MAX_LENGTH,
+    SCORES,
+    Report,
+    stars_label,
+)
 
 # The labels are read when a page is drawn, in its language: built when this module is
 # imported, they were English on French pages.
@@ -114,6 +121,22 @@ class ReportForm(forms.Form):
         if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("note"):
             self.add_error("note", _("Tell the moderators what is wrong."))
         return cleaned
+
+
+class AppealForm(HoneypotMixin, forms.Form):
+    text = ReviewBodyField(
+        label=_("Why should moderators look again?"),
+        max_length=APPEAL_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Up to 1,000 characters. Only moderators read it. You can appeal once."),
+        error_messages={"required": _("Tell the moderators why, in a few words.")},
+    )
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError(self.fields["text"].error_messages["required"])
+        return text
 
 
 class ImportForm(forms.Form):

@@ -312,6 +312,7 @@ class ModerationAction(models.Model):
         REMOVE = "remove", pgettext_lazy("a moderator's decision", "Removed")
         SUSPEND = "suspend", _("Member suspended")
         REINSTATE = "reinstate", _("Member reinstated")
+        UPHOLD = "uphold", _("Upheld on appeal")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     # Empty for what the site did by itself (holding an item at the report threshold).
@@ -358,6 +359,40 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
+
+
+APPEAL_MAX_LENGTH = 1000
+
+
+class Appeal(models.Model):
+    """The member concerned asking moderators to look again at a decision: a suspension, or
+    hiding or removing their review. One per decision (the unique key), and a moderator's
+    later decision on the same item or member answers it."""
+
+    decision = models.OneToOneField(
+        ModerationAction,
+        on_delete=models.CASCADE,
+        related_name="appeal",
+        verbose_name=_("decision appealed"),
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="appeals",
+        verbose_name=_("member"),
+    )
+    text = models.TextField(_("appeal"), max_length=APPEAL_MAX_LENGTH)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["resolved_at", "created_at"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="appeal_text_not_empty")]
+
+    def __str__(self) -> str:
+        return f"Appeal of {self.decision_id} by {self.member_id}"
 
 
 class Like(models.Model):

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from kernel import security
 from members.models import User
 from reviews.counters import shift_scores
-from reviews.models import ModerationAction, Rating, Report, Review
+from reviews.models import Appeal, ModerationAction, Rating, Report, Review
+from reviews.notices import tell_member
 
 
 class ReportError(Exception):
@@ -69,6 +70,12 @@ def _record(*, kind, moderator, reason, review=None, member=None) -> ModerationA
     # The reason is in the audit trail; the log line keeps to who, what and from where.
     security.event(None, f"moderation {kind} on {subject}", member=moderator, level=logging.INFO)
     return action
+
+
+def _tell_after_commit(action: ModerationAction) -> None:
+    # Once the decision is in the database for good: inside a caller's transaction, an email
+    # sent at once could announce a decision that is then rolled back.
+    transaction.on_commit(lambda: tell_member(action))
 
 
 def has_reported(reporter: User, review: Review) -> Report | None:
@@ -129,12 +136,22 @@ def _decide(*, review: Review, moderator: User, status: str, kind: str, reason: 
         closed = Report.objects.filter(review=review, resolved_at__isnull=True).update(
             resolved_at=timezone.now()
         )
-        if review.status == status and not closed:
+        # A new decision on the item answers any appeal of an earlier one, even the same
+        # decision again (the appeal is then rejected, with this reason).
+        answered = Appeal.objects.filter(decision__review=review, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
+        was_visible = review.status == Review.Status.VISIBLE
+        if review.status == status and not closed and not answered:
             return False
         review.status = status
         review.save(update_fields=["status"])
-        _record(kind=kind, moderator=moderator, review=review, reason=reason)
-        return True
+        action = _record(kind=kind, moderator=moderator, review=review, reason=reason)
+    # Approving an item its author never saw taken down (reported, still visible) tells
+    # them nothing new; every other decision is theirs to know.
+    if not (kind == ModerationAction.Kind.APPROVE and was_visible):
+        _tell_after_commit(action)
+    return True
 
 
 def review_approve(*, review: Review, moderator: User, reason: str) -> bool:
@@ -205,10 +222,11 @@ def member_suspend(*, member: User, moderator: User, reason: str) -> bool:
         member.session_generation += 1  # signed out everywhere, for good
         member.save(update_fields=["is_active", "suspended_at", "session_generation"])
         _shift_member_ratings(member, -1)
-        _record(
+        action = _record(
             kind=ModerationAction.Kind.SUSPEND, moderator=moderator, member=member, reason=reason
         )
-        return True
+    _tell_after_commit(action)
+    return True
 
 
 def member_reinstate(*, member: User, moderator: User, reason: str) -> bool:
@@ -222,27 +240,139 @@ def member_reinstate(*, member: User, moderator: User, reason: str) -> bool:
         member.suspended_at = None
         member.save(update_fields=["is_active", "suspended_at"])
         _shift_member_ratings(member, +1)
-        _record(
+        action = _record(
             kind=ModerationAction.Kind.REINSTATE,
             moderator=moderator,
             member=member,
             reason=reason,
         )
-        return True
+        Appeal.objects.filter(
+            decision__member=member,
+            decision__kind=ModerationAction.Kind.SUSPEND,
+            resolved_at__isnull=True,
+        ).update(resolved_at=timezone.now())
+    _tell_after_commit(action)
+    return True
+
+
+# --- Appeals --------------------------------------------------------------------------------
+
+TAKEDOWNS = [ModerationAction.Kind.HIDE, ModerationAction.Kind.REMOVE]
+
+
+def standing_decision(review: Review) -> ModerationAction | None:
+    """The moderator's decision that keeps the item down, if it is hidden or removed now."""
+    if review.status not in (Review.Status.HIDDEN, Review.Status.REMOVED):
+        return None
+    latest = (
+        ModerationAction.objects.filter(review=review, kind__in=DECISIONS)
+        .select_related("appeal")
+        .order_by("-pk")
+        .first()
+    )
+    return latest if latest is not None and latest.kind in TAKEDOWNS else None
+
+
+def standing_suspension(member: User) -> ModerationAction | None:
+    """The decision that suspended the member, while they are suspended."""
+    if member.is_active or member.suspended_at is None:
+        return None
+    return (
+        ModerationAction.objects.filter(member=member, kind=ModerationAction.Kind.SUSPEND)
+        .select_related("appeal")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def appeal_of(decision: ModerationAction) -> Appeal | None:
+    try:
+        return decision.appeal
+    except Appeal.DoesNotExist:
+        return None
+
+
+def appeal_create(*, member: User, decision: ModerationAction, text: str) -> Appeal:
+    """The member's one appeal of the decision; a second returns the first unchanged."""
+    if decision.member_id != member.pk:
+        raise ReportError(_("Only the member concerned can appeal this decision."))
+    try:
+        with transaction.atomic():
+            return Appeal.objects.create(decision=decision, member=member, text=text)
+    except IntegrityError:
+        return Appeal.objects.get(decision=decision)
+
+
+def appeal_accept(*, appeal: Appeal, moderator: User, reason: str) -> bool:
+    """Reverse the decision appealed: approve the item back, or reinstate the member."""
+    decision = appeal.decision
+    if decision.kind == ModerationAction.Kind.SUSPEND:
+        if decision.member is None:
+            return False
+        return member_reinstate(member=decision.member, moderator=moderator, reason=reason)
+    if decision.review is None:
+        return False
+    return review_approve(review=decision.review, moderator=moderator, reason=reason)
+
+
+def appeal_reject(*, appeal: Appeal, moderator: User, reason: str) -> bool:
+    """Keep the decision: recorded in the audit trail, and the member is told why."""
+    with transaction.atomic():
+        answered = Appeal.objects.filter(pk=appeal.pk, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
+        if not answered:
+            return False
+        decision = appeal.decision
+        review = _locked(decision.review) if decision.review is not None else None
+        if review is None and decision.member is None:
+            return True  # the item and its author are gone: nobody to answer
+        action = _record(
+            kind=ModerationAction.Kind.UPHOLD,
+            moderator=moderator,
+            review=review,
+            member=decision.member,
+            reason=reason,
+        )
+    _tell_after_commit(action)
+    return True
 
 
 def queue():
-    """Reported or held items of members in good standing, with their number of open reports.
+    """Reported, held or appealed items of members in good standing, with their number of open reports.
     A suspended member's items leave it and come back if they are reinstated.
 
     Correlated subqueries rather than Count(): no GROUP BY, so the list's COUNT stays a plain
     count and the filter uses the partial index on open reports."""
     reports = open_reports(OuterRef("pk"))
+    appealed = Appeal.objects.filter(decision__review=OuterRef("pk"), resolved_at__isnull=True)
     return (
         Review.objects.filter(member__is_active=True)
-        .filter(Exists(reports) | Q(status=Review.Status.HELD))
+        .filter(Exists(reports) | Q(status=Review.Status.HELD) | Exists(appealed))
         .annotate(open_reports=count_of(reports))
     )
+
+
+DECISIONS = [
+    ModerationAction.Kind.APPROVE,
+    ModerationAction.Kind.HIDE,
+    ModerationAction.Kind.REMOVE,
+]
+
+
+def standing_takedowns(member):
+    """The member's items whose latest moderator decision took them down (hidden or removed).
+
+    The audit trail is append-only, so a reversal is a later record, not an edit: a hide
+    followed by an approval leaves two records and no takedown. `member` is a member or an
+    OuterRef. An item its author has since deleted keeps its records with no review; they are
+    matched by their subject, which names the item."""
+    later = ModerationAction.objects.filter(kind__in=DECISIONS, pk__gt=OuterRef("pk")).filter(
+        Q(review=OuterRef("review")) | Q(review__isnull=True, subject=OuterRef("subject"))
+    )
+    return ModerationAction.objects.filter(
+        member=member, kind__in=[ModerationAction.Kind.HIDE, ModerationAction.Kind.REMOVE]
+    ).filter(~Exists(later))
 
 
 def count_of(queryset):

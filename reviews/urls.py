@@ -55,6 +55,7 @@ urlpatterns = [
     path("reviews/<int:pk>/delete/", views.review_delete, name="review-delete"),
     path("reviews/<int:pk>/like/", views.like_toggle, name="like-toggle"),
     path("reviews/<int:pk>/report/", views.review_report, name="review-report"),
+    path("reviews/<int:pk>/appeal/", views.review_appeal, name="review-appeal"),
     # Atom feeds: the site's machine addresses live under /feeds/, mirroring the pages'.
     path("feeds/reviews/", feeds.site_feed, name="feed"),
     path(

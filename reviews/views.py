@@ -22,10 +22,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from catalog.models import Episode, Season
 from kernel.downloads import attachment
 from kernel.pagecache import cache_for_visitors
+from members.adapters import refused_member_id
+from members.models import User
 from members.views import active_member_or_404
-from reviews import exports, imports, interchange, services
+from reviews import exports, imports, interchange, moderation, services
 from reviews.context import rating_panel_context, reader_review_of, reader_score_of
 from reviews.forms import (
+    AppealForm,
     ImportForm,
     RatingForm,
     ReplyForm,
@@ -332,6 +335,84 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
             "anchor": anchor,
             "threshold": settings.REVIEW_REPORTS_TO_HOLD,
         },
+        status=status,
+    )
+
+
+# --- Appeals -------------------------------------------------------------------------------
+
+APPEAL_LIMITED = gettext_lazy("You have sent many appeals: try again in a while.")
+
+
+def _take_appeal(request: HttpRequest, *, member: User, decision, form) -> tuple[bool, int]:
+    """Record the appeal the form carries: (taken, status for the page if not)."""
+    if not form.is_valid():
+        return False, 400
+    if not ratelimit.consume(request, action="appeal", key=str(member.pk)):
+        form.add_error(None, APPEAL_LIMITED)
+        return False, 429
+    moderation.appeal_create(member=member, decision=decision, text=form.cleaned_data["text"])
+    return True, 200
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author asks moderators to look again at hiding or removing their review or reply:
+    once per decision."""
+    review = own_review(request, pk)
+    anchor = f"{review.episode.get_absolute_url()}#review-{review.pk}"
+    decision = moderation.standing_decision(review)
+    if decision is None:
+        messages.info(request, _("There is no moderator's decision on this to appeal."))
+        return redirect(anchor)
+    appeal = moderation.appeal_of(decision)
+    form = AppealForm(request.POST if request.method == "POST" and appeal is None else None)
+    status = 200
+    if request.method == "POST" and appeal is None:
+        if form.is_bot():
+            return _refuse_quietly(request, anchor)
+        taken, status = _take_appeal(request, member=request.user, decision=decision, form=form)
+        if taken:
+            messages.success(request, _("Your appeal is sent. A moderator will answer by email."))
+            return redirect(anchor)
+    return render(
+        request,
+        "reviews/appeal.html",
+        {"review": review, "decision": decision, "appeal": appeal, "form": form},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def account_inactive(request: HttpRequest) -> HttpResponse:
+    """allauth's "account inactive" page, for the member it just refused: why they are
+    suspended and their appeal. Who they are comes from their session, set once their password
+    matched (members.adapters), never from the form; anyone else sees the plain page."""
+    member_id = refused_member_id(request)
+    member = User.objects.filter(pk=member_id).first() if member_id else None
+    decision = moderation.standing_suspension(member) if member is not None else None
+    appeal = moderation.appeal_of(decision) if decision is not None else None
+    form = None
+    status = 200
+    if decision is not None and appeal is None:
+        form = AppealForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST":
+            if form.is_bot():
+                return _refuse_quietly(request, request.path)
+            taken, status = _take_appeal(request, member=member, decision=decision, form=form)
+            if taken:
+                messages.success(
+                    request, _("Your appeal is sent. A moderator will answer by email.")
+                )
+                return redirect(request.path)
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "account/account_inactive.html",
+        {"decision": decision, "appeal": appeal, "form": form},
         status=status,
     )
 

@@ -153,6 +153,10 @@ def staff_group(name: str) -> Group:
     if not Group.objects.filter(name=name).exists():
         module, function = migrations[name]
         getattr(importlib.import_module(module), function)(apps, None)
+        if name == "Moderators":
+            importlib.import_module("reviews.migrations.0010_appeals").grant_moderators_appeals(
+                apps, None
+            )
     return Group.objects.get(name=name)
 
 

@@ -977,6 +977,7 @@ NOT_ON_VISITORS_PAGES = {
     "etoile_app.AccessToken": "a member's own tokens page, never cached",
     "reviews.Report": "reports are for moderators; a hold changes the Review, which is shown",
     "reviews.ModerationAction": "the audit trail, in the admin only",
+    "reviews.Appeal": "appeals are for moderators; their author sees theirs on uncached pages",
     "reviews.WatchlistEntry": "the watchlist is the member's own page, never cached",
 }
 PAGE_GROUPS = {"catalog", "members", "ratings", "reviews", "member:{handle}"}

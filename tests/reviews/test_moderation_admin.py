@@ -63,6 +63,8 @@ MODERATORS_PERMISSIONS = {
     ("reviews", "view_rating"),
     ("reviews", "view_episodescores"),
     ("reviews", "view_like"),
+    ("reviews", "view_appeal"),
+    ("reviews", "change_appeal"),
     ("reviews", "suspend_member"),
     ("reviews", "recount_ratings"),
     ("etoile_app", "view_user"),
@@ -280,6 +282,46 @@ def test_queue_rows_show_each_authors_history(scene, moderator_client):
     assert "3 reviews and replies" in once_row
     # siegfried wrote three; moderators hid one and removed another earlier.
     assert "3 reviews and replies, 2 taken down" in twice_row
+
+
+def queue_row(client, item) -> str:
+    response = client.get(QUEUE)
+    return result_rows(response)[listed(response).index(item.pk)]
+
+
+def test_a_takedown_reversed_by_approval_no_longer_counts_but_both_decisions_stay(
+    scene, moderator, moderator_client
+):
+    # One of siegfried's two earlier takedowns was a mistake: approved back.
+    moderation.review_approve(review=scene.hidden_before, moderator=moderator, reason="Ours")
+    # The other is removed, approved, then removed again: it counts once.
+    moderation.review_approve(review=scene.removed_before, moderator=moderator, reason="Oops")
+    moderation.review_remove(review=scene.removed_before, moderator=moderator, reason="Spam")
+
+    twice_row = queue_row(moderator_client, scene.twice)
+    assert "3 reviews and replies, 1 taken down" in twice_row
+
+    moderation.review_remove(review=scene.removed_before, moderator=moderator, reason="x")
+    moderation.review_approve(review=scene.removed_before, moderator=moderator, reason="Final")
+    twice_row = queue_row(moderator_client, scene.twice)
+    assert "3 reviews and replies" in twice_row
+    assert "taken down" not in twice_row
+
+    # The item's own page still lists both decisions on the approved review, in order.
+    page = moderator_client.get(f"{REVIEWS}{scene.hidden_before.pk}/change/").content.decode()
+    hidden_at, approved_at = (
+        page.index("Hidden · @mod-ada · Advertising"),
+        page.index("Approved · @mod-ada · Ours"),
+    )
+    assert hidden_at < approved_at
+
+
+def test_a_deleted_takedown_still_counts_for_its_author(scene, moderator_client):
+    # siegfried deletes his hidden review: the record stays, so does the count.
+    scene.hidden_before.delete()
+
+    twice_row = queue_row(moderator_client, scene.twice)
+    assert "2 reviews and replies, 2 taken down" in twice_row
 
 
 def test_queue_history_of_a_suspended_then_reinstated_author(scene, moderator, moderator_client):
@@ -935,6 +977,7 @@ def expected_counts(awaiting) -> dict[str, int]:
         "Ratings": 3,
         "Reviews and replies": 3,
         "Open reports": 1,
+        "Appeals waiting": 0,
         "Catalog records awaiting curation": sum(awaiting.values()),
     }
 
@@ -971,6 +1014,7 @@ def test_admin_index_shows_the_site_at_a_glance(
             "Ratings": SCORES,
             "Reviews and replies": REVIEWS,
             "Open reports": QUEUE,
+            "Appeals waiting": "/admin/reviews/appeal/",
             "Catalog records awaiting curation": None,
         }.items()
         if label in expected

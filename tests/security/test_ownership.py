@@ -48,6 +48,7 @@ from catalog.models import Episode, Season, Show
 from members.models import AccessToken, User
 from reviews import imports, moderation, services
 from reviews.models import (
+    Appeal,
     EpisodeScores,
     Like,
     ModerationAction,
@@ -129,6 +130,7 @@ class World:
     recovery_codes: Authenticator
     decision: ModerationAction  # a moderator's decision on the owner's review
     token: AccessToken  # the owner's personal access token for the API
+    appeal: Appeal  # the owner's appeal of the decision on their review
     pristine: dict | None = None  # `snapshot()` as built, which every test starts from
 
     def client_for(self, actor: str) -> Client:
@@ -223,6 +225,11 @@ def build_world() -> World:
         recovery_codes=recovery_codes,
         decision=ModerationAction.objects.get(review=review),
         token=AccessToken.objects.create_for(owner, "Odette's tracker")[0],
+        appeal=Appeal.objects.create(
+            decision=ModerationAction.objects.get(review=review),
+            member=owner,
+            text="Odette's appeal.",
+        ),
     )
 
 
@@ -265,6 +272,7 @@ OWNER_FIELD: dict[type[models.Model], str] = {
     Report: "reporter",
     ModerationAction: "member",
     AccessToken: "member",
+    Appeal: "member",
 }
 
 
@@ -584,6 +592,19 @@ WATCHING_CASES = [
     ),
 ]
 
+APPEAL_CASES = [
+    # The author's appeal of a decision on their review, addressed by the review's id.
+    Case(
+        "appeal",
+        "appeal a decision on it",
+        THEIRS,
+        (Appeal,),
+        "post",
+        review_url("review-appeal", lambda w: w.review),
+        lambda w: {"text": "In Odette's name."},
+    ),
+]
+
 REPORT_CASES = [
     # The owner's report is on Siegfried's review; the report page names the review and
     # shows the signed-in member's own report, if any.
@@ -847,6 +868,7 @@ ADMIN_TARGETS = [
     ("report", (Report,), lambda w: w.report),
     ("moderation decision", (ModerationAction,), lambda w: w.decision),
     ("personal access token", (AccessToken,), lambda w: w.token),
+    ("appeal", (Appeal,), lambda w: w.appeal),
 ]
 
 ADMIN_CASES = [
@@ -995,6 +1017,7 @@ CASES = [
     *RATING_CASES,
     *WATCHING_CASES,
     *REPORT_CASES,
+    *APPEAL_CASES,
     *ACCOUNT_CASES,
     *IMPORT_CASES,
     *TOKEN_CASES,

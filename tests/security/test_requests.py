@@ -31,8 +31,9 @@ from PIL import Image
 
 from catalog.models import Character, Episode, Person, Season, Show
 from members.models import AccessToken, User
-from reviews import imports, services
+from reviews import imports, moderation, services
 from reviews.models import (
+    Appeal,
     EpisodeScores,
     Like,
     ModerationAction,
@@ -139,6 +140,7 @@ def state(client: Client | None = None) -> dict:
         "reports": list(
             Report.objects.order_by("pk").values_list("reporter_id", "review_id", "reason")
         ),
+        "appeals": list(Appeal.objects.order_by("pk").values_list("member_id", "decision_id")),
         "watchlist": list(
             WatchlistEntry.objects.order_by("pk").values_list("member_id", "episode_id")
         ),
@@ -237,6 +239,13 @@ def NONE(w):
     return []
 
 
+def MINE_HIDDEN(w):
+    """A review of odette's that a moderator hid: what its author may appeal."""
+    review = services.review_post(member=w.odette, episode=w.episode, body="Hidden by them.")
+    moderation.review_hide(review=review, moderator=w.admin, reason="Off-topic.")
+    return [review.pk]
+
+
 def MY_TOKEN(w):
     token = w.odette.access_tokens.filter(name="Script").first()
     return [(token or AccessToken.objects.create_for(w.odette, "Script")[0]).pk]
@@ -282,6 +291,9 @@ MUTATIONS = [
     Mutation("review delete", "reviews:review-delete", MINE, fixed({}), "reviews", 200),
     Mutation("like", "reviews:like-toggle", THEIRS, fixed({"liked": "1"}), "likes", 405),
     Mutation("report", "reviews:review-report", THEIRS, fixed({"reason": "spam"}), "reports", 200),
+    Mutation(
+        "appeal", "reviews:review-appeal", MINE_HIDDEN, fixed({"text": "Forged."}), "appeals", 200
+    ),
     Mutation(
         "watchlist toggle",
         "reviews:watchlist-toggle",
