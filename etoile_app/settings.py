@@ -107,6 +107,9 @@ MIDDLEWARE = [
     # The language comes from the address (/fr/…); a reader who prefers French is sent there.
     "django.middleware.locale.LocaleMiddleware",
     "kernel.languages.PreferredLanguageMiddleware",
+    # NUL or broken UTF-8 in a query string: a 400 before any view or admin filter reads it,
+    # in the reader's language (after LocaleMiddleware).
+    "kernel.querystring.CleanQueryStringMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
