@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
+from allauth.core import ratelimit
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -423,6 +424,8 @@ def watch_post(
     ] = None,
 ):
     write_allowed(request)
+    if not ratelimit.consume(request, action="watch_add", user=request.auth):
+        raise HttpError(429, "Too many watches at once (20 a minute, 200 a day): wait and retry.")
     episode_obj = episode_or_404(body.season, body.episode)
     try:
         watch = services.watch_add(
@@ -431,8 +434,9 @@ def watch_post(
             watched_on=body.watched_on or timezone.localdate(),
             submission_key=submission_key(request.auth, idempotency_key),
         )
-    except services.WatchDateError as error:
-        # A well-formed date the catalog rules out (before the premiere, in the future).
+    except (services.WatchDateError, services.WatchLimitError) as error:
+        # A well-formed date the catalog rules out (before the premiere, in the future), or
+        # an episode already watched as many times as a member may keep.
         raise HttpError(409, str(error)) from error
     if watch.episode_id != episode_obj.pk or (
         body.watched_on is not None and watch.watched_on != body.watched_on
