@@ -11,6 +11,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
@@ -224,3 +225,17 @@ def test_a_fourth_avatar_in_a_minute_is_refused_and_the_third_stays(
     assert "You are changing your avatar faster than we allow" in refused.content.decode()
     odette.refresh_from_db()
     assert odette.avatar.name == third
+
+
+def test_the_database_refuses_a_fifty_first_watch_whoever_writes_it(odette, first_episode):
+    watched_times(odette, first_episode, LIMIT)
+    other = Episode.objects.get(season__number=1, number=2)
+
+    with pytest.raises(IntegrityError, match="watches of one episode"), transaction.atomic():
+        Watch.objects.create(member=odette, episode=first_episode, watched_on=FIRST_DAY)
+    # Another episode is not held back by these fifty; moving a watch onto this one is.
+    moved = Watch.objects.create(member=odette, episode=other, watched_on=FIRST_DAY)
+    with pytest.raises(IntegrityError, match="watches of one episode"), transaction.atomic():
+        Watch.objects.filter(pk=moved.pk).update(episode=first_episode)
+
+    assert Watch.objects.filter(member=odette, episode=first_episode).count() == LIMIT
