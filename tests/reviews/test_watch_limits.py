@@ -239,3 +239,15 @@ def test_the_database_refuses_a_fifty_first_watch_whoever_writes_it(odette, firs
         Watch.objects.filter(pk=moved.pk).update(episode=first_episode)
 
     assert Watch.objects.filter(member=odette, episode=first_episode).count() == LIMIT
+
+
+def test_marking_a_whole_season_counts_against_the_same_limit(on_site, odette):
+    for number in range(20):
+        mark_watched(on_site, f"2025-06-{number + 1:02d}")
+
+    response = on_site.post(
+        "/season/1/track/", {"action": "watched", "watched_on": "2025-07-01"}, follow=True
+    )
+
+    assert WATCHING_TOO_FAST in response.content.decode()
+    assert Watch.objects.filter(member=odette).count() == 20
