@@ -12,6 +12,7 @@ from ninja import Path, Router, Schema
 
 from catalog.models import Character, Credit, Episode, Person, Season, Source
 from catalog.views import current_show
+from kernel.api import PageNumber, page_of, paginate
 
 router = Router(tags=["catalog"])
 
@@ -26,6 +27,9 @@ class Problem(Schema):
 ERRORS = {404: Problem, 422: Problem}
 
 # Numbers in addresses are small: anything else is a 422 before a query, never an overflow.
+# The catalog is small and written by editors: a page holds more than most clients need.
+CATALOG_PAGE_SIZE = 100
+
 SeasonNumber = Annotated[int, Path(ge=1, le=999, description="The season's number.")]
 EpisodeNumber = Annotated[int, Path(ge=1, le=999, description="The episode's number.")]
 Slug = Annotated[str, Path(max_length=200, pattern=r"^[-a-zA-Z0-9_]+$")]
@@ -138,14 +142,25 @@ def show_detail(request: HttpRequest):
     return current_show()
 
 
-@router.get("/seasons", response={200: list[SeasonOut], **ERRORS}, summary="Every season")
-def season_list(request: HttpRequest):
-    return Season.objects.filter(show=current_show())
+@router.get(
+    "/seasons",
+    response={200: page_of(SeasonOut, CATALOG_PAGE_SIZE), **ERRORS},
+    summary="Every season",
+)
+def season_list(request: HttpRequest, page: PageNumber = 1):
+    return paginate(
+        Season.objects.filter(show=current_show()).order_by("number"), page, CATALOG_PAGE_SIZE
+    )
 
 
-@router.get("/people", response={200: list[PersonOut], **ERRORS}, summary="Everyone credited")
-def person_list(request: HttpRequest):
-    return Person.objects.prefetch_related(CREDITS)
+@router.get(
+    "/people",
+    response={200: page_of(PersonOut, CATALOG_PAGE_SIZE), **ERRORS},
+    summary="Everyone credited",
+)
+def person_list(request: HttpRequest, page: PageNumber = 1):
+    people = Person.objects.prefetch_related(CREDITS).order_by("name", "pk")
+    return paginate(people, page, CATALOG_PAGE_SIZE)
 
 
 @router.get(
@@ -155,9 +170,14 @@ def person_detail(request: HttpRequest, slug: Slug):
     return get_object_or_404(Person.objects.prefetch_related(CREDITS), slug=slug)
 
 
-@router.get("/characters", response={200: list[CharacterOut], **ERRORS}, summary="Every character")
-def character_list(request: HttpRequest):
-    return Character.objects.prefetch_related(CREDITS)
+@router.get(
+    "/characters",
+    response={200: page_of(CharacterOut, CATALOG_PAGE_SIZE), **ERRORS},
+    summary="Every character",
+)
+def character_list(request: HttpRequest, page: PageNumber = 1):
+    characters = Character.objects.prefetch_related(CREDITS).order_by("name", "pk")
+    return paginate(characters, page, CATALOG_PAGE_SIZE)
 
 
 @router.get(
@@ -171,8 +191,8 @@ def character_detail(request: HttpRequest, slug: Slug):
 
 @router.get(
     "/sources",
-    response={200: list[SourceOut], **ERRORS},
+    response={200: page_of(SourceOut, CATALOG_PAGE_SIZE), **ERRORS},
     summary="The articles the facts come from",
 )
-def source_list(request: HttpRequest):
-    return Source.objects.all()
+def source_list(request: HttpRequest, page: PageNumber = 1):
+    return paginate(Source.objects.order_by("key", "pk"), page, CATALOG_PAGE_SIZE)

@@ -134,6 +134,9 @@ MIDDLEWARE = [
     # The language comes from the address (/fr/…); a reader who prefers French is sent there.
     "django.middleware.locale.LocaleMiddleware",
     "kernel.languages.PreferredLanguageMiddleware",
+    # NUL or broken UTF-8 in a query string: a 400 before any view or admin filter reads it,
+    # in the reader's language (after LocaleMiddleware).
+    "kernel.querystring.CleanQueryStringMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -289,6 +292,11 @@ ACCOUNT_RATE_LIMITS = {
     "member_import": "5/m/user,50/d/user",
     # Not allauth's: changes through the API per member (members/api.py).
     "api_write": "60/m/user,2000/d/user",
+    # Not allauth's: watches marked per member, on the site and through the API (reviews/views.py,
+    # reviews/api.py): catching up on a season by hand fits; a script filling the table does not.
+    "watch_add": "20/m/user,200/d/user",
+    # Not allauth's: avatars uploaded per member (members/views.py); each costs about 2 s of CPU.
+    "avatar_upload": "3/m/user,10/d/user",
 }
 # A field people never see; bots fill it in. A sign-up with it filled pretends to succeed.
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"

@@ -1,6 +1,7 @@
 import logging
 
 from allauth.account.decorators import reauthentication_required
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -49,7 +50,21 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def avatar_upload(request: HttpRequest) -> HttpResponse:
     avatar_form = AvatarForm(request.POST, request.FILES)
-    if avatar_form.is_valid():
+    status = 400
+    if avatar_form.is_valid() and not ratelimit.consume(
+        request, action="avatar_upload", user=request.user
+    ):
+        # Checked after the cheap checks (size, type, pixel count from the header) and before
+        # the decoding and resizing, which cost about 2 s of CPU for a large picture.
+        avatar_form.add_error(
+            "avatar",
+            _(
+                "You are changing your avatar faster than we allow (3 a minute, 10 a day): "
+                "try again later."
+            ),
+        )
+        status = 429
+    elif avatar_form.is_valid():
         try:
             services.avatar_set(member=request.user, image=avatar_form.cleaned_data["avatar"])
         except (OSError, ValidationError):
@@ -61,7 +76,7 @@ def avatar_upload(request: HttpRequest) -> HttpResponse:
         request,
         "etoile_app/settings.html",
         {"profile_form": ProfileForm(instance=request.user), "avatar_form": avatar_form},
-        status=400,
+        status=status,
     )
 
 

@@ -3,6 +3,8 @@ from collections import Counter
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpResponseRedirect
@@ -38,7 +40,25 @@ from reviews.services import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class DateHierarchyChangeList(ChangeList):
+    """Django's list turns a date hierarchy's year into a datetime and lets an OverflowError
+    (?created_at__year=99999999999999999999999) or a ValueError past its own try (9999, whose
+    next year does not exist) become a 500: here they are the admin's usual answer to a
+    filter it cannot apply, the list again with "?e=1"."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class DateHierarchyAdmin(admin.ModelAdmin):
+    def get_changelist(self, request, **kwargs):
+        return DateHierarchyChangeList
+
+
+class ReadOnlyAdmin(DateHierarchyAdmin):
     """Members write these; staff read them here. Adding or changing rows here would bypass the
     services that keep the counters exact, so it is not offered; deleting is, through them."""
 
@@ -358,7 +378,9 @@ class ReportInline(admin.TabularInline):
         return super().get_queryset(request).select_related("reporter")
 
 
-class ReviewModerationAdmin(EmailsForAdministratorsMixin, ModerationActionsMixin, admin.ModelAdmin):
+class ReviewModerationAdmin(
+    EmailsForAdministratorsMixin, ModerationActionsMixin, DateHierarchyAdmin
+):
     """Shared by the queue and the reviews list: read-only detail pages, decisions as actions."""
 
     list_select_related = ["episode__season", "member"]

@@ -2,11 +2,11 @@
 for the member themselves their ratings, watchlist and watches."""
 
 import datetime
-import math
 import uuid
 from decimal import Decimal
 from typing import Annotated
 
+from allauth.core import ratelimit
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -25,6 +25,7 @@ from catalog.api import (
 )
 from catalog.models import Episode, Season
 from catalog.views import current_show
+from kernel.api import PAGE_NUMBER_MAX, PageNumber, page_of, paginate
 from members.api import MEMBER_AUTH, write_allowed
 from members.models import HANDLE_MAX_LENGTH, User
 from members.views import active_member_or_404
@@ -37,9 +38,13 @@ router = Router(tags=["members"])
 # so that clients generated from the schema keep working.
 episodes_router = Router(tags=["catalog"])
 
-PAGE_SIZE = 20
+REVIEWS_PAGE_SIZE = 20
+# A member's own lists, and the catalog's episodes: at most 100 a page. A member's watches are
+# also capped per episode (reviews.services.WATCHES_PER_EPISODE_MAX), which bounds the pages.
+LIST_PAGE_SIZE = 100
 Handle = Annotated[str, Path(max_length=HANDLE_MAX_LENGTH, pattern=r"^[-a-zA-Z0-9_]+$")]
 ERRORS = {401: Problem, 404: Problem, 422: Problem}
+LIST_ERRORS = {404: Problem, 422: Problem}
 WRITE_ERRORS = {**ERRORS, 400: Problem, 403: Problem, 429: Problem}
 
 
@@ -49,7 +54,7 @@ class RatingSummary(Schema):
     count: int
     average_stars: Decimal | None
     # How many ratings at each step, from ½ star (index 0) to five stars (index 9).
-    distribution: list[int]
+    distribution: list[int] = Field(min_length=10, max_length=10)
 
 
 def rating_summary(scores: EpisodeScores | None) -> dict:
@@ -113,12 +118,12 @@ def season_detail(request: HttpRequest, season: SeasonNumber):
 
 @episodes_router.get(
     "/episodes",
-    response={200: list[EpisodeOut], **READ_ERRORS},
+    response={200: page_of(EpisodeOut, LIST_PAGE_SIZE), **READ_ERRORS},
     summary="Every episode, with its ratings",
     operation_id="catalog_api_episode_list",
 )
-def episode_list(request: HttpRequest):
-    return rated_episodes().order_by("season__number", "number")
+def episode_list(request: HttpRequest, page: PageNumber = 1):
+    return paginate(rated_episodes().order_by("season__number", "number"), page, LIST_PAGE_SIZE)
 
 
 @episodes_router.get(
@@ -180,13 +185,6 @@ class ReviewOut(OnEpisode):
         return obj.parent_id
 
 
-class ReviewPage(Schema):
-    count: int
-    page: int
-    pages: int
-    results: list[ReviewOut]
-
-
 class RatingOut(OnEpisode):
     score: int = Field(ge=1, le=10, description="Half stars: 1 is ½ star, 10 is five stars.")
     stars: Decimal
@@ -240,20 +238,6 @@ class MemberOut(Schema):
         return context["request"].build_absolute_uri(obj.get_absolute_url())
 
 
-def paginate(queryset: QuerySet, page: int) -> dict:
-    count = queryset.count()
-    pages = max(1, math.ceil(count / PAGE_SIZE))
-    if page > pages:
-        raise HttpError(404, f"There are {pages} pages.")
-    start = (page - 1) * PAGE_SIZE
-    return {
-        "count": count,
-        "page": page,
-        "pages": pages,
-        "results": list(queryset[start : start + PAGE_SIZE]),
-    }
-
-
 def episode_or_404(season: int, episode: int) -> Episode:
     return get_object_or_404(episodes_of_the_show(), season__number=season, number=episode)
 
@@ -281,12 +265,12 @@ class ReviewFilters(Schema):
     member: str | None = Field(
         None, max_length=HANDLE_MAX_LENGTH, description="Only this member's, by handle."
     )
-    page: int = Field(1, ge=1, le=100_000)
+    page: int = Field(1, ge=1, le=PAGE_NUMBER_MAX)
 
 
 @router.get(
     "/reviews",
-    response={200: ReviewPage, 404: Problem, 422: Problem},
+    response={200: page_of(ReviewOut, REVIEWS_PAGE_SIZE), **LIST_ERRORS},
     summary="Public reviews and replies, newest first",
 )
 def review_list(request: HttpRequest, filters: Query[ReviewFilters]):
@@ -297,17 +281,17 @@ def review_list(request: HttpRequest, filters: Query[ReviewFilters]):
         reviews = reviews.filter(episode__number=filters.episode)
     if filters.member is not None:
         reviews = reviews.filter(member__handle=filters.member.lower())
-    return paginate(reviews.order_by("-created_at", "-pk"), filters.page)
+    return paginate(reviews.order_by("-created_at", "-pk"), filters.page, REVIEWS_PAGE_SIZE)
 
 
 @router.get(
     "/members/{handle}/ratings",
-    response={200: list[RatingOut], 404: Problem, 422: Problem},
+    response={200: page_of(RatingOut, LIST_PAGE_SIZE), **LIST_ERRORS},
     summary="A member's ratings, as their profile shows them",
 )
-def member_ratings(request: HttpRequest, handle: Handle):
+def member_ratings(request: HttpRequest, handle: Handle, page: PageNumber = 1):
     member = member_or_404(handle)
-    return own_ratings(member)
+    return paginate(own_ratings(member), page, LIST_PAGE_SIZE)
 
 
 def own_ratings(member: User) -> QuerySet:
@@ -327,11 +311,11 @@ def me(request: HttpRequest):
 @router.get(
     "/me/ratings",
     auth=MEMBER_AUTH,
-    response={200: list[RatingOut], 401: Problem},
+    response={200: page_of(RatingOut, LIST_PAGE_SIZE), **ERRORS},
     summary="Your ratings",
 )
-def my_ratings(request: HttpRequest):
-    return own_ratings(request.auth)
+def my_ratings(request: HttpRequest, page: PageNumber = 1):
+    return paginate(own_ratings(request.auth), page, LIST_PAGE_SIZE)
 
 
 @router.put(
@@ -365,15 +349,16 @@ def rating_delete(request: HttpRequest, season: SeasonNumber, episode: EpisodeNu
 @router.get(
     "/me/watchlist",
     auth=MEMBER_AUTH,
-    response={200: list[WatchlistEntryOut], 401: Problem},
+    response={200: page_of(WatchlistEntryOut, LIST_PAGE_SIZE), **ERRORS},
     summary="Your watchlist",
 )
-def my_watchlist(request: HttpRequest):
-    return (
+def my_watchlist(request: HttpRequest, page: PageNumber = 1):
+    entries = (
         WatchlistEntry.objects.filter(member=request.auth)
         .select_related("episode__season")
         .order_by("episode__season__number", "episode__number")
     )
+    return paginate(entries, page, LIST_PAGE_SIZE)
 
 
 @router.put(
@@ -408,15 +393,16 @@ def watchlist_delete(request: HttpRequest, season: SeasonNumber, episode: Episod
 @router.get(
     "/me/watches",
     auth=MEMBER_AUTH,
-    response={200: list[WatchOut], 401: Problem},
+    response={200: page_of(WatchOut, LIST_PAGE_SIZE), **ERRORS},
     summary="Everything you have watched, newest first",
 )
-def my_watches(request: HttpRequest):
-    return (
+def my_watches(request: HttpRequest, page: PageNumber = 1):
+    watches = (
         Watch.objects.filter(member=request.auth)
         .select_related("episode__season")
         .order_by("-watched_on", "-created_at", "-pk")
     )
+    return paginate(watches, page, LIST_PAGE_SIZE)
 
 
 @router.post(
@@ -438,6 +424,8 @@ def watch_post(
     ] = None,
 ):
     write_allowed(request)
+    if not ratelimit.consume(request, action="watch_add", user=request.auth):
+        raise HttpError(429, "Too many watches at once (20 a minute, 200 a day): wait and retry.")
     episode_obj = episode_or_404(body.season, body.episode)
     try:
         watch = services.watch_add(
@@ -446,8 +434,9 @@ def watch_post(
             watched_on=body.watched_on or timezone.localdate(),
             submission_key=submission_key(request.auth, idempotency_key),
         )
-    except services.WatchDateError as error:
-        # A well-formed date the catalog rules out (before the premiere, in the future).
+    except (services.WatchDateError, services.WatchLimitError) as error:
+        # A well-formed date the catalog rules out (before the premiere, in the future), or
+        # an episode already watched as many times as a member may keep.
         raise HttpError(409, str(error)) from error
     if watch.episode_id != episode_obj.pk or (
         body.watched_on is not None and watch.watched_on != body.watched_on

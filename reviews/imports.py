@@ -297,14 +297,33 @@ def plan_import(*, member: User, upload: Upload) -> Preview:
         else:
             preview.ratings_unchanged += 1
     wanted_watches = []
+    # Viewings past the per-episode limit are left out, the latest first, and said so: the
+    # plan then holds only what the confirmation can write, whole.
+    kept = Counter(had_viewings)
+    left_out = Counter()
     for (episode_id, day), count in sorted(
         watches.items(), key=lambda item: (order(watch_episodes[item[0][0]]), item[0][1])
     ):
         have = watches_had[(episode_id, day)]
         preview.watches_known += min(count, have)
-        if count > have:
-            preview.watches_new.append(WatchAddition(watch_episodes[episode_id], day, count - have))
-            wanted_watches.append([episode_id, day.isoformat(), count])
+        room = max(0, services.WATCHES_PER_EPISODE_MAX - kept[episode_id])
+        new = min(count - have, room)
+        left_out[episode_id] += max(0, count - have - new)
+        if new > 0:
+            kept[episode_id] += new
+            preview.watches_new.append(WatchAddition(watch_episodes[episode_id], day, new))
+            wanted_watches.append([episode_id, day.isoformat(), have + new])
+    for episode_id, missing in left_out.items():
+        if missing:
+            skip(
+                str(watch_episodes[episode_id]),
+                ngettext(
+                    "%(count)s viewing is not added: we keep at most %(max)s of one episode",
+                    "%(count)s viewings are not added: we keep at most %(max)s of one episode",
+                    missing,
+                )
+                % {"count": missing, "max": services.WATCHES_PER_EPISODE_MAX},
+            )
     for episode in sorted(listed.values(), key=order):
         if episode.pk in listed_had:
             preview.watchlist_known += 1
@@ -426,7 +445,7 @@ def import_apply(*, member: User, plan: dict) -> Applied:
             viewings += [(episodes[episode_id], day)] * max(0, count - had[(episode_id, day)])
         try:
             applied.watches = services.watches_add(member=member, viewings=viewings)
-        except services.WatchDateError as error:
+        except (services.WatchDateError, services.WatchLimitError) as error:
             raise ImportApplyError(str(error)) from error
         listed = set(
             WatchlistEntry.objects.filter(member=member, episode__in=wanted_ids).values_list(

@@ -207,6 +207,24 @@ class WatchDateError(ValueError):
     """A watch date outside what the catalog allows (the future, or before the premiere)."""
 
 
+# Watches one member keeps of one episode. Fifty is a rewatch every week for a year, more
+# than any viewer's record of a favourite, and it bounds what a member's watches cost to
+# list, export and summarise: at most this many times the catalog's episodes, where one
+# import had made 44,800 (issue 18).
+WATCHES_PER_EPISODE_MAX = 50
+
+
+class WatchLimitError(ValueError):
+    """The member already keeps WATCHES_PER_EPISODE_MAX watches of the episode."""
+
+
+def watch_limit_message() -> str:
+    return _(
+        "You have marked this episode watched %(max)s times, as many as we keep: "
+        "take back a watch to add another."
+    ) % {"max": WATCHES_PER_EPISODE_MAX}
+
+
 def earliest_watch_date(episode: Episode) -> datetime.date | None:
     """Nobody saw the show before its New York premiere, the earliest date the catalog has."""
     show = episode.season.show
@@ -260,9 +278,20 @@ def watches_delete(*, watches) -> int:
 def watch_add(
     *, member: User, episode: Episode, watched_on: datetime.date, submission_key=None
 ) -> Watch:
-    """Mark an episode watched (again: a rewatch). The same submission twice makes one watch."""
+    """Mark an episode watched (again: a rewatch). The same submission twice makes one watch;
+    past WATCHES_PER_EPISODE_MAX, WatchLimitError and nothing is written."""
     check_watch_date(episode, watched_on)
     with transaction.atomic():
+        # One mark at a time per member, so that two at once cannot both pass the limit.
+        User.objects.select_for_update().filter(pk=member.pk).first()
+        if submission_key is not None:
+            replayed = Watch.objects.filter(member=member, submission_key=submission_key).first()
+            if replayed is not None:
+                return replayed
+        if Watch.objects.filter(member=member, episode=episode).count() >= (
+            WATCHES_PER_EPISODE_MAX
+        ):
+            raise WatchLimitError(watch_limit_message())
         try:
             with transaction.atomic():
                 watch = Watch.objects.create(
@@ -280,10 +309,20 @@ def watch_add(
 
 def watches_add(*, member: User, viewings: list[tuple[Episode, datetime.date]]) -> int:
     """Many watches at once (an import): one insert, one watchlist update, one page-cache
-    bump, rather than three queries a viewing. Raises WatchDateError before writing."""
+    bump, rather than three queries a viewing. Raises WatchDateError, or WatchLimitError when
+    an episode would pass WATCHES_PER_EPISODE_MAX, before writing."""
     for episode, watched_on in viewings:
         check_watch_date(episode, watched_on)
+    adding = Counter(episode.pk for episode, _day in viewings)
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=member.pk).first()
+        had = Counter(
+            Watch.objects.filter(member=member, episode__in=adding).values_list(
+                "episode_id", flat=True
+            )
+        )
+        if any(had[pk] + n > WATCHES_PER_EPISODE_MAX for pk, n in adding.items()):
+            raise WatchLimitError(watch_limit_message())
         Watch.objects.bulk_create(
             [Watch(member=member, episode=episode, watched_on=day) for episode, day in viewings]
         )

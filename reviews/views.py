@@ -445,6 +445,12 @@ def watchlist_toggle(request: HttpRequest, season: int, episode: int) -> HttpRes
     return redirect(_back(request, episode_obj.get_absolute_url() + "#watching"))
 
 
+WATCHING_TOO_FAST = gettext_lazy(
+    "You are marking episodes watched faster than we allow (20 a minute, 200 a day): "
+    "try again in a moment."
+)
+
+
 @require_POST
 def watch_add(
     request: HttpRequest, season: int, episode: int, *, render_episode: PageRenderer
@@ -453,20 +459,25 @@ def watch_add(
     if not request.user.is_authenticated:
         return _sign_in_first(request, episode_obj.get_absolute_url() + "#watching")
     form = WatchForm(request.POST)
+    status = 400
     if form.is_valid():
-        try:
-            services.watch_add(
-                member=request.user,
-                episode=episode_obj,
-                watched_on=form.cleaned_data["watched_on"],
-                submission_key=form.cleaned_data["submission_key"],
-            )
-        except services.WatchDateError as error:
-            form.add_error("watched_on", str(error))
+        if not ratelimit.consume(request, action="watch_add", user=request.user):
+            form.add_error("watched_on", WATCHING_TOO_FAST)
+            status = 429
         else:
-            messages.success(request, _("Marked as watched."))
-            return redirect(_back(request, episode_obj.get_absolute_url() + "#watching"))
-    return render_episode(request, episode_obj, status=400, watch_form=form)
+            try:
+                services.watch_add(
+                    member=request.user,
+                    episode=episode_obj,
+                    watched_on=form.cleaned_data["watched_on"],
+                    submission_key=form.cleaned_data["submission_key"],
+                )
+            except (services.WatchDateError, services.WatchLimitError) as error:
+                form.add_error("watched_on", str(error))
+            else:
+                messages.success(request, _("Marked as watched."))
+                return redirect(_back(request, episode_obj.get_absolute_url() + "#watching"))
+    return render_episode(request, episode_obj, status=status, watch_form=form)
 
 
 @require_POST
@@ -498,7 +509,9 @@ def season_track(request: HttpRequest, season: int) -> HttpResponse:
         messages.success(request, _("The season is off your watchlist."))
         return redirect(url)
     form = WatchForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and not ratelimit.consume(request, action="watch_add", user=request.user):
+        messages.error(request, WATCHING_TOO_FAST)
+    elif form.is_valid():
         try:
             marked = services.watch_season(
                 member=request.user, season=season_obj, watched_on=form.cleaned_data["watched_on"]

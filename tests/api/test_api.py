@@ -111,7 +111,7 @@ def test_episodes_carry_the_ratings_the_database_and_the_episode_page_hold(clien
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith(JSON)
-    episodes = response.json()
+    episodes = response.json()["results"]
     assert [(e["season"], e["number"]) for e in episodes] == [(1, n) for n in range(1, 9)]
     for entry in episodes:
         scores = (
@@ -143,7 +143,7 @@ def test_an_episode_a_season_and_the_list_agree(client, seeded):
     rate(many_members(2), episode(1, 4), [9, 6])
 
     detail = client.get(f"{API}/seasons/1/episodes/4").json()
-    listed = client.get(f"{API}/episodes").json()
+    listed = client.get(f"{API}/episodes").json()["results"]
     season = client.get(f"{API}/seasons/1").json()
 
     db_episode = episode(1, 4)
@@ -163,11 +163,11 @@ def test_the_show_and_its_seasons_are_those_of_the_catalog(client, seeded):
     assert [s["number"] for s in show["seasons"]] == list(
         Season.objects.filter(show=seeded).order_by("number").values_list("number", flat=True)
     )
-    assert client.get(f"{API}/seasons").json() == show["seasons"]
+    assert client.get(f"{API}/seasons").json()["results"] == show["seasons"]
 
 
 def test_people_and_characters_list_every_credit(client, seeded):
-    people = client.get(f"{API}/people").json()
+    people = client.get(f"{API}/people").json()["results"]
 
     assert {p["slug"] for p in people} == set(Person.objects.values_list("slug", flat=True))
     credits_listed = sum(len(p["credits"]) for p in people)
@@ -181,7 +181,7 @@ def test_people_and_characters_list_every_credit(client, seeded):
     assert "Jack" in {c["character"] for c in luke["credits"]}
     jack = client.get(f"{API}/characters/jack").json()
     assert [c["person_slug"] for c in jack["credits"]] == ["luke-kirby"]
-    characters = client.get(f"{API}/characters").json()
+    characters = client.get(f"{API}/characters").json()["results"]
     assert {c["slug"] for c in characters} == set(Character.objects.values_list("slug", flat=True))
 
 
@@ -397,7 +397,7 @@ def test_a_members_ratings_are_public_as_on_their_profile(client, seeded, odette
     response = client.get(f"{API}/members/Odette/ratings")
 
     assert response.status_code == 200
-    ratings = response.json()
+    ratings = response.json()["results"]
     assert [(r["season"], r["episode"], r["score"], r["stars"]) for r in ratings] == [
         (1, 1, 10, "5"),
         (1, 3, 7, "3.5"),
@@ -444,9 +444,10 @@ def test_a_token_rates_changes_and_takes_back_a_rating(client, seeded, odette):
 
     assert Rating.objects.get(member=odette, episode=first).score == 3
     assert EpisodeScores.objects.get(episode=first).distribution == [0, 0, 1] + [0] * 7
-    assert [r["score"] for r in client.get(f"{API}/me/ratings", headers=bearer(secret)).json()] == [
-        3
-    ]
+    assert [
+        r["score"]
+        for r in client.get(f"{API}/me/ratings", headers=bearer(secret)).json()["results"]
+    ] == [3]
 
     response = client.delete(f"{API}/me/ratings/1/1", headers=bearer(secret))
 
@@ -489,7 +490,7 @@ def test_the_watchlist_takes_an_episode_once_and_gives_it_back(client, seeded, o
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["added_at"] == again.json()["added_at"]
     assert WatchlistEntry.objects.filter(member=odette).count() == 1
-    listed = client.get(f"{API}/me/watchlist", headers=bearer(secret)).json()
+    listed = client.get(f"{API}/me/watchlist", headers=bearer(secret)).json()["results"]
     assert [(e["season"], e["episode"]) for e in listed] == [(1, 4)]
 
     assert client.delete(url, headers=bearer(secret)).status_code == 204
@@ -527,7 +528,7 @@ def test_a_watch_sent_twice_with_one_idempotency_key_is_one_watch(client, seeded
     today = post_watch(client, secret, {"season": 1, "episode": 2})
     assert today.json()["watched_on"] == timezone.localdate().isoformat()
     assert Watch.objects.filter(member=odette).count() == 3
-    listed = client.get(f"{API}/me/watches", headers=bearer(secret)).json()
+    listed = client.get(f"{API}/me/watches", headers=bearer(secret)).json()["results"]
     assert len(listed) == 3 and listed[0]["id"] == today.json()["id"]
 
 
@@ -798,7 +799,7 @@ def test_a_signed_in_members_write_needs_the_csrf_token(seeded, odette):
     )
     assert response.status_code == 201
     # Reading needs no CSRF token.
-    assert [r["score"] for r in browser.get(f"{API}/me/ratings").json()] == [9]
+    assert [r["score"] for r in browser.get(f"{API}/me/ratings").json()["results"]] == [9]
 
 
 def test_a_visitor_is_asked_to_authenticate(seeded):
@@ -859,7 +860,7 @@ def test_a_member_only_ever_touches_their_own_ratings_and_watchlist(client, seed
     assert client.delete(f"{API}/me/watchlist/1/1", headers=bearer(secret)).status_code == 404
     assert everything() == odettes
     for path in ("/me/ratings", "/me/watchlist", "/me/watches"):
-        assert client.get(API + path, headers=bearer(secret)).json() == [], path
+        assert client.get(API + path, headers=bearer(secret)).json()["results"] == [], path
 
     # Odile's own, on the same episode: hers go, Odette's stay.
     assert put_rating(client, secret, 4).status_code == 200
@@ -964,16 +965,16 @@ def lots_of_reviews(count: int) -> None:
 
 # (path, budget, how to make the data large)
 READS = {
-    # show, episodes with their seasons and counters
-    "/episodes": (2, lambda: lots_of_ratings(60)),
+    # show, count, episodes with their seasons and counters
+    "/episodes": (3, lambda: lots_of_ratings(60)),
     # count, one page with members and episodes
     "/reviews": (2, lambda: lots_of_reviews(500)),
     "/reviews?page=2&season=1": (2, lambda: lots_of_reviews(500)),
-    # people, then their credits with characters
-    "/people": (2, lambda: add_many_credits(Season.objects.get().show, 400)),
-    "/characters": (2, lambda: add_many_credits(Season.objects.get().show, 400)),
+    # count, people, then their credits with characters
+    "/people": (3, lambda: add_many_credits(Season.objects.get().show, 400)),
+    "/characters": (3, lambda: add_many_credits(Season.objects.get().show, 400)),
     "/seasons/1": (3, lambda: lots_of_ratings(60)),
-    "/members/rater0/ratings": (2, lambda: None),
+    "/members/rater0/ratings": (3, lambda: None),  # member, count, ratings
 }
 
 
@@ -1003,11 +1004,11 @@ def test_my_ratings_take_a_fixed_number_of_queries(
     secret = token_for(odette)
     client.get(f"{API}/me", headers=bearer(secret))  # last use recorded: no write below
 
-    # the token with its member, the ratings with their episodes and seasons
-    with django_assert_max_num_queries(2):
+    # the token with its member, the count, the ratings with their episodes and seasons
+    with django_assert_max_num_queries(3):
         response = client.get(f"{API}/me/ratings", headers=bearer(secret))
 
-    assert len(response.json()) == rated
+    assert len(response.json()["results"]) == rated
 
 
 def is_bookkeeping(sql: str) -> bool:

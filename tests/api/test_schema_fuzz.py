@@ -43,7 +43,11 @@ def api_headers(seeded, settings, connection_kept_open) -> dict:
     """A member with a token, and someone else's review to list."""
     settings.ALLOWED_HOSTS = ["localhost"]  # the host schemathesis' WSGI client sends
     # The fuzzer writes far faster than any member: without room it would mostly meet 429s.
-    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "api_write": "100000/m/user"}
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "api_write": "100000/m/user",
+        "watch_add": "100000/m/user",
+    }
     member = make_member("fuzz@example.com", "fuzz")
     other = make_member("other@example.com", "other")
     episode = Episode.objects.get(season__number=1, number=1)

@@ -108,7 +108,9 @@ def test_adding_the_same_episode_to_the_watchlist_from_many_threads_makes_one_en
 
 def test_adding_and_undoing_at_once_leaves_adds_minus_successful_undos(member, other, episode):
     services.watch_add(member=other, episode=episode, watched_on=WATCHED_ON)
-    rounds = 10
+    # 8 adders × 6 stay under the 50 watches of one episode a member may keep.
+    rounds = 6
+    assert THREADS // 2 * rounds <= services.WATCHES_PER_EPISODE_MAX
 
     def adder(seed: int):
         def act():
@@ -146,3 +148,31 @@ def test_adding_and_undoing_at_once_leaves_adds_minus_successful_undos(member, o
     assert added == THREADS // 2 * rounds
     assert Watch.objects.filter(member=member).count() == added - undone
     assert Watch.objects.filter(member=other).count() == 1
+
+
+def test_many_tabs_at_once_never_pass_the_limit_of_watches_of_one_episode(member, episode):
+    limit = services.WATCHES_PER_EPISODE_MAX
+    Watch.objects.bulk_create(
+        Watch(member=member, episode=episode, watched_on=WATCHED_ON) for _ in range(limit - 3)
+    )
+
+    def adder(seed: int):
+        def act():
+            try:
+                services.watch_add(
+                    member=member,
+                    episode=episode,
+                    watched_on=WATCHED_ON,
+                    submission_key=uuid.uuid4(),
+                )
+            except services.WatchLimitError:
+                return "refused"
+            return "added"
+
+        return act
+
+    results, errors = run_together([adder(n) for n in range(THREADS)])
+
+    raise_first(errors)
+    assert sorted(results).count("added") == 3
+    assert Watch.objects.filter(member=member, episode=episode).count() == limit

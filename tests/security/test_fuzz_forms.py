@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from catalog.models import Episode
+from kernel.querystring import query_string_is_clean
 from members.forms import DeleteAccountForm
 from members.models import User
 from reviews import services
@@ -701,7 +702,10 @@ def test_reading_pages_with_odd_query_strings(
         ]:
             response = browser.get(f"{path}?{query}")
             assert_not_a_server_error(response)
-            assert response.status_code in {200, 302, 304}, (path, response.status_code)
+            if query_string_is_clean(query):
+                assert response.status_code in {200, 302, 304}, (path, response.status_code)
+            else:  # NUL or broken UTF-8: kernel/querystring.py refuses the whole request
+                assert response.status_code == 400, (path, response.status_code)
 
 
 HANDLES = st.one_of(
