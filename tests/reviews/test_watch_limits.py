@@ -17,7 +17,7 @@ from django.urls import reverse
 from PIL import Image
 
 from catalog.models import Episode
-from members.models import AccessToken
+from members.models import AccessToken, TokenScope
 from reviews import services
 from reviews.models import Watch
 from tests.factories import IMPORT_PREMIERE, make_import_catalog, make_member
@@ -82,7 +82,7 @@ def test_the_fifty_first_watch_of_one_episode_is_refused_on_the_form(
 
 def test_the_fifty_first_watch_of_one_episode_is_refused_by_the_api(odette, first_episode):
     watched_times(odette, first_episode, LIMIT)
-    _token, secret = AccessToken.objects.create_for(odette, "script")
+    _token, secret = AccessToken.objects.create_for(odette, "script", scope=TokenScope.READ_WRITE)
 
     response = Client().post(
         "/api/v1/me/watches",
@@ -190,7 +190,7 @@ def test_marking_watches_faster_than_twenty_a_minute_is_refused_with_the_date_ke
 def test_the_api_shares_the_watch_limit_with_the_form(on_site, odette):
     for number in range(20):
         mark_watched(on_site, f"2025-06-{number + 1:02d}")
-    _token, secret = AccessToken.objects.create_for(odette, "script")
+    _token, secret = AccessToken.objects.create_for(odette, "script", scope=TokenScope.READ_WRITE)
 
     response = Client().post(
         "/api/v1/me/watches",
