@@ -28,7 +28,7 @@ def test_quick_start_says_how_to_serve_on_another_port():
 
 # Documents that deploy behind the proxy. README.md's "Running in production" block joins them
 # once it binds gunicorn as docs/DEPLOY.md does (issue 18, point 13).
-BEHIND_THE_PROXY = ["docs/DEPLOY.md"]
+BEHIND_THE_PROXY = ["docs/DEPLOY.md", "README.md"]
 EVERY_INTERFACE = {"0.0.0.0", "::", "[::]", ""}  # noqa: S104 (what the test refuses)
 
 
