@@ -213,11 +213,20 @@ def redis_caches(*, pages_url: str, ratelimit_url: str, timeout: float) -> dict:
             "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
         }
 
-    def table(name: str) -> dict:
-        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": name}
+    def table(name: str, max_entries: int = 300) -> dict:
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": name,
+            "OPTIONS": {"MAX_ENTRIES": max_entries},
+        }
 
     return {
-        "default": redis(ratelimit_url, "etoile") if ratelimit_url else table("django_cache"),
+        # Django culls a database cache by a third past MAX_ENTRIES (300 by default), oldest
+        # keys first: failed sign-ins with a few hundred addresses would push a locked
+        # account's counter out. A million rows is far beyond what the limits let anyone make.
+        "default": redis(ratelimit_url, "etoile")
+        if ratelimit_url
+        else table("django_cache", max_entries=1_000_000),
         # Visitors' rendered pages (kernel/pagecache.py), apart from rate limits.
         "pages": redis(pages_url, "etoile-pages") if pages_url else table("django_page_cache"),
     }

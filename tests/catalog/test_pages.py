@@ -164,15 +164,32 @@ def test_favicon_and_health_check(client, db):
 
 
 def test_health_check_says_which_part_does_not_answer(client, db, monkeypatch):
+    """A cache outage is reported but keeps the server in: pages are still read without it
+    (tests/security/test_cache_outage.py). Without the database the server is taken out."""
     from django.core.cache import cache
+    from django.db import DatabaseError
+
+    from catalog.models import Season
 
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
 
     monkeypatch.setattr(cache, "set", broken)
     health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "database": "ok", "cache": "unavailable"}
+
+    def database_down(*args, **kwargs):
+        raise DatabaseError("database down")
+
+    monkeypatch.setattr(Season.objects, "exists", database_down)
+    health = client.get("/healthz")
     assert health.status_code == 503
-    assert health.json() == {"status": "unavailable", "database": "ok", "cache": "unavailable"}
+    assert health.json() == {
+        "status": "unavailable",
+        "database": "unavailable",
+        "cache": "unavailable",
+    }
 
 
 # Query budgets: the same with the seed's 15 credits and with hundreds more.

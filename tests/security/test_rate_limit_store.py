@@ -143,3 +143,22 @@ def test_a_full_rate_limit_store_refuses_sign_in_rather_than_letting_it_through(
 def test_check_deploy_warns_when_the_rate_limit_redis_does_not_answer(settings):
     use(settings, pages_url="", ratelimit_url=f"redis://127.0.0.1:{free_port()}/0")
     assert deploy_warnings() == {"etoile.W001"}
+
+
+def test_without_redis_many_other_addresses_do_not_cull_a_locked_accounts_counter(odile, settings):
+    """The embedded default keeps the limits in a database table, which Django culls by a
+    third, oldest keys first, once it holds MAX_ENTRIES (300 unless set): an attacker's
+    failed sign-ins with other addresses would push the locked account's counter out."""
+    settings.CACHES = redis_caches(pages_url="", ratelimit_url="", timeout=1)
+    attacker = Client()
+    lock_out(attacker, odile.email)
+
+    from django.core.cache import cache
+
+    # What a few hundred failed sign-ins with other addresses leave in the table.
+    for number in range(400):
+        cache.set(f"failed-sign-in-elsewhere-{number}", [1], 300)
+
+    after = sign_in(attacker, odile.email, PASSWORD)
+    assert LOCKED in text_of(after.content.decode())
+    assert SESSION_KEY not in attacker.session
