@@ -108,6 +108,9 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "kernel.languages.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Any other spelling of a page's address (/season/01/, /u/Odette/) is sent to its own with
+    # a 301 (kernel/addresses.py): one canonical link, one copy in the page cache.
+    "kernel.addresses.CanonicalPathMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
