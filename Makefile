@@ -82,8 +82,8 @@ SERVE_ENV = DJANGO_DEBUG=0 DJANGO_HTTPS=$${DJANGO_HTTPS:-0} \
 
 serve: seed
 	$(SERVE_ENV) $(MANAGE) collectstatic --no-input --verbosity 0
-	$(SERVE_ENV) $(BIN)/gunicorn etoile_app.wsgi --bind $(HOST):$(PORT) --workers 2 \
-		--no-control-socket --access-logfile -
+	$(SERVE_ENV) $(BIN)/gunicorn etoile_app.wsgi --config gunicorn.conf.py \
+		--bind $(HOST):$(PORT) --workers 2 --no-control-socket --access-logfile -
 
 # PostgreSQL (BENCH_POSTGRES) and wrk needed; see docs/PERFORMANCE.md.
 bench: install-dev
