@@ -700,7 +700,7 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         r'attachment; filename="etoile-odette-\d{4}-\d{2}-\d{2}\.zip"',
         response["Content-Disposition"],
     )
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
     assert set(files) == {
         "etoile-export.json",
         "profile.csv",
