@@ -78,6 +78,8 @@ test: lint $(NODE_TOOLS)
 
 # Production-like on this machine: DEBUG off, static files through whitenoise, plain http.
 # DJANGO_HTTPS=1 DJANGO_BEHIND_PROXY=1 make serve: as behind a TLS proxy (docs/SECURITY.md).
+# gunicorn.conf.py: gunicorn trusts no forwarding header; Django reads X-Forwarded-Proto only
+# with DJANGO_BEHIND_PROXY.
 SERVE_ENV = DJANGO_DEBUG=0 DJANGO_HTTPS=$${DJANGO_HTTPS:-0} \
 	DJANGO_BEHIND_PROXY=$${DJANGO_BEHIND_PROXY:-0} DJANGO_SERVE_MEDIA=1 \
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .django-secret-key)}" \
@@ -94,8 +96,8 @@ check-bind:
 
 serve: check-bind seed
 	$(SERVE_ENV) $(MANAGE) collectstatic --no-input --verbosity 0
-	$(SERVE_ENV) $(BIN)/gunicorn etoile_app.wsgi --bind $(HOST):$(PORT) --workers 2 \
-		--no-control-socket --access-logfile -
+	$(SERVE_ENV) $(BIN)/gunicorn etoile_app.wsgi --config gunicorn.conf.py \
+		--bind $(HOST):$(PORT) --workers 2 --no-control-socket --access-logfile -
 
 # PostgreSQL (BENCH_POSTGRES) and wrk needed; see docs/PERFORMANCE.md.
 bench: install-dev

@@ -68,6 +68,6 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
 
 
 @require_safe
-@cache_for_visitors("catalog", "members", "ratings", "reviews")
+@cache_for_visitors("catalog", "members", "ratings", "reviews", query=("sort", "page"))
 def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
     return render_episode(request, episode_by_numbers(season, episode, reader=request.user))

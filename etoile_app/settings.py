@@ -122,6 +122,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy, Cross-Origin-Resource-Policy, and no-store for members' answers
+    # (kernel/security.py); above WhiteNoise, so static files get the first two.
+    "kernel.security.ResponseHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, which serves static files already compressed; before everything that
@@ -138,6 +141,9 @@ MIDDLEWARE = [
     # in the reader's language (after LocaleMiddleware).
     "kernel.querystring.CleanQueryStringMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Any other spelling of a page's address (/season/01/, /u/Odette/) is sent to its own with
+    # a 301 (kernel/addresses.py): one canonical link, one copy in the page cache.
+    "kernel.addresses.CanonicalPathMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -39,8 +39,8 @@ urlpatterns += i18n_patterns(
             (reviews_urls.urlpatterns + reviews_urls.episode_form_urls(render_episode), "reviews")
         ),
     ),
-    # A slug, as handles are: anything else (a NUL byte, say) is a 404 before any query.
-    path("u/<slug:handle>/", views.profile, name="profile"),
+    # A handle in any case; the lower-case address is the page's (members/converters.py).
+    path("u/<handle:handle>/", views.profile, name="profile"),
     path("", include("members.urls")),
     path("me/export/", views.export, name="member-export"),
     path("me/delete/", views.delete_account, name="member-delete"),

@@ -122,8 +122,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @cache_for_visitors("catalog", "members", "member:{handle}")
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
     member = active_member_or_404(handle)
-    if handle != member.handle:
-        return redirect(member, permanent=True)
     ratings = member.ratings.select_related("episode__season").order_by(
         "episode__season__number", "episode__number"
     )

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from kernel.addresses import canonical_path, site_origin
 from kernel.images import RenditionSpec
 
 SCHEMA = "https://schema.org"
@@ -40,11 +41,13 @@ JSON_LD_ESCAPES = {
 
 def page_address(request: HttpRequest) -> dict:
     """Context processor: the page's absolute address without its query string, for public
-    pages only. Paginated pages add their page number in their template."""
+    pages only: the site's origin and the path its view reverses to, never the spelling the
+    request used (kernel/addresses.py). Paginated pages add their page number in their
+    template."""
     match = getattr(request, "resolver_match", None)
     if match is None or match.view_name not in PUBLIC_PAGES:
         return {"canonical_url": ""}
-    return {"canonical_url": request.build_absolute_uri(request.path)}
+    return {"canonical_url": site_origin(request) + (canonical_path(request) or request.path)}
 
 
 def json_ld(data: dict) -> SafeString:

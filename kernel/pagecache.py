@@ -18,6 +18,14 @@ with the versions of its groups, and is a miss as soon as one of them moved.
 Only requests without a session or message cookie are served from or written to the cache:
 anything that may show a signed-in menu, a form with a CSRF token or a one-time message is
 always rendered.
+
+A page is kept under its one address (kernel/addresses.py): the site's origin, the path its
+view reverses to, the query parameters the page reads in one order and without their
+defaults, and the language. Every spelling of that address (a host in capitals or with
+another port, `?page=1&sort=newest`) is served the one copy, which is stored only from a
+request made at the site's origin exactly: the page prints its origin in every absolute
+link (canonical, Open Graph, JSON-LD, feeds), and a copy rendered for `TESTSERVER:9` or a
+forged https scheme must not reach the next visitor.
 """
 
 import gzip
@@ -28,6 +36,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial, wraps
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.cache import caches
@@ -40,17 +49,21 @@ from django.utils.http import parse_etags
 from django.utils.regex_helper import _lazy_re_compile
 from django.utils.translation import get_language
 
+from kernel.addresses import canonical_path, request_origin, site_origin
+
 logger = logging.getLogger(__name__)
 
 # A cache of its own: pages anyone can ask for must never push out what the default cache
 # holds (allauth's rate limits), which the database cache culls by number of entries.
 cache = ConnectionProxy(caches, "pages")
 VERSION_KEY = "pagecache:version:"  # + the group's name
-# Query strings the pages understand; anything else is rendered but never stored, so random
-# parameters cannot fill the cache. Past page 50, pages are rendered each time.
+# Query parameters pages may read (`query=` below), with the value a page has without them;
+# any other parameter or value, or one the page does not read, is rendered but never stored,
+# so random parameters cannot fill the cache. Past page 50, pages are rendered each time.
 SORTS = {"newest", "liked"}
 CACHED_PAGES = 50
 PAGE_NUMBER = re.compile(r"[1-9][0-9]?")  # as the pager writes it: 1 to 99, no leading zero
+QUERY_DEFAULTS = {"sort": "newest", "page": "1"}
 # Pages for visitors have no forms that post (buttons are links to sign in), so they are the
 # same for every visitor. A page that carries a CSRF token anyway is never stored: the next
 # visitor would be handed someone else's token.
@@ -167,28 +180,44 @@ def _cacheable(request: HttpRequest) -> bool:
         and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
-        and _known_query(request)
     )
 
 
-def _known_query(request: HttpRequest) -> bool:
-    for name, values in request.GET.lists():
-        if len(values) != 1:
-            return False
-        value = values[0]
-        if name == "sort" and value in SORTS:
-            continue
-        if name == "page" and PAGE_NUMBER.fullmatch(value) and int(value) <= CACHED_PAGES:
-            continue
-        return False
-    return True
+def _understood(name: str, value: str) -> bool:
+    if name == "sort":
+        return value in SORTS
+    if name == "page":
+        return bool(PAGE_NUMBER.fullmatch(value)) and int(value) <= CACHED_PAGES
+    return False
 
 
-def _key(request: HttpRequest) -> str:
+def _normal_query(request: HttpRequest, reads: frozenset[str]) -> str | None:
+    """The query string in one spelling (parameters in name order, defaults left out), or
+    None when the page should not be stored for it."""
+    kept = []
+    for name, values in sorted(request.GET.lists()):
+        if name not in reads or len(values) != 1 or not _understood(name, values[0]):
+            return None
+        if values[0] != QUERY_DEFAULTS[name]:
+            kept.append(f"{name}={values[0]}")
+    return "&".join(kept)
+
+
+def _address(request: HttpRequest, reads: frozenset[str]) -> str | None:
+    """The page's one absolute address, or None when it has none to be kept under."""
+    path = canonical_path(request)
+    query = _normal_query(request, reads)
+    # A path that is not the page's own spelling reaches here only where the middleware
+    # that redirects it is not installed: render it, never store it.
+    if path is None or unquote(path) != request.path or query is None:
+        return None
+    return f"{site_origin(request)}{path}?{query}"
+
+
+def _key(address: str) -> str:
     # The versions are not part of the key but kept with the page: reading them all takes one
-    # round trip to the cache, and a page stored under older versions is a miss. The host
-    # is in the key because pages carry absolute addresses (canonical, feeds, Open Graph).
-    raw = f"{request.get_host()}|{get_language()}|{request.get_full_path()}"
+    # round trip to the cache, and a page stored under older versions is a miss.
+    raw = f"{address}|{get_language()}"
     return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -247,21 +276,25 @@ def _store(request: HttpRequest, response: HttpResponse, key: str, versions: lis
     return True
 
 
-def cache_for_visitors(*groups: str):
+def cache_for_visitors(*groups: str, query: Iterable[str] = ()):
     """Serve the view's page to visitors from the cache, and keep what it renders for them.
     `groups` name what the page shows (see `shows_on`); "member:{handle}" takes the view's
-    `handle` argument, in lower case as handles are. The page's ETag comes from its key and
-    its groups' versions: a browser revalidating gets 304 Not Modified until one of them
-    changes."""
+    `handle` argument, in lower case as handles are. `query` names the parameters of
+    QUERY_DEFAULTS the page reads. The page's ETag comes from its key and its groups'
+    versions: a browser revalidating gets 304 Not Modified until one of them changes."""
     if not groups or callable(groups[0]):
         raise TypeError("say which page groups the page shows: @cache_for_visitors('catalog')")
+    reads = frozenset(query)
+    if unknown := reads - QUERY_DEFAULTS.keys():
+        raise TypeError(f"no page reads {sorted(unknown)}: the cache knows {QUERY_DEFAULTS}")
 
     def decorator(view):
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not _cacheable(request):
+            address = _address(request, reads) if _cacheable(request) else None
+            if address is None:
                 return view(request, *args, **kwargs)
-            key = _key(request)
+            key = _key(address)
             names = [group.format(**kwargs).lower() for group in groups]
             try:
                 found = cache.get_many([*(VERSION_KEY + name for name in names), key])
@@ -278,6 +311,7 @@ def cache_for_visitors(*groups: str):
             response = view(request, *args, **kwargs)
             if (
                 request.method == "GET"
+                and request_origin(request) == site_origin(request)
                 and response.status_code == 200
                 and not response.streaming
                 and not response.cookies

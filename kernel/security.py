@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 log = logging.getLogger("etoile.security")
@@ -76,6 +77,86 @@ class SecurityEventMiddleware:
             event(request, "refused")
         elif response.status_code == 429:
             event(request, "rate limited")
+        return response
+
+
+# Powerful browser features the site never uses, refused to its pages and to anything they
+# could embed: a script that got in could not ask for the camera, the location or a payment.
+# Passkeys (allauth's WebAuthn sign-in and set-up) need the two credential features, on this
+# origin only. Only names Chromium knows: an unknown one is an error in the console. Not
+# listed, so at the browser's default (this origin): clipboard-write, which the API
+# documentation's copy buttons use.
+PERMISSIONS_POLICY = ", ".join(
+    [
+        *(
+            f"{feature}=()"
+            for feature in (
+                "accelerometer",
+                "autoplay",
+                "browsing-topics",
+                "camera",
+                "compute-pressure",
+                "display-capture",
+                "encrypted-media",
+                "fullscreen",
+                "gamepad",
+                "geolocation",
+                "gyroscope",
+                "hid",
+                "identity-credentials-get",
+                "idle-detection",
+                "local-fonts",
+                "magnetometer",
+                "microphone",
+                "midi",
+                "otp-credentials",
+                "payment",
+                "picture-in-picture",
+                "screen-wake-lock",
+                "serial",
+                "storage-access",
+                "usb",
+                "window-management",
+                "xr-spatial-tracking",
+            )
+        ),
+        "publickey-credentials-create=(self)",
+        "publickey-credentials-get=(self)",
+    ]
+)
+
+
+class ResponseHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set, on every answer (static files too:
+    it sits above WhiteNoise):
+
+    - Permissions-Policy, as above.
+    - Cross-Origin-Resource-Policy: same-origin. No other site's page may load our answers
+      as an image, a script or a frame. Nothing here is meant to be: the Atom feeds are
+      read by feed readers, link previews fetch the og:image, and API clients call the API,
+      all from servers, where the header does not apply; in a browser, reading the feeds or
+      the API from another site would need CORS, which the site does not offer. A view that
+      needs another policy sets its own; none does.
+    - Cache-Control: private, no-store on every answer made for a signed-in member: each one
+      shows their own name in the menu, and many their ratings, watchlist, tokens or email.
+      No shared cache, and no browser cache on disk, may keep one. Answers that say they are
+      public (the favicon, robots.txt) keep saying so.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        user = getattr(request, "user", None)  # none for static files, answered earlier
+        if (
+            user is not None
+            and user.is_authenticated
+            and "public" not in response.get("Cache-Control", "")
+        ):
+            patch_cache_control(response, private=True, no_store=True)
         return response
 
 

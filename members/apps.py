@@ -11,8 +11,14 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members and site")
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from kernel import pagecache
+        from members.converters import HandleConverter
         from members.models import User
+
+        # <handle:handle> in the URLconfs of the apps above (profile, diary, feed).
+        register_converter(HandleConverter, "handle")
 
         # A member's name, handle, avatar and standing show beside everything they wrote,
         # and on their own pages. A sign-in (last_login), a new password or a new session

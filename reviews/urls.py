@@ -50,7 +50,7 @@ urlpatterns = [
     path("me/import/confirm/", views.data_import_confirm, name="import-confirm"),
     path("me/export/trakt/", views.export_trakt, name="export-trakt"),
     path("me/export/csv/", views.export_csv, name="export-csv"),
-    path("u/<slug:handle>/diary/", views.diary, name="diary"),
+    path("u/<handle:handle>/diary/", views.diary, name="diary"),
     path("reviews/<int:pk>/edit/", views.review_edit, name="review-edit"),
     path("reviews/<int:pk>/delete/", views.review_delete, name="review-delete"),
     path("reviews/<int:pk>/like/", views.like_toggle, name="like-toggle"),
@@ -63,5 +63,5 @@ urlpatterns = [
         feeds.episode_feed,
         name="episode-feed",
     ),
-    path("feeds/u/<slug:handle>/reviews/", feeds.member_feed, name="member-feed"),
+    path("feeds/u/<handle:handle>/reviews/", feeds.member_feed, name="member-feed"),
 ]

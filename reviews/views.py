@@ -548,7 +548,7 @@ DIARY_PER_PAGE = 50
 
 
 @require_safe
-@cache_for_visitors("catalog", "members", "member:{handle}")
+@cache_for_visitors("catalog", "members", "member:{handle}", query=("page",))
 def diary(request: HttpRequest, handle: str) -> HttpResponse:
     member = active_member_or_404(handle)
     rating = Rating.objects.filter(member=member, episode=OuterRef("episode")).values("score")[:1]

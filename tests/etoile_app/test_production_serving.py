@@ -80,7 +80,7 @@ def serving(folder: Path, **extra_env):
     port = free_port()
     server = subprocess.Popen(
         [BIN / "gunicorn", "etoile_app.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
-        + ["--no-control-socket"],
+        + ["--config", "gunicorn.conf.py", "--no-control-socket"],
         env=env,
         cwd=settings.BASE_DIR,
         stdout=subprocess.DEVNULL,
@@ -103,9 +103,12 @@ def serving(folder: Path, **extra_env):
 
 
 MEMBER_EMAIL, MEMBER_PASSWORD = "odette@example.com", "a long and careful password"
+# With a confirmed address, so that signing in opens a session (not the confirmation step).
 MAKE_MEMBER = (
+    "from allauth.account.models import EmailAddress\n"
     "from members.models import User\n"
-    f"User.objects.create_user(email={MEMBER_EMAIL!r}, password={MEMBER_PASSWORD!r})"
+    f"member = User.objects.create_user(email={MEMBER_EMAIL!r}, password={MEMBER_PASSWORD!r})\n"
+    "EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)"
 )
 # What a TLS-terminating proxy in front of gunicorn adds (docs/DEPLOY.md).
 PROXIED_HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
@@ -161,6 +164,10 @@ def test_pages_static_files_and_errors_under_production_settings(production_serv
     assert "Traceback" not in html and "DEBUG" not in html
 
 
+def permissions_header(permissions: dict[str, str]) -> str:
+    return ", ".join(f"{feature}={allowed}" for feature, allowed in permissions.items())
+
+
 def cookie_attributes(headers, name: str) -> str:
     found = [c for c in headers.get_all("Set-Cookie") or [] if c.startswith(name + "=")]
     assert found, f"no {name} cookie in {headers.get_all('Set-Cookie')}"
@@ -187,6 +194,18 @@ def test_every_security_header_on_https_behind_a_proxy(https_production_server):
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert headers["X-Frame-Options"] == "DENY"
+    permissions = dict(part.split("=", 1) for part in headers["Permissions-Policy"].split(", "))
+    assert permissions["camera"] == permissions["geolocation"] == permissions["payment"] == "()"
+    assert permissions["publickey-credentials-get"] == "(self)"  # passkeys
+    assert permissions["publickey-credentials-create"] == "(self)"
+    assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "no-store" not in headers.get("Cache-Control", "")  # a visitor may keep it
+    # Static files, which WhiteNoise answers before the rest of Django.
+    stylesheet = html.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+    status, headers, _ = fetch(base + stylesheet, headers=PROXIED_HTTPS)
+    assert status == 200
+    assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert headers["Permissions-Policy"] == permissions_header(permissions)
 
     # Cookies: the CSRF cookie from the sign-in form, the session cookie from signing in.
     status, headers, html = fetch(base + "/accounts/login/", headers=PROXIED_HTTPS)
@@ -208,8 +227,44 @@ def test_every_security_header_on_https_behind_a_proxy(https_production_server):
     )
     assert status == 302, "signing in failed"
     session = cookie_attributes(headers, "sessionid")
-    session = session.lower()
-    assert "secure" in session and "httponly" in session and "samesite=lax" in session
+    assert "secure" in session.lower() and "httponly" in session.lower()
+    assert "samesite=lax" in session.lower()
+
+    # A member's own page is kept by no cache, shared or the browser's.
+    status, headers, html = fetch(
+        base + "/me/settings/", headers={**PROXIED_HTTPS, "Cookie": session.split(";", 1)[0]}
+    )
+    assert status == 200 and 'name="display_name"' in html  # their settings form
+    directives = {part.strip() for part in headers["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
+
+
+def addresses_on(html: str) -> set[str]:
+    """Where the page says it lives: its canonical link and Open Graph address."""
+    canonical = html.split('<link rel="canonical" href="', 1)[1].split('"', 1)[0]
+    og_url = html.split('<meta property="og:url" content="', 1)[1].split('"', 1)[0]
+    return {canonical, og_url}
+
+
+def test_forged_forwarding_headers_from_the_machine_change_no_address_on_a_page(
+    production_server,
+):
+    """Not behind a proxy, X-Forwarded-Proto and SCRIPT_NAME are anyone's to send, from
+    127.0.0.1 too, which gunicorn trusted by default. The page rendered for them was kept for
+    every visitor: with https:// in its canonical and og:url, or, with "SCRIPT_NAME: /sources",
+    the home page kept as /sources/."""
+    page = production_server + "/sources/"
+    forged = [
+        {"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on"},
+        {"SCRIPT_NAME": "/sources"},
+        {},  # the next visitor, from the cache
+    ]
+    for headers in forged:
+        status, _, html = fetch(page, headers=headers)
+        assert status == 200, headers
+        assert addresses_on(html) == {page}, headers
+        assert '<h1 class="display">Sources</h1>' in html, headers
+        assert "https://" + production_server.removeprefix("http://") not in html, headers
 
 
 def test_plain_http_is_sent_to_https_in_production(https_production_server):

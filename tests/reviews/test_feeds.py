@@ -190,7 +190,10 @@ def test_episode_and_member_feeds_hold_only_their_own(
     )
     assert link(episode_feed) == "http://testserver/season/1/episode/3/"
 
-    member_feed = atom(client, "/feeds/u/Odette/reviews/")  # handles ignore letter case
+    # A handle in capitals is sent to its lower-case address, which feed readers follow.
+    moved = client.get("/feeds/u/Odette/reviews/")
+    assert (moved.status_code, moved["Location"]) == (301, "/feeds/u/odette/reviews/")
+    member_feed = atom(client, moved["Location"])
     assert sorted(review_ids(member_feed)) == sorted([mine_here.pk, mine_there.pk])
     assert text(member_feed, "atom:title") == "Reviews by Odette Swan · Étoile companion"
     assert link(member_feed) == "http://testserver/u/odette/"

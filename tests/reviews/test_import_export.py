@@ -436,7 +436,7 @@ def test_an_export_imported_after_a_wipe_gives_back_the_same_data(
     scores = counters()
     response = client_of.get(export_url)
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
     assert "attachment" in response["Content-Disposition"]
     exported = response.content
 
