@@ -13,10 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from tests.browser import (
-    AXE_JS,
-    AXE_TAGS,
     PHONE_WIDTH,
     VNU_JAR,
+    add_axe,
+    axe_violations,
     concrete,
     describe_violations,
     require,
@@ -108,6 +108,7 @@ def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, language
         # test_pages_run_under_the_content_security_policy checks the pages with it on.
         bypass_csp=True,
     )
+    add_axe(context)
     problems = []
     try:
         page = context.new_page()
@@ -127,17 +128,12 @@ def test_pages_pass_axe_and_fit_the_screen(seeded_live_server, browser, language
                 problems.append(f'{path}: <html lang="{page_language}">, not "{language}"')
             # Contrast is measured on the text as drawn: wait for the web font.
             page.evaluate("() => document.fonts.ready.then(() => true)")
-            page.add_script_tag(path=str(AXE_JS))
             for scheme, width in VARIANTS[language]:
                 where = f"{path} [{scheme}, {width}px]"
                 page.emulate_media(color_scheme=scheme)
                 page.set_viewport_size({"width": width, "height": 900})
                 page.evaluate(TRANSITIONS_ENDED_JS)
-                results = page.evaluate(
-                    "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-                    AXE_TAGS,
-                )
-                problems += describe_violations(results["violations"], where)
+                problems += describe_violations(axe_violations(page), where)
                 if width == PHONE_WIDTH:
                     scroll_width, inner_width = page.evaluate(
                         "() => [document.documentElement.scrollWidth, window.innerWidth]"
@@ -284,14 +280,14 @@ def test_pages_are_valid_html(seeded, client, tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("scheme", SCHEMES)
 def test_the_api_documentation_passes_axe_while_a_reader_tries_an_operation(
-    seeded_live_server, browser, scheme
+    seeded_live_server, browser
 ):
+    """In each colour scheme, switched on the page once the reader has tried the operation."""
     require(axe=True)
-    context = browser.new_context(
-        base_url=seeded_live_server.url, color_scheme=scheme, bypass_csp=True
-    )
+    context = browser.new_context(base_url=seeded_live_server.url, bypass_csp=True)
+    add_axe(context)
+    problems = []
     try:
         page = context.new_page()
         page.goto("/api/v1/docs")
@@ -310,11 +306,10 @@ def test_the_api_documentation_passes_axe_while_a_reader_tries_an_operation(
             page.get_by_role("region", name="Responses: GET /api/v1/seasons/{season}")
         ).to_be_visible()
         expect(page.get_by_role("button", name="Copy to clipboard").first).to_be_attached()
-        page.add_script_tag(path=str(AXE_JS))
-        results = page.evaluate(
-            "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-        )
+        for scheme in SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            page.evaluate(TRANSITIONS_ENDED_JS)
+            problems += describe_violations(axe_violations(page), f"/api/v1/docs [{scheme}]")
     finally:
         context.close()
-    problems = describe_violations(results["violations"], f"/api/v1/docs [{scheme}]")
     assert not problems, "Page-quality problems:\n" + "\n".join(problems)
