@@ -15,11 +15,12 @@ PIP := $(BIN)/pip --disable-pip-version-check --quiet
 NODE_TOOLS := $(if $(shell command -v npm),node_modules/.installed)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test serve check-bind bench lighthouse admin seed migrate lint format install install-dev clean
+.PHONY: help run test test-suite serve check-bind bench lighthouse admin seed migrate lint format install install-dev clean
 
 help:
 	@echo "make run     install, migrate, seed and serve http://$(HOST):$(PORT) (SQLite by default)"
 	@echo "make test    lint, check migrations and run the whole test suite"
+	@echo "make test-suite  the same without lint"
 	@echo "make serve   production-like: gunicorn + whitenoise, DEBUG off"
 	@echo "make bench   load test on PostgreSQL with wrk (docs/PERFORMANCE.md)"
 	@echo "make lighthouse  Lighthouse on home, episode, profile and sign in (mobile)"
@@ -70,8 +71,12 @@ format: install-dev
 # (Not --dist loadgroup: pytest-xdist 3.8 names groups in item._nodeid, which pytest 9 no
 # longer reads, so every test is its own group.) PYTEST_WORKERS=0 runs in one process.
 # The 25 slowest tests are listed at the end.
+# `make test-suite` is `make test` without the lint step: .ci/run lints once, on its SQLite
+# pass, and runs only this on PostgreSQL, where the same files would be linted again.
 PYTEST_WORKERS ?= 2
-test: lint $(NODE_TOOLS)
+test: lint test-suite
+
+test-suite: install-dev $(NODE_TOOLS)
 	$(MANAGE) makemigrations --check --dry-run
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --dist load \
 		--durations=25 $(PYTEST_ARGS)

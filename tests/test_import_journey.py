@@ -10,7 +10,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import AXE_JS, AXE_TAGS, PHONE_WIDTH, describe_violations, require, sign_in
+from tests.browser import (
+    AXE_JS,
+    PHONE_WIDTH,
+    axe_violations,
+    describe_violations,
+    require,
+    sign_in,
+)
 from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
@@ -61,10 +68,7 @@ def test_a_member_imports_trakt_ratings_after_a_preview(new_context, seeded_live
     require(axe=True)
     page.set_viewport_size({"width": PHONE_WIDTH, "height": 900})
     page.add_script_tag(path=str(AXE_JS))
-    results = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
-    assert not describe_violations(results["violations"], "import preview")
+    assert not describe_violations(axe_violations(page), "import preview")
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
     page.get_by_role("button", name="Import these changes").click()
