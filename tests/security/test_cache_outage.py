@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from etoile_app.settings import redis_caches
-from members.models import AccessToken
+from members.models import AccessToken, TokenScope
 from reviews.models import Rating, Review
 from tests.factories import PASSWORD, write
 from tests.pages import text_of
@@ -85,7 +85,7 @@ def test_a_review_and_a_reply_while_redis_is_down_are_refused_and_nothing_is_wri
 
 
 def test_an_api_write_while_redis_is_down_is_refused_with_a_json_503(odile, episode, redis_down):
-    _token, secret = AccessToken.objects.create_for(odile, "my script")
+    _token, secret = AccessToken.objects.create_for(odile, "my script", scope=TokenScope.READ_WRITE)
 
     response = Client().put(
         "/api/v1/me/ratings/1/3",
