@@ -22,6 +22,7 @@ from kernel.images import (
     delete_stored,
     stored_names,
 )
+from kernel.search import AccentFoldingSearchMixin
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ EXTERNAL_IDS_FIELDSET = (
 
 
 @admin.register(Show)
-class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
+class ShowAdmin(AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin):
     form = SafeImageForm
     image_specs = (Show.POSTER,)
     list_display = ["title", "network", "premiere_date", "awaiting_curation", "image_preview"]
@@ -247,7 +248,7 @@ class SeasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
+class EpisodeAdmin(AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin):
     form = SafeImageForm
     image_specs = (Episode.STILL,)
     list_display = [
@@ -291,7 +292,7 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
+class PersonAdmin(AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin):
     form = SafeImageForm
     image_specs = (Person.HEADSHOT,)
     list_display = ["name", "kind", "credit_summary", "awaiting_curation", "image_preview"]
@@ -322,7 +323,7 @@ class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Character)
-class CharacterAdmin(admin.ModelAdmin):
+class CharacterAdmin(AccentFoldingSearchMixin, admin.ModelAdmin):
     list_display = ["name", "show", "played_by", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]
