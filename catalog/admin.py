@@ -128,7 +128,8 @@ class ImageAdminMixin:
 
 @admin.action(description=_("Mark selected as curated"))
 def mark_curated(modeladmin, request, queryset):
-    updated = queryset.update(awaiting_curation=False)
+    # The note said what awaited curation: done, it goes (as on a form saved as curated).
+    updated = queryset.update(awaiting_curation=False, curation_note="")
     pagecache.changed(*pagecache.static_groups(queryset.model))  # update() sends no signal
     modeladmin.message_user(
         request,
@@ -191,6 +192,50 @@ def french_fieldset(*originals: str) -> tuple:
     )
 
 
+class CatalogRecordAdminMixin:
+    """The change form says how far the French is filled (in its section's title, read even
+    while collapsed), and shows "what awaits curation" only while the record awaits it; a
+    record saved as curated drops its note, so a later "awaiting" starts from a fresh one."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        shown = []
+        for name, options in fieldsets:
+            fields = list(options["fields"])
+            if fields and all(str(field).endswith("_fr") for field in fields):
+                name = french_status(obj)
+            if not obj.awaiting_curation and "curation_note" in fields:
+                fields.remove("curation_note")
+            shown.append((name, {**options, "fields": fields}))
+        return shown
+
+    def save_model(self, request, obj, form, change):
+        if not obj.awaiting_curation:
+            obj.curation_note = ""
+        super().save_model(request, obj, form, change)
+
+
+def french_status(obj) -> str:
+    """The French section's title: whether every text with an original has its French."""
+    needed = [name for name in obj.french_fields if getattr(obj, name).strip()]
+    if not needed:
+        return _("French")
+    filled = [
+        name
+        for name in needed
+        if getattr(obj, f"{name}_fr").strip() or obj.translated_placeholder(name)
+    ]
+    if len(filled) == len(needed):
+        return _("French: filled")
+    if not filled:
+        return _("French: not filled yet (French readers see the English text)")
+    return _(
+        "French: %(filled)s of %(total)s filled (French readers see the English text of the rest)"
+    ) % {"filled": len(filled), "total": len(needed)}
+
+
 # Collapsed: set once by an admin, read by imports (reviews/interchange.py) and exports (reviews/exports.py).
 EXTERNAL_IDS_FIELDSET = (
     _("External ids"),
@@ -206,7 +251,9 @@ EXTERNAL_IDS_FIELDSET = (
 
 
 @admin.register(Show)
-class ShowAdmin(AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin):
+class ShowAdmin(
+    CatalogRecordAdminMixin, AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin
+):
     form = SafeImageForm
     image_specs = (Show.POSTER,)
     list_display = ["title", "network", "premiere_date", "awaiting_curation", "image_preview"]
@@ -234,7 +281,7 @@ class ShowAdmin(AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Season)
-class SeasonAdmin(admin.ModelAdmin):
+class SeasonAdmin(CatalogRecordAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "show", "premiere_date", "episode_count", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]
@@ -248,7 +295,9 @@ class SeasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin):
+class EpisodeAdmin(
+    CatalogRecordAdminMixin, AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin
+):
     form = SafeImageForm
     image_specs = (Episode.STILL,)
     list_display = [
@@ -292,7 +341,9 @@ class EpisodeAdmin(AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin):
+class PersonAdmin(
+    CatalogRecordAdminMixin, AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin
+):
     form = SafeImageForm
     image_specs = (Person.HEADSHOT,)
     list_display = ["name", "kind", "credit_summary", "awaiting_curation", "image_preview"]
@@ -323,7 +374,7 @@ class PersonAdmin(AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Character)
-class CharacterAdmin(AccentFoldingSearchMixin, admin.ModelAdmin):
+class CharacterAdmin(CatalogRecordAdminMixin, AccentFoldingSearchMixin, admin.ModelAdmin):
     list_display = ["name", "show", "played_by", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]
