@@ -90,7 +90,13 @@ class ImageAdminMixin:
             return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
-        changed_specs = [spec for spec in self.image_specs if spec.field in form.changed_data]
+        # A moved focal point re-crops the renditions of the image already there.
+        focus_moved = {"image_focus_x", "image_focus_y"} & set(form.changed_data)
+        changed_specs = [
+            spec
+            for spec in self.image_specs
+            if spec.field in form.changed_data or (focus_moved and getattr(obj, spec.field))
+        ]
         replaced = []
         if change and changed_specs:
             before = type(obj).objects.get(pk=obj.pk)
@@ -102,12 +108,14 @@ class ImageAdminMixin:
                 for spec in changed_specs:
                     if getattr(obj, spec.field):
                         written.append(getattr(obj, spec.field).name)
-                    renditions = build_renditions(obj, spec)
+                    renditions = build_renditions(obj, spec, focus=obj.image_focus)
                     written += [name for widths in renditions.values() for name in widths.values()]
                     setattr(obj, spec.renditions_field, renditions)
                 if changed_specs:
                     obj.save(update_fields=[spec.renditions_field for spec in changed_specs])
-                # The old files go only once the new ones are the record's, for good.
+                # The old files go only once the new ones are the record's, for good; an
+                # image kept under a new focal point keeps its file.
+                replaced = [name for name in replaced if name not in written]
                 transaction.on_commit(partial(delete_stored, replaced))
         except OSError as error:
             delete_stored(written)
@@ -124,6 +132,24 @@ class ImageAdminMixin:
                     default_storage.url(renditions["jpg"][smallest]),
                 )
         return "—"
+
+    @admin.display(description=_("as the site crops it"))
+    def crop_preview(self, obj):
+        """The rendition the pages show, at its size on the page: cropped around the focal
+        point. Saved with a new focal point, the crop here is the new one."""
+        for spec in self.image_specs:
+            renditions = getattr(obj, spec.renditions_field)
+            if renditions:
+                width = min(spec.widths)
+                return format_html(
+                    '<img src="{}" alt="" width="{}" height="{}"><br><small>{}</small>',
+                    default_storage.url(renditions["jpg"][str(width)]),
+                    width,
+                    spec.height_for(width),
+                    _("Cropped to %(ratio)s around the focal point; save to see a new one.")
+                    % {"ratio": f"{spec.ratio[0]}:{spec.ratio[1]}"},
+                )
+        return _("Add an image, then choose where its crops centre.")
 
 
 @admin.action(description=_("Mark selected as curated"))
@@ -260,7 +286,7 @@ class ShowAdmin(
     list_filter = ["awaiting_curation"]
     search_fields = ["title", "premise"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["image_preview"]
+    readonly_fields = ["image_preview", "crop_preview"]
     inlines = [CreditInlineForShow, CitationInline]
     actions = CURATION_ACTIONS
     fieldsets = [
@@ -274,7 +300,20 @@ class ShowAdmin(
             {"fields": ["genre", "original_language", "theme_song_title", "theme_song_note"]},
         ),
         french_fieldset(*Show.french_fields),
-        (_("Poster"), {"fields": ["poster", "poster_credit", "poster_licence", "image_preview"]}),
+        (
+            _("Poster"),
+            {
+                "fields": [
+                    "poster",
+                    "poster_credit",
+                    "poster_licence",
+                    "image_preview",
+                    "image_focus_x",
+                    "image_focus_y",
+                    "crop_preview",
+                ]
+            },
+        ),
         EXTERNAL_IDS_FIELDSET,
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
@@ -313,7 +352,7 @@ class EpisodeAdmin(
     list_filter = ["awaiting_curation", "season"]
     list_select_related = ["season"]
     search_fields = ["title", "synopsis", "title_fr"]
-    readonly_fields = ["image_preview"]
+    readonly_fields = ["image_preview", "crop_preview"]
     actions = CURATION_ACTIONS
     fieldsets = [
         (
@@ -330,7 +369,20 @@ class EpisodeAdmin(
             },
         ),
         french_fieldset(*Episode.french_fields),
-        (_("Still"), {"fields": ["still", "still_credit", "still_licence", "image_preview"]}),
+        (
+            _("Still"),
+            {
+                "fields": [
+                    "still",
+                    "still_credit",
+                    "still_licence",
+                    "image_preview",
+                    "image_focus_x",
+                    "image_focus_y",
+                    "crop_preview",
+                ]
+            },
+        ),
         EXTERNAL_IDS_FIELDSET,
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
@@ -350,7 +402,7 @@ class PersonAdmin(
     list_filter = ["awaiting_curation", "kind", "credits__role"]
     search_fields = ["name", "also_known_as"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["image_preview"]
+    readonly_fields = ["image_preview", "crop_preview"]
     inlines = [CreditInlineForPerson, CitationInline]
     actions = CURATION_ACTIONS
     fieldsets = [
@@ -358,7 +410,17 @@ class PersonAdmin(
         french_fieldset(*Person.french_fields),
         (
             _("Headshot"),
-            {"fields": ["headshot", "headshot_credit", "headshot_licence", "image_preview"]},
+            {
+                "fields": [
+                    "headshot",
+                    "headshot_credit",
+                    "headshot_licence",
+                    "image_preview",
+                    "image_focus_x",
+                    "image_focus_y",
+                    "crop_preview",
+                ]
+            },
         ),
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
