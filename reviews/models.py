@@ -262,7 +262,7 @@ class Review(models.Model):
 
     @property
     def excerpt(self) -> str:
-        return self.body if len(self.body) <= 80 else self.body[:79].rstrip() + "…"
+        return shortened(self.body, 80)
 
 
 class ModerationQueueItem(Review):
