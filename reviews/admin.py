@@ -609,7 +609,8 @@ class ModerationQueueAdmin(ReviewModerationAdmin):
             if str(object_id).isdigit() and int(object_id) < 2**63
             else None
         )
-        if review is None or not self.has_view_or_change_permission(request):
+        reviews_list = self.admin_site.get_model_admin(Review)
+        if review is None or not reviews_list.has_view_or_change_permission(request, review):
             return None
         last = review.moderation_actions.select_related("moderator").order_by("-pk").first()
         # One sentence each for reviews and replies: French agrees words with the noun.
