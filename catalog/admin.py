@@ -22,6 +22,7 @@ from kernel.images import (
     delete_stored,
     stored_names,
 )
+from kernel.search import AccentFoldingSearchMixin
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,13 @@ class ImageAdminMixin:
             return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
-        changed_specs = [spec for spec in self.image_specs if spec.field in form.changed_data]
+        # A moved focal point re-crops the renditions of the image already there.
+        focus_moved = {"image_focus_x", "image_focus_y"} & set(form.changed_data)
+        changed_specs = [
+            spec
+            for spec in self.image_specs
+            if spec.field in form.changed_data or (focus_moved and getattr(obj, spec.field))
+        ]
         replaced = []
         if change and changed_specs:
             before = type(obj).objects.get(pk=obj.pk)
@@ -101,12 +108,14 @@ class ImageAdminMixin:
                 for spec in changed_specs:
                     if getattr(obj, spec.field):
                         written.append(getattr(obj, spec.field).name)
-                    renditions = build_renditions(obj, spec)
+                    renditions = build_renditions(obj, spec, focus=obj.image_focus)
                     written += [name for widths in renditions.values() for name in widths.values()]
                     setattr(obj, spec.renditions_field, renditions)
                 if changed_specs:
                     obj.save(update_fields=[spec.renditions_field for spec in changed_specs])
-                # The old files go only once the new ones are the record's, for good.
+                # The old files go only once the new ones are the record's, for good; an
+                # image kept under a new focal point keeps its file.
+                replaced = [name for name in replaced if name not in written]
                 transaction.on_commit(partial(delete_stored, replaced))
         except OSError as error:
             delete_stored(written)
@@ -124,10 +133,29 @@ class ImageAdminMixin:
                 )
         return "—"
 
+    @admin.display(description=_("as the site crops it"))
+    def crop_preview(self, obj):
+        """The rendition the pages show, at its size on the page: cropped around the focal
+        point. Saved with a new focal point, the crop here is the new one."""
+        for spec in self.image_specs:
+            renditions = getattr(obj, spec.renditions_field)
+            if renditions:
+                width = min(spec.widths)
+                return format_html(
+                    '<img src="{}" alt="" width="{}" height="{}"><br><small>{}</small>',
+                    default_storage.url(renditions["jpg"][str(width)]),
+                    width,
+                    spec.height_for(width),
+                    _("Cropped to %(ratio)s around the focal point; save to see a new one.")
+                    % {"ratio": f"{spec.ratio[0]}:{spec.ratio[1]}"},
+                )
+        return _("Add an image, then choose where its crops centre.")
+
 
 @admin.action(description=_("Mark selected as curated"))
 def mark_curated(modeladmin, request, queryset):
-    updated = queryset.update(awaiting_curation=False)
+    # The note said what awaited curation: done, it goes (as on a form saved as curated).
+    updated = queryset.update(awaiting_curation=False, curation_note="")
     pagecache.changed(*pagecache.static_groups(queryset.model))  # update() sends no signal
     modeladmin.message_user(
         request,
@@ -190,6 +218,50 @@ def french_fieldset(*originals: str) -> tuple:
     )
 
 
+class CatalogRecordAdminMixin:
+    """The change form says how far the French is filled (in its section's title, read even
+    while collapsed), and shows "what awaits curation" only while the record awaits it; a
+    record saved as curated drops its note, so a later "awaiting" starts from a fresh one."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        shown = []
+        for name, options in fieldsets:
+            fields = list(options["fields"])
+            if fields and all(str(field).endswith("_fr") for field in fields):
+                name = french_status(obj)
+            if not obj.awaiting_curation and "curation_note" in fields:
+                fields.remove("curation_note")
+            shown.append((name, {**options, "fields": fields}))
+        return shown
+
+    def save_model(self, request, obj, form, change):
+        if not obj.awaiting_curation:
+            obj.curation_note = ""
+        super().save_model(request, obj, form, change)
+
+
+def french_status(obj) -> str:
+    """The French section's title: whether every text with an original has its French."""
+    needed = [name for name in obj.french_fields if getattr(obj, name).strip()]
+    if not needed:
+        return _("French")
+    filled = [
+        name
+        for name in needed
+        if getattr(obj, f"{name}_fr").strip() or obj.translated_placeholder(name)
+    ]
+    if len(filled) == len(needed):
+        return _("French: filled")
+    if not filled:
+        return _("French: not filled yet (French readers see the English text)")
+    return _(
+        "French: %(filled)s of %(total)s filled (French readers see the English text of the rest)"
+    ) % {"filled": len(filled), "total": len(needed)}
+
+
 # Collapsed: set once by an admin, read by imports (reviews/interchange.py) and exports (reviews/exports.py).
 EXTERNAL_IDS_FIELDSET = (
     _("External ids"),
@@ -205,14 +277,16 @@ EXTERNAL_IDS_FIELDSET = (
 
 
 @admin.register(Show)
-class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
+class ShowAdmin(
+    CatalogRecordAdminMixin, AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin
+):
     form = SafeImageForm
     image_specs = (Show.POSTER,)
     list_display = ["title", "network", "premiere_date", "awaiting_curation", "image_preview"]
     list_filter = ["awaiting_curation"]
     search_fields = ["title", "premise"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["image_preview"]
+    readonly_fields = ["image_preview", "crop_preview"]
     inlines = [CreditInlineForShow, CitationInline]
     actions = CURATION_ACTIONS
     fieldsets = [
@@ -226,14 +300,27 @@ class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
             {"fields": ["genre", "original_language", "theme_song_title", "theme_song_note"]},
         ),
         french_fieldset(*Show.french_fields),
-        (_("Poster"), {"fields": ["poster", "poster_credit", "poster_licence", "image_preview"]}),
+        (
+            _("Poster"),
+            {
+                "fields": [
+                    "poster",
+                    "poster_credit",
+                    "poster_licence",
+                    "image_preview",
+                    "image_focus_x",
+                    "image_focus_y",
+                    "crop_preview",
+                ]
+            },
+        ),
         EXTERNAL_IDS_FIELDSET,
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
 
 
 @admin.register(Season)
-class SeasonAdmin(admin.ModelAdmin):
+class SeasonAdmin(CatalogRecordAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "show", "premiere_date", "episode_count", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]
@@ -247,7 +334,9 @@ class SeasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
+class EpisodeAdmin(
+    CatalogRecordAdminMixin, AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin
+):
     form = SafeImageForm
     image_specs = (Episode.STILL,)
     list_display = [
@@ -263,7 +352,7 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
     list_filter = ["awaiting_curation", "season"]
     list_select_related = ["season"]
     search_fields = ["title", "synopsis", "title_fr"]
-    readonly_fields = ["image_preview"]
+    readonly_fields = ["image_preview", "crop_preview"]
     actions = CURATION_ACTIONS
     fieldsets = [
         (
@@ -280,7 +369,20 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
             },
         ),
         french_fieldset(*Episode.french_fields),
-        (_("Still"), {"fields": ["still", "still_credit", "still_licence", "image_preview"]}),
+        (
+            _("Still"),
+            {
+                "fields": [
+                    "still",
+                    "still_credit",
+                    "still_licence",
+                    "image_preview",
+                    "image_focus_x",
+                    "image_focus_y",
+                    "crop_preview",
+                ]
+            },
+        ),
         EXTERNAL_IDS_FIELDSET,
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
@@ -291,14 +393,16 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
+class PersonAdmin(
+    CatalogRecordAdminMixin, AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin
+):
     form = SafeImageForm
     image_specs = (Person.HEADSHOT,)
     list_display = ["name", "kind", "credit_summary", "awaiting_curation", "image_preview"]
     list_filter = ["awaiting_curation", "kind", "credits__role"]
     search_fields = ["name", "also_known_as"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["image_preview"]
+    readonly_fields = ["image_preview", "crop_preview"]
     inlines = [CreditInlineForPerson, CitationInline]
     actions = CURATION_ACTIONS
     fieldsets = [
@@ -306,7 +410,17 @@ class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
         french_fieldset(*Person.french_fields),
         (
             _("Headshot"),
-            {"fields": ["headshot", "headshot_credit", "headshot_licence", "image_preview"]},
+            {
+                "fields": [
+                    "headshot",
+                    "headshot_credit",
+                    "headshot_licence",
+                    "image_preview",
+                    "image_focus_x",
+                    "image_focus_y",
+                    "crop_preview",
+                ]
+            },
         ),
         (_("Curation"), {"fields": ["awaiting_curation", "curation_note"]}),
     ]
@@ -322,7 +436,7 @@ class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Character)
-class CharacterAdmin(admin.ModelAdmin):
+class CharacterAdmin(CatalogRecordAdminMixin, AccentFoldingSearchMixin, admin.ModelAdmin):
     list_display = ["name", "show", "played_by", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]

@@ -1,7 +1,7 @@
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q, Subquery
 from django.urls import reverse
@@ -63,6 +63,40 @@ class CreditedImages:
 
     def image_credit(self, spec: RenditionSpec) -> tuple[str, str]:
         return getattr(self, f"{spec.field}_credit"), getattr(self, f"{spec.field}_licence")
+
+
+class FocalPoint(models.Model):
+    """Where the crops of a record's image centre, in % of its width and height: the
+    renditions (kernel.images.build_renditions) keep this point in frame."""
+
+    image_focus_x = models.PositiveSmallIntegerField(
+        _("focal point across (%)"),
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text=_("From the left edge (0) to the right edge (100); 50 is the middle."),
+    )
+    image_focus_y = models.PositiveSmallIntegerField(
+        _("focal point down (%)"),
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text=_("From the top (0) to the bottom (100); 50 is the middle."),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def image_focus(self) -> tuple[int, int]:
+        return (self.image_focus_x, self.image_focus_y)
+
+    @classmethod
+    def focal_point_constraints(cls, prefix: str) -> list:
+        return [
+            models.CheckConstraint(
+                condition=Q(image_focus_x__lte=100) & Q(image_focus_y__lte=100),
+                name=f"{prefix}_focal_point_in_image",
+            )
+        ]
 
 
 IMDB_ID_VALIDATOR = RegexValidator(
@@ -291,7 +325,7 @@ class EpisodeQuerySet(CurationQuerySet):
         return self.filter(season__show=Show.objects.current_pk())
 
 
-class Show(CreditedImages, FrenchText, ExternalIds, CatalogModel):
+class Show(CreditedImages, FrenchText, ExternalIds, FocalPoint, CatalogModel):
     POSTER = RenditionSpec(field="poster", widths=(320, 640), ratio=(2, 3))
     image_specs = (POSTER,)
 
@@ -332,7 +366,10 @@ class Show(CreditedImages, FrenchText, ExternalIds, CatalogModel):
     class Meta:
         verbose_name = _("show")
         verbose_name_plural = _("shows")
-        constraints = ExternalIds.external_id_constraints("show")
+        constraints = [
+            *ExternalIds.external_id_constraints("show"),
+            *FocalPoint.focal_point_constraints("show"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -378,7 +415,7 @@ class Season(FrenchText, CatalogModel):
         return reverse("catalog:season", kwargs={"season": self.number})
 
 
-class Episode(CreditedImages, FrenchText, ExternalIds, CatalogModel):
+class Episode(CreditedImages, FrenchText, ExternalIds, FocalPoint, CatalogModel):
     STILL = RenditionSpec(field="still", widths=(480, 960), ratio=(16, 9))
     image_specs = (STILL,)
 
@@ -413,6 +450,7 @@ class Episode(CreditedImages, FrenchText, ExternalIds, CatalogModel):
                 name="episode_runtime_positive",
             ),
             *ExternalIds.external_id_constraints("episode"),
+            *FocalPoint.focal_point_constraints("episode"),
         ]
 
     def __str__(self) -> str:
@@ -435,7 +473,7 @@ class Episode(CreditedImages, FrenchText, ExternalIds, CatalogModel):
         return ""
 
 
-class Person(CreditedImages, FrenchText, CatalogModel):
+class Person(CreditedImages, FrenchText, FocalPoint, CatalogModel):
     HEADSHOT = RenditionSpec(field="headshot", widths=(160, 320), ratio=(1, 1))
     image_specs = (HEADSHOT,)
 
@@ -462,6 +500,7 @@ class Person(CreditedImages, FrenchText, CatalogModel):
         ordering = ["name"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        constraints = FocalPoint.focal_point_constraints("person")
 
     def __str__(self) -> str:
         return self.name

@@ -13,9 +13,23 @@ from django.utils.translation import ngettext
 from etoile_app.accounts import member_purge
 from members.admin import EmailsForAdministratorsMixin, may_see_emails
 from members.models import User
-from reviews.admin import ReasonActionForm, decide_for_members, decision_reason, decisions_list
+from reviews.admin import (
+    ReasonActionForm,
+    decide_for_members,
+    decision_reason,
+    decisions_list,
+    set_or_not_filter,
+)
 from reviews.models import ModerationAction
 from reviews.moderation import member_reinstate, member_suspend, standing_takedowns
+
+SuspendedFilter = set_or_not_filter(
+    "suspended_at",
+    title=_("suspension"),
+    parameter="suspended",
+    empty=_("Not suspended"),
+    is_set=_("Suspended"),
+)
 
 
 class MemberCreationForm(AdminUserCreationForm):
@@ -65,7 +79,7 @@ class UserAdmin(EmailsForAdministratorsMixin, DjangoUserAdmin):
         "is_staff",
         "is_superuser",
         "is_active",
-        ("suspended_at", admin.EmptyFieldListFilter),
+        SuspendedFilter,
         "groups",
     ]
     search_fields = ["email", "handle", "display_name"]

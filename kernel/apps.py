@@ -11,4 +11,5 @@ class KernelConfig(AppConfig):
     def ready(self):
         # The security log's receivers (sign-ins, sign-outs, failures, password changes), and
         # `check --deploy`'s question to the rate-limit Redis (it must never evict).
-        from kernel import checks, security  # noqa: F401
+        # The admin search's `unaccent` transform and SQLite's function of that name.
+        from kernel import checks, search, security  # noqa: F401

@@ -345,6 +345,34 @@ class ReportedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def set_or_not_filter(field: str, *, title, parameter: str, empty, is_set) -> type:
+    """A filter on whether a date is set, in words ("Open" / "Resolved") where Django's
+    EmptyFieldListFilter says "By resolved at: Empty / Not empty"."""
+
+    class SetOrNotFilter(admin.SimpleListFilter):
+        parameter_name = parameter
+
+        def lookups(self, request, model_admin):
+            return [("no", empty), ("yes", is_set)]
+
+        def queryset(self, request, queryset):
+            if self.value() in {"no", "yes"}:
+                return queryset.filter(**{f"{field}__isnull": self.value() == "no"})
+            return queryset
+
+    SetOrNotFilter.title = title
+    return SetOrNotFilter
+
+
+ReportStatusFilter = set_or_not_filter(
+    "resolved_at",
+    title=_("status"),
+    parameter="status",
+    empty=_("Open"),
+    is_set=_("Resolved"),
+)
+
+
 class KindFilter(admin.SimpleListFilter):
     title = _("kind")
     parameter_name = "kind"
@@ -402,6 +430,19 @@ class ReviewModerationAdmin(
         "edited_at",
     ]
     readonly_fields = fields
+
+    # The detail page ends with the decisions, wherever a moderator opens the item from.
+    change_form_template = "admin/reviews/decide_change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The same decisions as the list's action bar; they post to this list, so they run
+        # through the same actions and permission checks.
+        decisions = [
+            (name, description)
+            for name, (_func, _name, description) in self.get_actions(request).items()
+        ]
+        extra_context = {"decisions": decisions, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -553,14 +594,51 @@ class ModerationQueueAdmin(ReviewModerationAdmin):
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        # The item's page ends with the same decisions as the list's action bar; they post
-        # to the list, so they run through the same actions and permission checks.
-        decisions = [
-            (name, description)
-            for name, (_func, _name, description) in self.get_actions(request).items()
-        ]
-        extra_context = {"decisions": decisions, **(extra_context or {})}
+        # An item decided on since the moderator opened the queue is no longer in it: its old
+        # address leads to the same item in the reviews list, saying what became of it,
+        # rather than to Django's "doesn't exist. Perhaps it was deleted?".
+        if self.get_object(request, object_id) is None:
+            left = self._left_the_queue(request, object_id)
+            if left is not None:
+                return left
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _left_the_queue(self, request, object_id):
+        review = (
+            Review.objects.filter(pk=object_id).first()
+            if str(object_id).isdigit() and int(object_id) < 2**63
+            else None
+        )
+        reviews_list = self.admin_site.get_model_admin(Review)
+        if review is None or not reviews_list.has_view_or_change_permission(request, review):
+            return None
+        last = review.moderation_actions.select_related("moderator").order_by("-pk").first()
+        # One sentence each for reviews and replies: French agrees words with the noun.
+        if last is None:
+            if review.is_reply:
+                message = _("This reply is no longer waiting for a decision.")
+            else:
+                message = _("This review is no longer waiting for a decision.")
+        else:
+            if review.is_reply:
+                # Translators: %(decision)s is a decision such as "Approved", %(who)s a
+                # moderator's @handle, %(when)s a date and time.
+                message = _(
+                    "This reply is no longer waiting: the last decision on it was "
+                    "“%(decision)s”, by %(who)s on %(when)s."
+                )
+            else:
+                message = _(
+                    "This review is no longer waiting: the last decision on it was "
+                    "“%(decision)s”, by %(who)s on %(when)s."
+                )
+            message = message % {
+                "decision": last.get_kind_display(),
+                "who": moderator_label(last),
+                "when": date_format(localtime(last.created_at), "DATETIME_FORMAT"),
+            }
+        self.message_user(request, message, messages.INFO)
+        return HttpResponseRedirect(reverse("admin:reviews_review_change", args=[review.pk]))
 
     def get_queryset(self, request):
         queued = moderation.queue().values("pk")
@@ -590,6 +668,14 @@ class ReviewAdmin(ReviewModerationAdmin):
     list_display_links = ["text"]
     list_filter = ["status", ReportedFilter, "is_spoiler", KindFilter, ("episode", EpisodeFilter)]
     date_hierarchy = "created_at"
+
+    def changelist_view(self, request, extra_context=None):
+        # Django's "Select review to change" promises an edit form; moderators decide.
+        extra_context = {
+            "title": _("Reviews and replies: choose one to moderate"),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
 
 
 class AppealStateFilter(admin.SimpleListFilter):
@@ -711,8 +797,8 @@ class AppealAdmin(admin.ModelAdmin):
 @admin.register(Report)
 class ReportAdmin(ReadOnlyAdmin):
     list_display = ["review", "reason", "note", "reporter", "created_at", "resolved_at"]
-    list_filter = ["reason", ("resolved_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["review__member", "reporter"]
+    list_filter = [ReportStatusFilter, "reason"]
+    list_select_related = ["review__member", "review__episode__season", "reporter"]
     search_fields = ["note", "reporter__handle", "review__member__handle"]
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -751,7 +837,7 @@ class ModerationActionAdmin(ReadOnlyAdmin):
 @admin.register(Like)
 class LikeAdmin(ReadOnlyAdmin):
     list_display = ["review", "member", "created_at"]
-    list_select_related = ["review__member", "member"]
+    list_select_related = ["review__member", "review__episode__season", "member"]
 
     def delete_model(self, request, obj):
         like_set(member=obj.member, review=obj.review, liked=False)

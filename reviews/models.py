@@ -4,14 +4,30 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from catalog.models import Episode
 
 SCORES = range(1, 11)  # half stars: 1 is ½ star, 10 is five stars
 REVIEW_MAX_LENGTH = 5000
 REPORT_NOTE_MAX_LENGTH = 300
+LABEL_EXCERPT_LENGTH = 40
+
+
+def shortened(text: str, limit: int) -> str:
+    """The text's first words up to `limit` characters, with an ellipsis when some are left
+    out; a first word longer than that is cut, as nothing shorter would say anything."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    cut = words[: limit + 1].rsplit(" ", 1)[0] if " " in words[: limit + 1] else words[:limit]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def episode_code(episode: Episode) -> str:
+    """S01E05, as the episode admin and episode labels write it."""
+    return f"S{episode.season.number:02d}E{episode.number:02d}"
 
 
 def stars_label(score: int) -> str:
@@ -223,7 +239,18 @@ class Review(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} on {self.episode_id}: {self.body[:40]}"
+        # What staff read in breadcrumbs, delete pages and other records' columns: who, which
+        # episode (the site's S01E05 code) and how it begins, cut between words.
+        labels = {
+            "author": self.member,
+            "episode": episode_code(self.episode),
+            "excerpt": shortened(self.body, LABEL_EXCERPT_LENGTH),
+        }
+        if self.is_reply:
+            # Translators: a reply's label in the admin, e.g. Reply by Odile on S01E05 “I…”.
+            return gettext("Reply by %(author)s on %(episode)s “%(excerpt)s”") % labels
+        # Translators: a review's label in the admin, e.g. Review by Odile of S01E05 “The…”.
+        return gettext("Review by %(author)s of %(episode)s “%(excerpt)s”") % labels
 
     @property
     def is_reply(self) -> bool:
@@ -235,7 +262,7 @@ class Review(models.Model):
 
     @property
     def excerpt(self) -> str:
-        return self.body if len(self.body) <= 80 else self.body[:79].rstrip() + "…"
+        return shortened(self.body, 80)
 
 
 class ModerationQueueItem(Review):
@@ -293,7 +320,12 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reporter} reports {self.review_id}: {self.reason}"
+        # Translators: a report's label in the admin: who reported, why, and the item.
+        return gettext("Report by %(reporter)s (%(reason)s): %(item)s") % {
+            "reporter": self.reporter,
+            "reason": self.get_reason_display(),
+            "item": self.review,
+        }
 
 
 class ModerationAction(models.Model):
