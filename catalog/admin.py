@@ -10,10 +10,13 @@ from django.db import models, transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
+from django.utils.text import get_text_list
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
+from catalog import services
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
+from catalog.seeding import load_seed_data
 from kernel import pagecache
 from kernel.images import (
     RenditionSpec,
@@ -125,22 +128,83 @@ class ImageAdminMixin:
         return "—"
 
 
+class DatesFactEdits:
+    """Saving a record dates, on its citations, each cited fact the editor changed, so that
+    pages show it as the editors' (catalog.services.record_fact_edits)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            services.record_fact_edits(record=obj, changed_fields=form.changed_data)
+
+
+# Stored in English, as Django stores its own change messages' field names.
+CURATED_LOG_MESSAGE = "Marked as curated (action “Mark selected as curated”)."
+AWAITING_LOG_MESSAGE = "Marked as awaiting curation (action “Mark selected as awaiting curation”)."
+
+
+def locked_records(modeladmin, queryset) -> list:
+    """The selected rows again, locked until the action's transaction ends, so that an edit
+    made meanwhile cannot slip past the check."""
+    rows = modeladmin.model._default_manager.filter(pk__in=queryset.values("pk"))
+    if isinstance(modeladmin.list_select_related, list | tuple):
+        rows = rows.select_related(*modeladmin.list_select_related)
+    return list(rows.select_for_update(of=("self",)).order_by("pk"))
+
+
+def not_curated_message(record, missing: list[str]) -> str:
+    """Which fields the record lacks, by their labels, in the editor's language."""
+    labels = [str(record._meta.get_field(name).verbose_name) for name in missing]
+    return _("“%(record)s” is not marked as curated: fill in its %(fields)s first.") % {
+        "record": record,
+        "fields": get_text_list(labels, gettext("and")),
+    }
+
+
 @admin.action(description=_("Mark selected as curated"))
 def mark_curated(modeladmin, request, queryset):
-    updated = queryset.update(awaiting_curation=False)
-    pagecache.changed(*pagecache.static_groups(queryset.model))  # update() sends no signal
-    modeladmin.message_user(
-        request,
-        ngettext("%d record marked as curated.", "%d records marked as curated.", updated)
-        % updated,
-        messages.SUCCESS,
-    )
+    """Curates the selected records whose placeholders an editor has replaced; tells which
+    fields each of the others still needs, and leaves them awaiting curation."""
+    seed_data = load_seed_data()
+    refused = []
+    with transaction.atomic():
+        ready = []
+        for record in locked_records(modeladmin, queryset):
+            if not record.awaiting_curation:
+                continue
+            missing = services.missing_for_curation(record, seed_data=seed_data)
+            if missing:
+                refused.append((record, missing))
+            else:
+                ready.append(record)
+        modeladmin.model._default_manager.filter(pk__in=[r.pk for r in ready]).update(
+            awaiting_curation=False
+        )
+        for record in ready:
+            modeladmin.log_change(request, record, CURATED_LOG_MESSAGE)
+        if ready:
+            pagecache.changed(*pagecache.static_groups(queryset.model))  # update() sends no signal
+    for record, missing in refused:
+        modeladmin.message_user(request, not_curated_message(record, missing), messages.WARNING)
+    if ready or not refused:
+        modeladmin.message_user(
+            request,
+            ngettext("%d record marked as curated.", "%d records marked as curated.", len(ready))
+            % len(ready),
+            messages.SUCCESS,
+        )
 
 
 @admin.action(description=_("Mark selected as awaiting curation"))
 def mark_awaiting_curation(modeladmin, request, queryset):
-    updated = queryset.update(awaiting_curation=True)
-    pagecache.changed(*pagecache.static_groups(queryset.model))
+    with transaction.atomic():
+        records = [r for r in locked_records(modeladmin, queryset) if not r.awaiting_curation]
+        updated = modeladmin.model._default_manager.filter(pk__in=[r.pk for r in records]).update(
+            awaiting_curation=True
+        )
+        for record in records:
+            modeladmin.log_change(request, record, AWAITING_LOG_MESSAGE)
+        pagecache.changed(*pagecache.static_groups(queryset.model))
     modeladmin.message_user(
         request,
         ngettext(
@@ -205,7 +269,7 @@ EXTERNAL_IDS_FIELDSET = (
 
 
 @admin.register(Show)
-class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
+class ShowAdmin(DatesFactEdits, ImageAdminMixin, admin.ModelAdmin):
     form = SafeImageForm
     image_specs = (Show.POSTER,)
     list_display = ["title", "network", "premiere_date", "awaiting_curation", "image_preview"]
@@ -233,7 +297,7 @@ class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Season)
-class SeasonAdmin(admin.ModelAdmin):
+class SeasonAdmin(DatesFactEdits, admin.ModelAdmin):
     list_display = ["__str__", "show", "premiere_date", "episode_count", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]
@@ -291,7 +355,7 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
+class PersonAdmin(DatesFactEdits, ImageAdminMixin, admin.ModelAdmin):
     form = SafeImageForm
     image_specs = (Person.HEADSHOT,)
     list_display = ["name", "kind", "credit_summary", "awaiting_curation", "image_preview"]
@@ -322,7 +386,7 @@ class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Character)
-class CharacterAdmin(admin.ModelAdmin):
+class CharacterAdmin(DatesFactEdits, admin.ModelAdmin):
     list_display = ["name", "show", "played_by", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]
