@@ -9,6 +9,8 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
@@ -35,9 +37,20 @@ class CitationInline(GenericTabularInline):
     model = Citation
     extra = 0
     can_delete = False
-    fields = ["field", "source", "quote", "note"]
+    fields = ["field", "source", "quote", "note", "edited"]
     readonly_fields = fields
     verbose_name_plural = _("citations (from the seed articles, read-only)")
+
+    @admin.display(description=_("edited since"))
+    def edited(self, citation):
+        """Whether the record's field still holds the value quoted, as the pages tell it."""
+        if not citation.is_edited:
+            return "—"
+        if citation.edited_at is None:
+            return gettext("Edited by the site’s editors")
+        return gettext("Edited by the site’s editors on %(date)s") % {
+            "date": date_format(timezone.localtime(citation.edited_at).date(), "DATE_FORMAT")
+        }
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

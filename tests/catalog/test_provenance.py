@@ -159,3 +159,11 @@ def test_putting_the_quoted_value_back_makes_the_fact_the_articles_again(client,
     assert "Edited by the site’s editors" not in html
     for quote in quotes_of_premise_only():
         assert escape(quote) in html
+
+
+def test_the_shows_citations_in_the_admin_say_which_facts_are_edited(edited):
+    editor = signed_in(User.objects.get(handle="ed-prov"))
+
+    text = text_of(editor.get(admin_url("catalog", "show", "change", edited.pk)))
+
+    assert text.count(f"Edited by the site’s editors on {edit_date()}") == len(premise_citations())
