@@ -9,11 +9,16 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import get_text_list
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
+from catalog import services
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
+from catalog.seeding import load_seed_data
 from kernel import pagecache
 from kernel.images import (
     RenditionSpec,
@@ -33,9 +38,20 @@ class CitationInline(GenericTabularInline):
     model = Citation
     extra = 0
     can_delete = False
-    fields = ["field", "source", "quote", "note"]
+    fields = ["field", "source", "quote", "note", "edited"]
     readonly_fields = fields
     verbose_name_plural = _("citations (from the seed articles, read-only)")
+
+    @admin.display(description=_("edited since"))
+    def edited(self, citation):
+        """Whether the record's field still holds the value quoted, as the pages tell it."""
+        if not citation.is_edited:
+            return "—"
+        if citation.edited_at is None:
+            return gettext("Edited by the site’s editors")
+        return gettext("Edited by the site’s editors on %(date)s") % {
+            "date": date_format(timezone.localtime(citation.edited_at).date(), "DATE_FORMAT")
+        }
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -152,23 +168,85 @@ class ImageAdminMixin:
         return _("Add an image, then choose where its crops centre.")
 
 
+class DatesFactEdits:
+    """Saving a record dates, on its citations, each cited fact the editor changed, so that
+    pages show it as the editors' (catalog.services.record_fact_edits)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            services.record_fact_edits(record=obj, changed_fields=form.changed_data)
+
+
+# Stored in English, as Django stores its own change messages' field names.
+CURATED_LOG_MESSAGE = "Marked as curated (action “Mark selected as curated”)."
+AWAITING_LOG_MESSAGE = "Marked as awaiting curation (action “Mark selected as awaiting curation”)."
+
+
+def locked_records(modeladmin, queryset) -> list:
+    """The selected rows again, locked until the action's transaction ends, so that an edit
+    made meanwhile cannot slip past the check."""
+    rows = modeladmin.model._default_manager.filter(pk__in=queryset.values("pk"))
+    if isinstance(modeladmin.list_select_related, list | tuple):
+        rows = rows.select_related(*modeladmin.list_select_related)
+    return list(rows.select_for_update(of=("self",)).order_by("pk"))
+
+
+def not_curated_message(record, missing: list[str]) -> str:
+    """Which fields the record lacks, by their labels, in the editor's language."""
+    labels = [str(record._meta.get_field(name).verbose_name) for name in missing]
+    return _("“%(record)s” is not marked as curated: fill in its %(fields)s first.") % {
+        "record": record,
+        "fields": get_text_list(labels, gettext("and")),
+    }
+
+
 @admin.action(description=_("Mark selected as curated"))
 def mark_curated(modeladmin, request, queryset):
-    # The note said what awaited curation: done, it goes (as on a form saved as curated).
-    updated = queryset.update(awaiting_curation=False, curation_note="")
-    pagecache.changed(*pagecache.static_groups(queryset.model))  # update() sends no signal
-    modeladmin.message_user(
-        request,
-        ngettext("%d record marked as curated.", "%d records marked as curated.", updated)
-        % updated,
-        messages.SUCCESS,
-    )
+    """Curates the selected records whose placeholders an editor has replaced; tells which
+    fields each of the others still needs, and leaves them awaiting curation."""
+    seed_data = load_seed_data()
+    refused = []
+    with transaction.atomic():
+        ready = []
+        for record in locked_records(modeladmin, queryset):
+            if not record.awaiting_curation:
+                continue
+            missing = services.missing_for_curation(record, seed_data=seed_data)
+            if missing:
+                refused.append((record, missing))
+            else:
+                ready.append(record)
+        modeladmin.model._default_manager.filter(pk__in=[r.pk for r in ready]).update(
+            # The note said what awaited curation: done, it goes (as on a form saved as curated).
+            awaiting_curation=False,
+            curation_note="",
+        )
+        for record in ready:
+            modeladmin.log_change(request, record, CURATED_LOG_MESSAGE)
+        if ready:
+            pagecache.changed(*pagecache.static_groups(queryset.model))  # update() sends no signal
+    for record, missing in refused:
+        modeladmin.message_user(request, not_curated_message(record, missing), messages.WARNING)
+    if ready or not refused:
+        modeladmin.message_user(
+            request,
+            ngettext("%d record marked as curated.", "%d records marked as curated.", len(ready))
+            % len(ready),
+            messages.SUCCESS,
+        )
 
 
 @admin.action(description=_("Mark selected as awaiting curation"))
 def mark_awaiting_curation(modeladmin, request, queryset):
-    updated = queryset.update(awaiting_curation=True)
-    pagecache.changed(*pagecache.static_groups(queryset.model))
+    with transaction.atomic():
+        records = [r for r in locked_records(modeladmin, queryset) if not r.awaiting_curation]
+        updated = modeladmin.model._default_manager.filter(pk__in=[r.pk for r in records]).update(
+            awaiting_curation=True
+        )
+        for record in records:
+            modeladmin.log_change(request, record, AWAITING_LOG_MESSAGE)
+        pagecache.changed(*pagecache.static_groups(queryset.model))
     modeladmin.message_user(
         request,
         ngettext(
@@ -278,7 +356,11 @@ EXTERNAL_IDS_FIELDSET = (
 
 @admin.register(Show)
 class ShowAdmin(
-    CatalogRecordAdminMixin, AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin
+    DatesFactEdits,
+    CatalogRecordAdminMixin,
+    AccentFoldingSearchMixin,
+    ImageAdminMixin,
+    admin.ModelAdmin,
 ):
     form = SafeImageForm
     image_specs = (Show.POSTER,)
@@ -320,7 +402,7 @@ class ShowAdmin(
 
 
 @admin.register(Season)
-class SeasonAdmin(CatalogRecordAdminMixin, admin.ModelAdmin):
+class SeasonAdmin(DatesFactEdits, CatalogRecordAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "show", "premiere_date", "episode_count", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]
@@ -394,7 +476,11 @@ class EpisodeAdmin(
 
 @admin.register(Person)
 class PersonAdmin(
-    CatalogRecordAdminMixin, AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin
+    DatesFactEdits,
+    CatalogRecordAdminMixin,
+    AccentFoldingSearchMixin,
+    ImageAdminMixin,
+    admin.ModelAdmin,
 ):
     form = SafeImageForm
     image_specs = (Person.HEADSHOT,)
@@ -436,7 +522,9 @@ class PersonAdmin(
 
 
 @admin.register(Character)
-class CharacterAdmin(CatalogRecordAdminMixin, AccentFoldingSearchMixin, admin.ModelAdmin):
+class CharacterAdmin(
+    DatesFactEdits, CatalogRecordAdminMixin, AccentFoldingSearchMixin, admin.ModelAdmin
+):
     list_display = ["name", "show", "played_by", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]

@@ -5,12 +5,12 @@ served by reviews/api.py."""
 import datetime
 from typing import Annotated
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema
 
-from catalog.models import Character, Credit, Episode, Person, Season, Source
+from catalog.models import Character, Citation, Credit, Episode, Person, Season, Source
 from catalog.views import current_show
 from kernel.api import PageNumber, page_of, paginate
 
@@ -44,7 +44,49 @@ class Curated(Schema):
         return context["request"].build_absolute_uri(obj.get_absolute_url())
 
 
-class SeasonOut(Curated):
+class CitationOut(Schema):
+    """A fact of the record as an article states it: the field, the article (its key in
+    /sources), the sentence quoted, and how the value follows from it."""
+
+    field: str
+    source: str
+    quote: str
+    note: str
+
+    @staticmethod
+    def resolve_source(obj) -> str:
+        return obj.source.key
+
+
+class EditOut(Schema):
+    """A cited fact the site's editors have changed since: its value is theirs, not the
+    article's. `edited_at` is null for an edit made before edits were dated."""
+
+    field: str
+    edited_at: datetime.datetime | None
+
+
+class Cited(Schema):
+    """The record's facts as the articles state them, and those the editors have changed
+    since (which no article's citation vouches for)."""
+
+    citations: list[CitationOut]
+    edited: list[EditOut]
+
+    @staticmethod
+    def resolve_citations(obj) -> list:
+        return [c for c in obj.citations.all() if not c.value_is_edited(obj)]
+
+    @staticmethod
+    def resolve_edited(obj) -> list:
+        edits = {}
+        for citation in obj.citations.all():
+            if citation.value_is_edited(obj):
+                edits.setdefault(citation.field, citation)
+        return [{"field": name, "edited_at": c.edited_at} for name, c in sorted(edits.items())]
+
+
+class SeasonOut(Cited, Curated):
     number: int
     premiere_date: datetime.date | None
     episode_count: int | None
@@ -52,7 +94,7 @@ class SeasonOut(Curated):
     availability_fr: str
 
 
-class ShowOut(Curated):
+class ShowOut(Cited, Curated):
     title: str
     network: str
     where_to_watch: str
@@ -109,14 +151,14 @@ class Credited(Curated):
         return obj.credits.all()
 
 
-class PersonOut(Credited):
+class PersonOut(Cited, Credited):
     kind: str
     also_known_as: str
     about: str
     about_fr: str
 
 
-class CharacterOut(Credited):
+class CharacterOut(Cited, Credited):
     description: str
     description_fr: str
 
@@ -135,11 +177,18 @@ def episodes_of_the_show():
 
 
 CREDITS = Prefetch("credits", queryset=Credit.objects.for_display())
+CITATIONS = Prefetch(
+    "citations", queryset=Citation.objects.select_related("source").order_by("field", "pk")
+)
 
 
 @router.get("/show", response={200: ShowOut, **ERRORS}, summary="The show and its seasons")
 def show_detail(request: HttpRequest):
-    return current_show()
+    show = current_show()
+    prefetch_related_objects(
+        [show], CITATIONS, Prefetch("seasons", Season.objects.prefetch_related(CITATIONS))
+    )
+    return show
 
 
 @router.get(
@@ -149,7 +198,9 @@ def show_detail(request: HttpRequest):
 )
 def season_list(request: HttpRequest, page: PageNumber = 1):
     return paginate(
-        Season.objects.filter(show=current_show()).order_by("number"), page, CATALOG_PAGE_SIZE
+        Season.objects.filter(show=current_show()).prefetch_related(CITATIONS).order_by("number"),
+        page,
+        CATALOG_PAGE_SIZE,
     )
 
 
@@ -159,7 +210,7 @@ def season_list(request: HttpRequest, page: PageNumber = 1):
     summary="Everyone credited",
 )
 def person_list(request: HttpRequest, page: PageNumber = 1):
-    people = Person.objects.prefetch_related(CREDITS).order_by("name", "pk")
+    people = Person.objects.prefetch_related(CREDITS, CITATIONS).order_by("name", "pk")
     return paginate(people, page, CATALOG_PAGE_SIZE)
 
 
@@ -167,7 +218,7 @@ def person_list(request: HttpRequest, page: PageNumber = 1):
     "/people/{slug}", response={200: PersonOut, **ERRORS}, summary="A person and their credits"
 )
 def person_detail(request: HttpRequest, slug: Slug):
-    return get_object_or_404(Person.objects.prefetch_related(CREDITS), slug=slug)
+    return get_object_or_404(Person.objects.prefetch_related(CREDITS, CITATIONS), slug=slug)
 
 
 @router.get(
@@ -176,7 +227,7 @@ def person_detail(request: HttpRequest, slug: Slug):
     summary="Every character",
 )
 def character_list(request: HttpRequest, page: PageNumber = 1):
-    characters = Character.objects.prefetch_related(CREDITS).order_by("name", "pk")
+    characters = Character.objects.prefetch_related(CREDITS, CITATIONS).order_by("name", "pk")
     return paginate(characters, page, CATALOG_PAGE_SIZE)
 
 
@@ -186,7 +237,7 @@ def character_list(request: HttpRequest, page: PageNumber = 1):
     summary="A character and who plays them",
 )
 def character_detail(request: HttpRequest, slug: Slug):
-    return get_object_or_404(Character.objects.prefetch_related(CREDITS), slug=slug)
+    return get_object_or_404(Character.objects.prefetch_related(CREDITS, CITATIONS), slug=slug)
 
 
 @router.get(

@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -272,6 +274,13 @@ class Citation(models.Model):
         help_text=_("How the value follows from the quote, where it is not word for word."),
     )
     seeded_value = models.JSONField(_("value written by the seed"), null=True, blank=True)
+    edited_at = models.DateTimeField(
+        _("edited by the editors on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When an editor last changed the field away from the value quoted here."),
+    )
 
     class Meta:
         ordering = ["source", "content_type", "object_id", "field", "pk"]
@@ -300,6 +309,25 @@ class Citation(models.Model):
         if not self.field or self.content_object is None:
             return None
         return getattr(self.content_object, self.field, None)
+
+    def value_is_edited(self, record) -> bool:
+        """Whether `record`'s field no longer holds the value the seed wrote from the quote:
+        then the value is the editors', not the article's. A citation of a whole record
+        (a credit) has no value to compare."""
+        if not self.field or record is None:
+            return False
+        return as_json(getattr(record, self.field, None)) != self.seeded_value
+
+    @property
+    def is_edited(self) -> bool:
+        return self.value_is_edited(self.content_object)
+
+
+def as_json(value):
+    """A field's value as Citation.seeded_value stores it (dates as ISO text)."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 class ShowQuerySet(CurationQuerySet):

@@ -18,7 +18,17 @@ from pathlib import Path
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
-from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
+from catalog.models import (
+    Character,
+    Citation,
+    Credit,
+    Episode,
+    Person,
+    Season,
+    Show,
+    Source,
+    as_json,
+)
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 SEED_FILE = SEED_DIR / "etoile.json"
@@ -44,12 +54,6 @@ def load_seed_data(path: Path = SEED_FILE) -> dict:
 
 def article_text(source_entry: dict) -> str:
     return (SEED_DIR / "articles" / source_entry["file"]).read_text(encoding="utf-8")
-
-
-def _as_json(value):
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
 
 
 def _to_python(model_field: models.Field, value):
@@ -148,7 +152,7 @@ class Seeder:
             )
         }
         for name, fact in facts.items():
-            current = _as_json(getattr(instance, name))
+            current = as_json(getattr(instance, name))
             wanted = fact["value"]
             recorded = recorded_by_field.get(name)
             if current == wanted:
@@ -180,9 +184,12 @@ class Seeder:
             if created:
                 self.report.citations_added += 1
             elif citation.note != cite.get("note", "") or citation.seeded_value != seeded_value:
+                if citation.seeded_value != seeded_value:
+                    # The data file now states the field's value: no editor's edit to date.
+                    citation.edited_at = None
                 citation.note = cite.get("note", "")
                 citation.seeded_value = seeded_value
-                citation.save(update_fields=["note", "seeded_value"])
+                citation.save(update_fields=["note", "seeded_value", "edited_at"])
 
     def prune_citations(self, instance, cites_by_field: dict[str, list[dict]]) -> None:
         """Remove citations for facts the data file no longer states."""
@@ -232,6 +239,23 @@ class Seeder:
             self.report.created.append(f"credit {credit}")
         self.sync_citations(credit, "", entry["cite"], None)
         self.prune_citations(credit, {"": entry["cite"]})
+
+
+def placeholders_of(record, data: dict | None = None) -> dict:
+    """The placeholders the seed wrote into `record` when it made it, by field name."""
+    if isinstance(record, Episode):
+        return {"title": Episode.placeholder_title(record.number)}
+    data = data if data is not None else load_seed_data()
+    entries, key = {
+        Show: ([data["show"]], "slug"),
+        Season: (data["seasons"], "number"),
+        Person: (data["people"], "slug"),
+        Character: (data["characters"], "slug"),
+    }.get(type(record), ([], ""))
+    for entry in entries:
+        if entry[key] == getattr(record, key):
+            return entry.get("placeholders", {})
+    return {}
 
 
 def seed_catalog(data: dict | None = None) -> SeedReport:

@@ -14,8 +14,8 @@ from django.utils import timezone
 from ninja import Field, Header, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from catalog.api import ERRORS as READ_ERRORS
 from catalog.api import (
+    CITATIONS,
     Curated,
     EpisodeNumber,
     Problem,
@@ -23,6 +23,7 @@ from catalog.api import (
     SeasonOut,
     episodes_of_the_show,
 )
+from catalog.api import ERRORS as READ_ERRORS
 from catalog.models import Episode, Season
 from catalog.views import current_show
 from kernel.api import PAGE_NUMBER_MAX, PageNumber, page_of, paginate
@@ -109,7 +110,8 @@ def rated_episodes():
 def season_detail(request: HttpRequest, season: SeasonNumber):
     return get_object_or_404(
         Season.objects.prefetch_related(
-            Prefetch("episodes", queryset=Episode.objects.select_related("season", "scores"))
+            Prefetch("episodes", queryset=Episode.objects.select_related("season", "scores")),
+            CITATIONS,
         ),
         show=current_show(),
         number=season,

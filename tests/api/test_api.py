@@ -970,10 +970,10 @@ READS = {
     # count, one page with members and episodes
     "/reviews": (2, lambda: lots_of_reviews(500)),
     "/reviews?page=2&season=1": (2, lambda: lots_of_reviews(500)),
-    # count, people, then their credits with characters
-    "/people": (3, lambda: add_many_credits(Season.objects.get().show, 400)),
-    "/characters": (3, lambda: add_many_credits(Season.objects.get().show, 400)),
-    "/seasons/1": (3, lambda: lots_of_ratings(60)),
+    # count, people, their credits with characters, their citations with sources
+    "/people": (4, lambda: add_many_credits(Season.objects.get().show, 400)),
+    "/characters": (4, lambda: add_many_credits(Season.objects.get().show, 400)),
+    "/seasons/1": (4, lambda: lots_of_ratings(60)),
     "/members/rater0/ratings": (3, lambda: None),  # member, count, ratings
 }
 

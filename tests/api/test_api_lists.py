@@ -26,6 +26,12 @@ EDITORS_LISTS = {
     ("SeasonDetail", "episodes"),
     ("PersonOut", "credits"),
     ("CharacterOut", "credits"),
+    # A record's citations and edited facts: as many as the seed's data file cites.
+    *(
+        (record, prop)
+        for record in ["ShowOut", "SeasonOut", "SeasonDetail", "PersonOut", "CharacterOut"]
+        for prop in ["citations", "edited"]
+    ),
 }
 
 

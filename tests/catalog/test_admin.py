@@ -14,7 +14,7 @@ from django.utils.html import escape
 from PIL import ExifTags, Image
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Show, Source
-from tests.factories import staff_group
+from tests.factories import fill_in_episode, staff_group
 from tests.pages import admin_url, form_post_data
 
 EDITOR_PASSWORD = "an editor's long passphrase"
@@ -105,7 +105,7 @@ def test_awaiting_curation_filter_lists_the_eight_placeholder_episodes(seeded, a
 
 def test_marking_an_episode_curated_removes_it_from_the_awaiting_list(seeded, admin_client):
     url = admin_url("catalog", "episode", "changelist") + "?awaiting_curation__exact=1"
-    third = placeholder_episode(3)
+    third = fill_in_episode(placeholder_episode(3))
 
     response = admin_client.post(
         url,

@@ -34,7 +34,7 @@ from kernel import pagecache
 from members.models import User
 from reviews import moderation, services
 from reviews.models import EpisodeScores, Review
-from tests.factories import PASSWORD, make_member, many_reviews, signed_in
+from tests.factories import PASSWORD, fill_in_episode, make_member, many_reviews, signed_in
 from tests.images import camera_jpeg
 from tests.pages import (
     Node,
@@ -584,6 +584,7 @@ def test_an_episode_marked_curated_with_the_admin_action_shows_at_once(episode, 
     def card_numbers() -> list[str]:
         return [card.words for card in visit(SEASON_URL).page.with_class("episode-card__number")]
 
+    fill_in_episode(episode)  # curating requires it
     warm(EPISODE_URL, SEASON_URL)
     assert AWAITING_NOTICE not in visit(EPISODE_URL).text
     assert f"Episode {episode.number}" not in card_numbers()
@@ -1127,6 +1128,7 @@ def episode_title_in_admin(w):
 
 
 def mark_curated(w):
+    fill_in_episode(w.episode)  # curating requires it; update() alone bumps no page
     response = w.admin.post(
         admin_url("catalog", "episode", "changelist"),
         {"action": "mark_curated", "_selected_action": [w.episode.pk], "index": "0"},

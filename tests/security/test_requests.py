@@ -43,7 +43,7 @@ from reviews.models import (
     Watch,
     WatchlistEntry,
 )
-from tests.factories import PASSWORD, empty_the_catalog, make_member
+from tests.factories import PASSWORD, empty_the_catalog, fill_in_episode, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -84,9 +84,11 @@ def small_catalog() -> Episode:
     )
     season = Season.objects.create(show=show, number=1, episode_count=4)
     for number in range(1, 5):
-        Episode.objects.create(
+        episode = Episode.objects.create(
             season=season, number=number, title=f"Episode {number}", awaiting_curation=number > 2
         )
+        if episode.awaiting_curation:
+            fill_in_episode(episode)  # so that the admin's own form may curate it
     Person.objects.create(name="Luke Kirby", slug="luke-kirby")
     Character.objects.create(show=show, name="Jack", slug="jack")
     return Episode.objects.select_related("season").get(season=season, number=3)
