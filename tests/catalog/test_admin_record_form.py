@@ -6,6 +6,7 @@ from django.utils.translation import override
 
 from catalog.admin import french_status
 from catalog.models import Character, Episode, Person, Show
+from tests.factories import fill_in_episode
 from tests.pages import admin_url, form_post_data, page_of
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,7 @@ def test_saving_a_record_as_curated_drops_its_note(seeded, admin_client):
 
 
 def test_marking_records_curated_drops_their_notes(seeded, admin_client):
-    episode = Episode.objects.get(season__number=1, number=3)
+    episode = fill_in_episode(Episode.objects.get(season__number=1, number=3))
     episode.awaiting_curation, episode.curation_note = True, "No title in the articles"
     episode.save()
 
