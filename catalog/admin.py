@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
-from kernel import pagecache
+from kernel import history, pagecache
+from kernel.history import ChangeHistoryMixin
 from kernel.images import (
     RenditionSpec,
     build_renditions,
@@ -125,9 +126,24 @@ class ImageAdminMixin:
         return "—"
 
 
+def _set_curation(modeladmin, request, queryset, *, awaiting: bool) -> int:
+    """Set the flag, with a history entry on each record it changed."""
+    changed = list(queryset.exclude(awaiting_curation=awaiting))
+    updated = queryset.model.objects.filter(pk__in=[obj.pk for obj in changed]).update(
+        awaiting_curation=awaiting
+    )
+    history.record_action(
+        request,
+        changed,
+        action=history.action_description(modeladmin, request),
+        changes={"awaiting_curation": (not awaiting, awaiting)},
+    )
+    return updated
+
+
 @admin.action(description=_("Mark selected as curated"))
 def mark_curated(modeladmin, request, queryset):
-    updated = queryset.update(awaiting_curation=False)
+    updated = _set_curation(modeladmin, request, queryset, awaiting=False)
     pagecache.changed(*pagecache.static_groups(queryset.model))  # update() sends no signal
     modeladmin.message_user(
         request,
@@ -139,7 +155,7 @@ def mark_curated(modeladmin, request, queryset):
 
 @admin.action(description=_("Mark selected as awaiting curation"))
 def mark_awaiting_curation(modeladmin, request, queryset):
-    updated = queryset.update(awaiting_curation=True)
+    updated = _set_curation(modeladmin, request, queryset, awaiting=True)
     pagecache.changed(*pagecache.static_groups(queryset.model))
     modeladmin.message_user(
         request,
@@ -205,7 +221,7 @@ EXTERNAL_IDS_FIELDSET = (
 
 
 @admin.register(Show)
-class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
+class ShowAdmin(ChangeHistoryMixin, ImageAdminMixin, admin.ModelAdmin):
     form = SafeImageForm
     image_specs = (Show.POSTER,)
     list_display = ["title", "network", "premiere_date", "awaiting_curation", "image_preview"]
@@ -233,7 +249,7 @@ class ShowAdmin(ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Season)
-class SeasonAdmin(admin.ModelAdmin):
+class SeasonAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ["__str__", "show", "premiere_date", "episode_count", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]
@@ -247,7 +263,7 @@ class SeasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
+class EpisodeAdmin(ChangeHistoryMixin, ImageAdminMixin, admin.ModelAdmin):
     form = SafeImageForm
     image_specs = (Episode.STILL,)
     list_display = [
@@ -291,7 +307,7 @@ class EpisodeAdmin(ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
+class PersonAdmin(ChangeHistoryMixin, ImageAdminMixin, admin.ModelAdmin):
     form = SafeImageForm
     image_specs = (Person.HEADSHOT,)
     list_display = ["name", "kind", "credit_summary", "awaiting_curation", "image_preview"]
@@ -322,7 +338,7 @@ class PersonAdmin(ImageAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Character)
-class CharacterAdmin(admin.ModelAdmin):
+class CharacterAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ["name", "show", "played_by", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]
@@ -345,7 +361,7 @@ class CharacterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Credit)
-class CreditAdmin(admin.ModelAdmin):
+class CreditAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ["person", "role", "character", "show", "billing_order"]
     list_filter = ["role", "show"]
     list_select_related = ["person", "character", "show"]
@@ -357,7 +373,7 @@ class CreditAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ["__str__", "publication", "author", "published_on", "citation_count"]
     search_fields = ["headline", "publication", "author"]
     readonly_fields = ["key", "file_name"]
