@@ -51,7 +51,7 @@ def since_last_visit_glance(request) -> dict | None:
 
 
 class SinceLastVisitFilter(admin.SimpleListFilter):
-    title = _("new for me")
+    title = _("my last visit")
     parameter_name = "since"
 
     def lookups(self, request, model_admin):
@@ -77,10 +77,20 @@ class SinceLastVisitFilter(admin.SimpleListFilter):
 class StaffFilter(admin.RelatedOnlyFieldListFilter):
     """Staff who appear in the entries this staff member may see, by name and handle."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("staff member")
+
     def field_choices(self, field, request, model_admin):
         staff_ids = model_admin.get_queryset(request).distinct().values_list("user_id", flat=True)
         staff = field.related_model.objects.filter(pk__in=staff_ids).order_by("handle")
         return [(member.pk, member.staff_label) for member in staff]
+
+
+class RecordKindFilter(admin.RelatedOnlyFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("kind of record")
 
 
 @admin.register(LogEntry)
@@ -90,7 +100,7 @@ class LogEntryAdmin(EmailsForAdministratorsMixin, admin.ModelAdmin):
     list_filter = [
         SinceLastVisitFilter,
         ("user", StaffFilter),
-        ("content_type", admin.RelatedOnlyFieldListFilter),
+        ("content_type", RecordKindFilter),
         "action_flag",
         "action_time",
     ]

@@ -241,7 +241,7 @@ def test_the_history_reads_in_french(seeded, editor):
         title = str(SinceLastVisitFilter.title)
 
     assert any(line == "Titre\u00a0: Episode 2 → Les Répétitions" for line in lines), lines
-    assert title == "nouveau pour moi"
+    assert title == "ma dernière visite"
 
 
 # Who sees what ------------------------------------------------------------------------------
