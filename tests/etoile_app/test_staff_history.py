@@ -20,7 +20,8 @@ from catalog.models import Episode
 from etoile_app.admin_history import SinceLastVisitFilter
 from kernel import history
 from members.models import HistoryVisit, User
-from reviews.models import Review
+from reviews import moderation
+from reviews.models import Appeal, Review
 from reviews.services import review_post
 from tests.factories import make_member, make_staff
 from tests.pages import admin_url, form_post_data
@@ -372,3 +373,20 @@ def test_the_audit_trail_names_a_moderator_by_display_name_and_handle(
 
     trail = admin_client.get(admin_url("reviews", "moderationaction", "changelist"))
     assert "Cyrielle (@mod-cy)" in trail.content.decode()
+
+
+def test_answering_an_appeal_leaves_an_entry_on_the_appeal(seeded, episode, moderator):
+    author = make_member(handle="appellant")
+    review = review_post(member=author, episode=episode, body="Fair.")
+    moderation.review_hide(review=review, moderator=moderator, reason="Insults")
+    decision = review.moderation_actions.get()
+    appeal = moderation.appeal_create(member=author, decision=decision, text="It was fair.")
+
+    signed_in(moderator).post(
+        admin_url("reviews", "appeal", "changelist") + "?state=open",
+        {"action": "reject", "_selected_action": [appeal.pk], "reason": "Still rude", "index": 0},
+    )
+
+    entry = LogEntry.objects.get(content_type=ContentType.objects.get_for_model(Appeal))
+    assert entry.object_id == str(appeal.pk)
+    assert history.change_lines(entry) == ["Reject: keep the decision", "Reason: Still rude"]
