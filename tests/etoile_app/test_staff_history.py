@@ -390,3 +390,21 @@ def test_answering_an_appeal_leaves_an_entry_on_the_appeal(seeded, episode, mode
     entry = LogEntry.objects.get(content_type=ContentType.objects.get_for_model(Appeal))
     assert entry.object_id == str(appeal.pk)
     assert history.change_lines(entry) == ["Reject: keep the decision", "Reason: Still rude"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?since=%3Cscript%3E",
+        "?user__id__exact=abc",
+        "?content_type__id__exact=99999999999999999999999",
+        "?action_flag__exact=zzz",
+        "?action_time__gte=9999-99-99",
+        "?p=99999",
+        "?o=99",
+    ],
+)
+def test_hostile_history_queries_get_the_list_or_its_error_page_never_a_500(
+    db, admin_client, query
+):
+    assert admin_client.get(HISTORY + query).status_code in (200, 302)
