@@ -112,8 +112,10 @@ bench: install-dev
 lighthouse: seed
 	$(BIN)/python bench/lighthouse.py
 
+# With DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD set (DJANGO_SUPERUSER_HANDLE
+# optional) nothing is asked: Django's `createsuperuser --noinput` reads them.
 admin: migrate
-	$(MANAGE) createsuperuser
+	$(MANAGE) createsuperuser$(if $(and $(DJANGO_SUPERUSER_EMAIL),$(DJANGO_SUPERUSER_PASSWORD)), --noinput)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

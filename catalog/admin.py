@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from catalog import services
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
 from catalog.seeding import load_seed_data
-from kernel import pagecache
+from kernel import history, pagecache
+from kernel.history import ChangeHistoryMixin
 from kernel.images import (
     RenditionSpec,
     build_renditions,
@@ -178,11 +179,6 @@ class DatesFactEdits:
             services.record_fact_edits(record=obj, changed_fields=form.changed_data)
 
 
-# Stored in English, as Django stores its own change messages' field names.
-CURATED_LOG_MESSAGE = "Marked as curated (action “Mark selected as curated”)."
-AWAITING_LOG_MESSAGE = "Marked as awaiting curation (action “Mark selected as awaiting curation”)."
-
-
 def locked_records(modeladmin, queryset) -> list:
     """The selected rows again, locked until the action's transaction ends, so that an edit
     made meanwhile cannot slip past the check."""
@@ -222,8 +218,12 @@ def mark_curated(modeladmin, request, queryset):
             awaiting_curation=False,
             curation_note="",
         )
-        for record in ready:
-            modeladmin.log_change(request, record, CURATED_LOG_MESSAGE)
+        history.record_action(
+            request,
+            ready,
+            action=history.action_description(modeladmin, request),
+            changes={"awaiting_curation": (True, False)},
+        )
         if ready:
             pagecache.changed(*pagecache.static_groups(queryset.model))  # update() sends no signal
     for record, missing in refused:
@@ -244,8 +244,12 @@ def mark_awaiting_curation(modeladmin, request, queryset):
         updated = modeladmin.model._default_manager.filter(pk__in=[r.pk for r in records]).update(
             awaiting_curation=True
         )
-        for record in records:
-            modeladmin.log_change(request, record, AWAITING_LOG_MESSAGE)
+        history.record_action(
+            request,
+            records,
+            action=history.action_description(modeladmin, request),
+            changes={"awaiting_curation": (False, True)},
+        )
         pagecache.changed(*pagecache.static_groups(queryset.model))
     modeladmin.message_user(
         request,
@@ -356,6 +360,7 @@ EXTERNAL_IDS_FIELDSET = (
 
 @admin.register(Show)
 class ShowAdmin(
+    ChangeHistoryMixin,
     DatesFactEdits,
     CatalogRecordAdminMixin,
     AccentFoldingSearchMixin,
@@ -402,7 +407,7 @@ class ShowAdmin(
 
 
 @admin.register(Season)
-class SeasonAdmin(DatesFactEdits, CatalogRecordAdminMixin, admin.ModelAdmin):
+class SeasonAdmin(ChangeHistoryMixin, DatesFactEdits, CatalogRecordAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "show", "premiere_date", "episode_count", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]
@@ -417,7 +422,11 @@ class SeasonAdmin(DatesFactEdits, CatalogRecordAdminMixin, admin.ModelAdmin):
 
 @admin.register(Episode)
 class EpisodeAdmin(
-    CatalogRecordAdminMixin, AccentFoldingSearchMixin, ImageAdminMixin, admin.ModelAdmin
+    ChangeHistoryMixin,
+    CatalogRecordAdminMixin,
+    AccentFoldingSearchMixin,
+    ImageAdminMixin,
+    admin.ModelAdmin,
 ):
     form = SafeImageForm
     image_specs = (Episode.STILL,)
@@ -476,6 +485,7 @@ class EpisodeAdmin(
 
 @admin.register(Person)
 class PersonAdmin(
+    ChangeHistoryMixin,
     DatesFactEdits,
     CatalogRecordAdminMixin,
     AccentFoldingSearchMixin,
@@ -523,7 +533,11 @@ class PersonAdmin(
 
 @admin.register(Character)
 class CharacterAdmin(
-    DatesFactEdits, CatalogRecordAdminMixin, AccentFoldingSearchMixin, admin.ModelAdmin
+    ChangeHistoryMixin,
+    DatesFactEdits,
+    CatalogRecordAdminMixin,
+    AccentFoldingSearchMixin,
+    admin.ModelAdmin,
 ):
     list_display = ["name", "show", "played_by", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
@@ -547,7 +561,7 @@ class CharacterAdmin(
 
 
 @admin.register(Credit)
-class CreditAdmin(admin.ModelAdmin):
+class CreditAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ["person", "role", "character", "show", "billing_order"]
     list_filter = ["role", "show"]
     list_select_related = ["person", "character", "show"]
@@ -559,7 +573,7 @@ class CreditAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ["__str__", "publication", "author", "published_on", "citation_count"]
     search_fields = ["headline", "publication", "author"]
     readonly_fields = ["key", "file_name"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from etoile_app.accounts import member_purge
+from kernel.history import ChangeHistoryMixin
 from members.admin import EmailsForAdministratorsMixin, may_see_emails
 from members.models import User
 from reviews.admin import (
@@ -45,7 +46,7 @@ class MemberChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(EmailsForAdministratorsMixin, DjangoUserAdmin):
+class UserAdmin(ChangeHistoryMixin, EmailsForAdministratorsMixin, DjangoUserAdmin):
     # Deleting a member goes through the same service as a member deleting themselves,
     # so rating counters, like counts and avatar files follow.
     def delete_model(self, request, obj):

@@ -10,3 +10,4 @@ class EtoileAdminConfig(AdminConfig):
         super().ready()
         # The project package is no app, so autodiscovery does not reach its admin module.
         import etoile_app.admin  # noqa: F401
+        import etoile_app.admin_history  # noqa: F401

@@ -93,6 +93,11 @@ def at_a_glance(request) -> list[dict]:
         if url:
             n = model.objects.filter(awaiting_curation=True).count()
             catalog.append({"label": model._meta.verbose_name_plural, "count": n, "url": url})
+    from etoile_app.admin_history import since_last_visit_glance
+
+    history = since_last_visit_glance(request)
+    if history:
+        shown.append(history)
     if catalog:
         shown.append(
             {

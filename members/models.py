@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -54,6 +55,13 @@ def handle_from_name(name: str) -> str:
     return handle
 
 
+def handle_from_email(email: str) -> str:
+    """A handle from an address's local part, without any "+tag" ("ops.team+etoile@…" gives
+    "ops-team"), through handle_from_name's checks (reserved, taken, no usable letter)."""
+    local = (email or "").rpartition("@")[0] or (email or "")
+    return handle_from_name(local.split("+")[0].replace(".", " ").replace("_", " "))
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -79,6 +87,10 @@ class UserManager(BaseUserManager):
     def create_superuser(self, email: str, password: str | None = None, **extra) -> "User":
         extra["is_staff"] = True
         extra["is_superuser"] = True
+        # An administrator made at the command line names themselves to colleagues in the
+        # staff history and audit trail: a handle from the address's local part (they can
+        # change it in their settings), not an anonymous "member-…" one.
+        extra.setdefault("handle", handle_from_email(email))
         return self._create(email, password, **extra)
 
 
@@ -178,6 +190,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.public_name
 
+    @property
+    def staff_label(self) -> str:
+        """How the admin names a staff member to colleagues (history, audit trail): the name
+        they show and their handle, never the email address moderators may not see."""
+        if self.display_name:
+            return f"{self.display_name} (@{self.handle})"
+        return f"@{self.handle}"
+
 
 ACCESS_TOKEN_PREFIX = "etoile_"  # noqa: S105 (a marker for secret scanners, not a secret)
 ACCESS_TOKENS_PER_MEMBER = 20
@@ -253,3 +273,42 @@ class AccessToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == TokenScope.READ_WRITE
+
+
+class HistoryVisit(models.Model):
+    """When a staff member last opened the site-wide staff history, for its "since my last
+    visit" filter. Openings less than VISIT_GAP apart are one visit, so that filter stays put
+    while they page and filter through the list."""
+
+    VISIT_GAP = timedelta(minutes=30)
+
+    staff = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="history_visit"
+    )
+    seen_at = models.DateTimeField()
+    previous_seen_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.seen_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def last_visit(cls, staff: "User", now=None) -> "datetime | None":
+        """What the staff member's next opening of the history will take as their last visit."""
+        now = now or timezone.now()
+        visit = cls.objects.filter(staff=staff).first()
+        if visit is None:
+            return None
+        return visit.seen_at if now - visit.seen_at > cls.VISIT_GAP else visit.previous_seen_at
+
+    @classmethod
+    def record(cls, staff: "User", now=None) -> "datetime | None":
+        """Note this opening; the end of the staff member's previous visit (None at the first)."""
+        now = now or timezone.now()
+        visit, created = cls.objects.get_or_create(staff=staff, defaults={"seen_at": now})
+        if created:
+            return None
+        if now - visit.seen_at > cls.VISIT_GAP:
+            visit.previous_seen_at = visit.seen_at
+        visit.seen_at = now
+        visit.save(update_fields=["seen_at", "previous_seen_at"])
+        return visit.previous_seen_at

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from catalog.models import Episode
+from kernel import history
 from members.admin import EmailsForAdministratorsMixin
 from reviews import moderation
 from reviews.models import (
@@ -132,6 +133,11 @@ class EpisodeScoresAdmin(ReadOnlyAdmin):
     )
     def recount(self, request, queryset):
         episodes = recount_ratings(Episode.objects.filter(scores__in=queryset))
+        history.record_action(
+            request,
+            queryset.select_related("episode__season"),
+            action=self.recount.short_description,
+        )
         self.message_user(
             request,
             ngettext("Recounted %(n)s episode.", "Recounted %(n)s episodes.", episodes)
@@ -195,9 +201,23 @@ def decide_for_members(model_admin, request, members, decide, *, reason: str) ->
     """Suspend or reinstate each member (`decide` is reviews.moderation's), saying in the admin
     why any one could not be; the number changed."""
     changed = 0
+    action = history.action_description(model_admin, request)
     for member in members:
         try:
-            changed += decide(member=member, moderator=request.user, reason=reason)
+            before = (member.is_active, member.suspended_at)
+            if decide(member=member, moderator=request.user, reason=reason):
+                changed += 1
+                member.refresh_from_db(fields=["is_active", "suspended_at"])
+                history.record_action(
+                    request,
+                    [member],
+                    action=action,
+                    changes={
+                        "is_active": (before[0], member.is_active),
+                        "suspended_at": (before[1], member.suspended_at),
+                    },
+                    reason=reason,
+                )
         except moderation.ReportError as error:
             model_admin.message_user(
                 request,
@@ -231,7 +251,7 @@ def decisions_list(actions) -> str:
 
 def moderator_label(action: ModerationAction) -> str:
     if action.moderator:
-        return f"@{action.moderator.handle}"
+        return action.moderator.staff_label
     if action.moderator_handle:
         return _("@%(handle)s (account deleted)") % {"handle": action.moderator_handle}
     return _("the site (report threshold)")
@@ -255,8 +275,19 @@ class ModerationActionsMixin:
         if reason is None:
             return
         changed = 0
+        action = history.action_description(self, request)
         for review in queryset.select_related("member", "episode__season"):
-            changed += decide(review=review, moderator=request.user, reason=reason)
+            before = review.status
+            if decide(review=review, moderator=request.user, reason=reason):
+                changed += 1
+                review.refresh_from_db(fields=["status"])
+                history.record_action(
+                    request,
+                    [review],
+                    action=action,
+                    changes={"status": (before, review.status)},
+                    reason=reason,
+                )
         if changed:
             self.message_user(request, done_message(changed) % {"n": changed}, messages.SUCCESS)
         else:
@@ -593,6 +624,10 @@ class ModerationQueueAdmin(ReviewModerationAdmin):
         }
         return super().changelist_view(request, extra_context)
 
+    def history_view(self, request, object_id, extra_context=None):
+        # The queue is a view of reviews: an item's history is its review's.
+        return HttpResponseRedirect(reverse("admin:reviews_review_history", args=[object_id]))
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # An item decided on since the moderator opened the queue is no longer in it: its old
         # address leads to the same item in the reviews list, saying what became of it,
@@ -759,11 +794,14 @@ class AppealAdmin(admin.ModelAdmin):
         if reason is None:
             return
         changed = 0
+        action = history.action_description(self, request)
         for appeal in queryset.filter(resolved_at__isnull=True).select_related(
             "decision__review__member", "decision__member"
         ):
             try:
-                changed += answer(appeal=appeal, moderator=request.user, reason=reason)
+                if answer(appeal=appeal, moderator=request.user, reason=reason):
+                    changed += 1
+                    history.record_action(request, [appeal], action=action, reason=reason)
             except moderation.ReportError as error:
                 self.message_user(request, str(error), messages.ERROR)
         self.message_user(request, done(changed) % {"n": changed}, messages.SUCCESS)

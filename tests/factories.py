@@ -171,6 +171,9 @@ def staff_group(name: str) -> Group:
             importlib.import_module("reviews.migrations.0010_appeals").grant_moderators_appeals(
                 apps, None
             )
+        importlib.import_module(
+            "members.migrations.0009_history_visits"
+        ).grant_staff_groups_history(apps, None)
     return Group.objects.get(name=name)
 
 

@@ -45,7 +45,7 @@ from django.utils.html import escape
 from PIL import Image
 
 from catalog.models import Episode, Season, Show
-from members.models import AccessToken, User
+from members.models import AccessToken, HistoryVisit, User
 from reviews import imports, moderation, services
 from reviews.models import (
     Appeal,
@@ -1227,6 +1227,8 @@ def test_a_suspended_owners_open_session_can_no_longer_touch_their_own_writing(w
 NOT_MEMBER_OWNED = {
     LogEntry: "Django's history of staff edits in the admin: it names the staff member who "
     "acted, is written by the admin alone, and no page shows it to members",
+    HistoryVisit: "when a staff member last opened the staff history: written only by that "
+    "page, for its own filter, shown to no one, and deleted with the account",
 }
 
 
