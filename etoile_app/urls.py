@@ -12,6 +12,9 @@ from kernel import languages
 from reviews import urls as reviews_urls
 from reviews import views as reviews_views
 
+# Refusals under /admin/ in the admin's design, elsewhere in the site's (templates/403.html).
+handler403 = views.permission_denied
+
 # Addresses for machines and staff: one language, no prefix.
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -9,8 +9,10 @@ from django.db import DatabaseError
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -189,3 +191,15 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         {"form": form},
         status=400 if form.errors else 200,
     )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page (handler403). Under the admin it is drawn in the admin's design with a way
+    back to the admin's index, so staff refused one page stay in their workplace; elsewhere it
+    is the site's page."""
+    from django.contrib import admin
+
+    if request.path.startswith(reverse("admin:index")):
+        context = {**admin.site.each_context(request), "title": _("Not allowed")}
+        return render(request, "admin/403.html", context, status=403)
+    return defaults.permission_denied(request, exception)

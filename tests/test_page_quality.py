@@ -328,3 +328,108 @@ def test_the_api_documentation_passes_axe_while_a_reader_tries_an_operation(
     finally:
         context.close()
     assert not problems, "Page-quality problems:\n" + "\n".join(problems)
+
+
+# The admin is a workplace on a laptop: at 1366 px every page fits and every list shows all of
+# its columns.
+LAPTOP = {"width": 1366, "height": 768}
+# Every column header of a list that lies outside the window, or outside the list's own box
+# (the admin scrolls a wide list inside it: the page fits, but the last columns are hidden).
+HEADERS_OUTSIDE_JS = """() => [...document.querySelectorAll('#result_list thead th')]
+    .map((th) => {
+        const box = th.getBoundingClientRect();
+        const frame = (th.closest('.results') || document.documentElement).getBoundingClientRect();
+        const left = Math.max(0, frame.left);
+        const right = Math.min(window.innerWidth, frame.right);
+        return [th.textContent.trim() || th.className, box, left, right];
+    })
+    .filter(([, box, left, right]) => box.left < left - 0.5 || box.right > right + 0.5)
+    .map(([name, box]) => `${name} (${Math.round(box.left)}-${Math.round(box.right)}px)`)"""
+
+
+def every_kind_of_admin_row() -> None:
+    """Beside make_active_member()'s activity: reports, a decision and its appeal, a token, so
+    that every admin list has rows to draw."""
+    from members.models import TokenScope
+    from members.services import access_token_create
+    from reviews import moderation
+    from reviews.models import Review
+    from tests.factories import make_member, make_staff
+
+    critic_review = Review.objects.filter(member__handle="critic").order_by("pk").first()
+    reporters = [make_member(f"reporter{n}@example.com", f"reporter-{n}") for n in range(2)]
+    for reporter in reporters:
+        moderation.report_create(
+            reporter=reporter,
+            review=critic_review,
+            reason="spam",
+            note="A long note about why this review is spam, " * 4,
+        )
+    removed = Review.objects.filter(member__handle="critic").order_by("pk").last()
+    moderator = make_staff("mod-page-quality", "Moderators")
+    moderation.review_remove(review=removed, moderator=moderator, reason="Spam, " * 20)
+    decision = moderation.standing_decision(Review.objects.get(pk=removed.pk))
+    moderation.appeal_create(
+        member=removed.member, decision=decision, text="I meant no harm by it, " * 15
+    )
+    access_token_create(member=reporters[0], name="My tracker", scope=TokenScope.READ)
+
+
+def admin_pages() -> list[str]:
+    """The admin's index, then every registered model's list and one of its records."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    pages = ["/admin/"]
+    for model in admin.site._registry:
+        opts = model._meta
+        pages.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            pages.append(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk])
+            )
+    return pages
+
+
+@pytest.mark.browser
+def test_admin_pages_pass_axe_and_fit_a_laptop(seeded_live_server, browser):
+    """As a superuser, who sees every column: each admin page, once, at 1366 x 768."""
+    from django.contrib.auth import get_user_model
+
+    from catalog.models import Person, Show
+
+    require(axe=True)
+    make_active_member()
+    every_kind_of_admin_row()
+    get_user_model().objects.filter(email=ACTIVE_MEMBER_EMAIL).update(
+        is_staff=True, is_superuser=True
+    )
+    # The pages with the widest inline, the credits: the show and a person with many roles.
+    pages = admin_pages()
+    pages.append(f"/admin/catalog/show/{Show.objects.get(slug='etoile').pk}/change/")
+    busiest = max(Person.objects.all(), key=lambda person: person.credits.count())
+    pages.append(f"/admin/catalog/person/{busiest.pk}/change/")
+    context = browser.new_context(base_url=seeded_live_server.url, bypass_csp=True)
+    problems = []
+    try:
+        page = context.new_page()
+        page.set_viewport_size(LAPTOP)
+        sign_in_and_confirm(page)
+        for path in dict.fromkeys(pages):
+            response = page.goto(path, wait_until="load")
+            assert response is not None and response.status == 200, f"{path}: {response}"
+            scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+            if scroll_width > LAPTOP["width"]:
+                problems.append(f"{path}: scrolls sideways, the page is {scroll_width}px wide")
+            hidden = page.evaluate(HEADERS_OUTSIDE_JS)
+            if hidden:
+                problems.append(f"{path}: columns outside the window: {', '.join(hidden)}")
+            page.add_script_tag(path=str(AXE_JS))
+            results = page.evaluate(
+                "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+            )
+            problems += describe_violations(results["violations"], path)
+    finally:
+        context.close()
+    assert not problems, "Admin page problems:\n" + "\n".join(problems)
