@@ -88,6 +88,14 @@ def record_sort_key(citation: Citation) -> tuple[int, str]:
 
 
 def citations_for(record) -> list[Citation]:
+    # Joined on the content type rather than looked up first, so the page costs one query
+    # whether or not the content-type cache is warm.
     return list(
-        record.citations.select_related("source", "content_type").order_by("field", "source__key")
+        Citation.objects.filter(
+            content_type__app_label=record._meta.app_label,
+            content_type__model=record._meta.model_name,
+            object_id=record.pk,
+        )
+        .select_related("source", "content_type")
+        .order_by("field", "source__key")
     )

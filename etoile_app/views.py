@@ -15,6 +15,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog.models import Credit, Episode, Season, Show
+from catalog.views import citations_for
 from etoile_app import accounts
 from etoile_app.exports import build_export
 from kernel.downloads import attachment
@@ -67,6 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "show": show,
             "seasons": seasons,
+            "citations": citations_for(show),
             "creators": people_by_role.get(Credit.Role.CREATOR, []),
             "cast": people_by_role.get(Credit.Role.CAST, []),
             "theme_music": people_by_role.get(Credit.Role.THEME_MUSIC, []),
