@@ -500,7 +500,9 @@ class CitationAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        # An editor's mistaken citation can go, one at a time, by someone allowed to delete
+        # citations (not the Editors group); the seed's evidence never can.
+        return obj is not None and not obj.from_seed and super().has_delete_permission(request, obj)
 
     @admin.display(description=_("record"))
     def record(self, obj):

@@ -257,3 +257,23 @@ def test_reseeding_keeps_an_editors_citation(seeded, editor_client):
     call_command("seed_etoile", verbosity=0)
 
     assert Citation.objects.filter(quote="It is a fabulous song.", from_seed=False).exists()
+
+
+def test_superuser_can_delete_an_editors_citation_but_not_the_seeds(seeded, admin_client):
+    source = Source.objects.get(key="binge-watch")
+    mistaken = Citation.objects.create(
+        source=source, content_object=seeded, field="genre", quote="A mistaken sentence."
+    )
+    seed_citation = Citation.objects.filter(from_seed=True).first()
+
+    deleted = admin_client.post(
+        admin_url("catalog", "citation", "delete", mistaken.pk), {"post": "yes"}
+    )
+    refused = admin_client.post(
+        admin_url("catalog", "citation", "delete", seed_citation.pk), {"post": "yes"}
+    )
+
+    assert deleted.status_code == 302
+    assert not Citation.objects.filter(pk=mistaken.pk).exists()
+    assert refused.status_code == 403
+    assert Citation.objects.filter(pk=seed_citation.pk).exists()
