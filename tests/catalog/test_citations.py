@@ -70,6 +70,13 @@ def test_show_page_has_its_sources_before_its_credits(client, seeded):
     assert html.index('href="#sources"') < sources < html.index('id="cast-heading"')
     premiere = seeded.citations.get(field="new_york_premiere_date")
     assert escape(premiere.quote) in html[sources:]
+    # In the order the page lists the facts, each label once above its quotes.
+    labels = [
+        f'<p class="citation__field">{label}</p>'
+        for label in ["Title", "Network", "Premiere date", "New York premiere"]
+    ]
+    assert all(html.count(label) == 1 for label in labels)
+    assert sorted(labels, key=html.index) == labels
 
 
 @pytest.mark.parametrize(
