@@ -4,6 +4,8 @@ from functools import partial
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.files.storage import default_storage
 from django.db import models, transaction
@@ -17,7 +19,17 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog import services
-from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
+from catalog.models import (
+    Character,
+    Citation,
+    Credit,
+    Episode,
+    Person,
+    Season,
+    Show,
+    Source,
+    citable_fields,
+)
 from catalog.seeding import load_seed_data
 from kernel import history, pagecache
 from kernel.history import ChangeHistoryMixin
@@ -33,20 +45,97 @@ from kernel.search import AccentFoldingSearchMixin
 logger = logging.getLogger(__name__)
 
 
+def label_of(field) -> str:
+    label = str(field.verbose_name)
+    return label[:1].upper() + label[1:]
+
+
+class CitationForm(forms.ModelForm):
+    """An editor's citation of one of the record's facts: the fact is a choice of that
+    model's citable fields, by label (stored in Citation.field), and the quote is required."""
+
+    citable_model = None
+    fact = forms.ChoiceField(
+        label=_("fact"), required=False, help_text=_("The fact the quote supports.")
+    )
+
+    class Meta:
+        model = Citation
+        fields = ["fact", "source", "quote", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = citable_fields(self.citable_model) if self.citable_model else []
+        self.fields["fact"].choices = [("", _("The whole record"))] + [
+            (field.name, label_of(field)) for field in fields
+        ]
+
+    def clean_quote(self):
+        quote = self.cleaned_data["quote"].strip()
+        if not quote:
+            raise forms.ValidationError(_("Quote the sentence of the source that states it."))
+        return quote
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.field = cleaned.get("fact") or ""
+        return cleaned
+
+
+class CitationFormSet(BaseGenericInlineFormSet):
+    def clean(self):
+        super().clean()
+        # The unique constraint names `field`, which the form does not: check it here, so a
+        # citation given twice is a message, not a database error.
+        seen = set()
+        for form in self.extra_forms:
+            if not form.has_changed() or not hasattr(form, "cleaned_data"):
+                continue
+            data = form.cleaned_data
+            if not data.get("source") or not data.get("quote"):
+                continue
+            key = (data["source"].pk, data.get("fact") or "", data["quote"])
+            already = (
+                self.instance.pk is not None
+                and Citation.objects.filter(
+                    content_type=ContentType.objects.get_for_model(self.instance),
+                    object_id=self.instance.pk,
+                    source=data["source"],
+                    field=key[1],
+                    quote=key[2],
+                ).exists()
+            )
+            if key in seen or already:
+                form.add_error("quote", _("This record already cites this sentence for this fact."))
+            seen.add(key)
+
+
 class CitationInline(GenericTabularInline):
-    """Seeded citations are evidence: shown to editors, never edited by hand."""
+    """The record's citations, first on its page. The seed's are evidence and stay
+    read-only; an editor allowed to add citations cites a source for a fact here."""
 
     model = Citation
+    form = CitationForm
+    formset = CitationFormSet
     extra = 0
     can_delete = False
-    fields = ["field", "source", "quote", "note", "edited"]
-    readonly_fields = fields
-    verbose_name_plural = _("citations (from the seed articles, read-only)")
+    fields = ["fact", "source", "quote", "note", "edited"]
+    readonly_fields = ["edited"]
+    verbose_name = _("citation")
+    verbose_name_plural = _("citations")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = type("CitationForm", (self.form,), {"citable_model": self.parent_model})
+        return super().get_formset(request, obj, **kwargs)
+
+    @admin.display(description=_("fact"))
+    def fact(self, obj):
+        return obj.field_label or _("The whole record")
 
     @admin.display(description=_("edited since"))
     def edited(self, citation):
         """Whether the record's field still holds the value quoted, as the pages tell it."""
-        if not citation.is_edited:
+        if citation.pk is None or not citation.is_edited:
             return "—"
         if citation.edited_at is None:
             return gettext("Edited by the site’s editors")
@@ -54,10 +143,10 @@ class CitationInline(GenericTabularInline):
             "date": date_format(timezone.localtime(citation.edited_at).date(), "DATE_FORMAT")
         }
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -374,7 +463,7 @@ class ShowAdmin(
     search_fields = ["title", "premise"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["image_preview", "crop_preview"]
-    inlines = [CreditInlineForShow, CitationInline]
+    inlines = [CitationInline, CreditInlineForShow]
     actions = CURATION_ACTIONS
     fieldsets = [
         (None, {"fields": ["title", "slug", "network", "where_to_watch", "premise"]}),
@@ -411,7 +500,7 @@ class SeasonAdmin(ChangeHistoryMixin, DatesFactEdits, CatalogRecordAdminMixin, a
     list_display = ["__str__", "show", "premiere_date", "episode_count", "awaiting_curation"]
     list_filter = ["awaiting_curation", "show"]
     list_select_related = ["show"]
-    inlines = [EpisodeInline, CitationInline]
+    inlines = [CitationInline, EpisodeInline]
     actions = CURATION_ACTIONS
     fieldsets = [
         (None, {"fields": ["show", "number", "premiere_date", "episode_count", "availability"]}),
@@ -444,6 +533,7 @@ class EpisodeAdmin(
     list_select_related = ["season"]
     search_fields = ["title", "synopsis", "title_fr"]
     readonly_fields = ["image_preview", "crop_preview"]
+    inlines = [CitationInline]
     actions = CURATION_ACTIONS
     fieldsets = [
         (
@@ -499,7 +589,7 @@ class PersonAdmin(
     search_fields = ["name", "also_known_as"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["image_preview", "crop_preview"]
-    inlines = [CreditInlineForPerson, CitationInline]
+    inlines = [CitationInline, CreditInlineForPerson]
     actions = CURATION_ACTIONS
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "also_known_as", "about"]}),
@@ -590,9 +680,12 @@ class SourceAdmin(ChangeHistoryMixin, admin.ModelAdmin):
 
 @admin.register(Citation)
 class CitationAdmin(admin.ModelAdmin):
-    """Read-only: citations are written by the seed from the reviewed data file."""
+    """Read-only: the seed writes its citations from the reviewed data file, and editors
+    add theirs on the record they cite (CitationInline), where the fact is a choice."""
 
-    list_display = ["__str__", "field", "source", "short_quote"]
+    list_display = ["record", "fact", "source", "short_quote"]
+    fields = ["record", "fact", "source", "quote", "note", "from_seed"]
+    readonly_fields = fields
     list_filter = ["source", "content_type"]
     list_select_related = ["source", "content_type"]
     search_fields = ["quote", "field"]
@@ -624,7 +717,17 @@ class CitationAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        # An editor's mistaken citation can go, one at a time, by someone allowed to delete
+        # citations (not the Editors group); the seed's evidence never can.
+        return obj is not None and not obj.from_seed and super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("record"))
+    def record(self, obj):
+        return str(obj.content_object)
+
+    @admin.display(description=_("fact"), ordering="field")
+    def fact(self, obj):
+        return obj.field_label or _("The whole record")
 
     @admin.display(description=_("quote"))
     def short_quote(self, obj):

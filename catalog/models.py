@@ -2,8 +2,13 @@ import datetime
 
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+    URLValidator,
+)
 from django.db import models
 from django.db.models import Q, Subquery
 from django.urls import reverse
@@ -228,7 +233,13 @@ class Source(models.Model):
     headline = models.CharField(_("headline"), max_length=300, blank=True)
     author = models.CharField(_("author"), max_length=120, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
-    url = models.URLField(_("web address"), blank=True)
+    # http and https only: the address becomes a link readers follow (URLField alone takes ftp).
+    url = models.URLField(
+        _("web address"),
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("Where readers can read the article: an http or https address."),
+    )
     file_name = models.CharField(
         _("seed file"),
         max_length=120,
@@ -249,11 +260,32 @@ class Source(models.Model):
         return str(_("Untitled article (%(key)s)") % {"key": self.key})
 
 
+CITABLE_EXCLUDED = {"slug", "awaiting_curation", "curation_note", "created_at", "updated_at"}
+
+
+def citable_fields(model) -> list[models.Field]:
+    """The fields of a catalog record a quote can support: its facts, not its bookkeeping
+    (keys, curation flags, timestamps, image renditions, credits and licences)."""
+    return [
+        field
+        for field in model._meta.get_fields()
+        if field.concrete
+        and not field.auto_created
+        and field.editable
+        and not field.is_relation
+        and field.name not in CITABLE_EXCLUDED
+        and not isinstance(field, models.FileField)
+        and not field.name.endswith(("_credit", "_licence"))
+    ]
+
+
 class Citation(models.Model):
-    """Ties one seeded fact (an object's field) to the sentence of a source that states it.
+    """Ties one fact (an object's field) to the sentence of a source that states it.
 
     `seeded_value` is what the seed wrote, so a later run can tell an admin's edit
-    (the field no longer equals it) from its own value, and keep the edit.
+    (the field no longer equals it) from its own value, and keep the edit. `from_seed`
+    tells the seed's citations, which it adds and prunes, from those an editor added in
+    the admin, which it never touches.
     """
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
@@ -281,6 +313,7 @@ class Citation(models.Model):
         editable=False,
         help_text=_("When an editor last changed the field away from the value quoted here."),
     )
+    from_seed = models.BooleanField(_("from the seed data"), default=False, editable=False)
 
     class Meta:
         ordering = ["source", "content_type", "object_id", "field", "pk"]
@@ -295,14 +328,40 @@ class Citation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.content_object} · {self.field or '—'}"
+        return f"{self.content_object} · {self.field_label or '—'}"
 
     @property
     def field_label(self) -> str:
+        """The cited field as readers know it (its translated verbose name), never its
+        code name; a field since removed from the model shows as nothing."""
         if not self.field:
             return ""
         model = self.content_type.model_class()
-        return str(model._meta.get_field(self.field).verbose_name).capitalize()
+        try:
+            label = model._meta.get_field(self.field).verbose_name
+        except (AttributeError, FieldDoesNotExist):
+            return ""
+        label = str(label)
+        return label[:1].upper() + label[1:]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.field and self.content_type_id:
+            model = self.content_type.model_class()
+            if self.field not in {field.name for field in citable_fields(model)}:
+                raise ValidationError({"field": _("This record has no fact of that name to cite.")})
+        if not self.quote.strip():
+            raise ValidationError({"quote": _("Quote the sentence of the source that states it.")})
+
+    def save(self, *args, **kwargs):
+        # An editor's citation vouches for the value the record holds when it is made, as the
+        # seed's vouches for the value the seed wrote: a later edit of that field then shows
+        # as the editors' (value_is_edited), not as what the source said.
+        if not self.from_seed and self.seeded_value is None and self.field:
+            record = self.content_object
+            if record is not None:
+                self.seeded_value = as_json(getattr(record, self.field, None))
+        super().save(*args, **kwargs)
 
     @property
     def current_value(self):

@@ -149,6 +149,7 @@ class Seeder:
             for citation in Citation.objects.filter(
                 content_type=ContentType.objects.get_for_model(instance),
                 object_id=instance.pk,
+                from_seed=True,
             )
         }
         for name, fact in facts.items():
@@ -179,10 +180,16 @@ class Seeder:
                 object_id=instance.pk,
                 field=field_name,
                 quote=cite["quote"],
-                defaults={"note": cite.get("note", ""), "seeded_value": seeded_value},
+                defaults={
+                    "note": cite.get("note", ""),
+                    "seeded_value": seeded_value,
+                    "from_seed": True,
+                },
             )
             if created:
                 self.report.citations_added += 1
+            elif not citation.from_seed:
+                pass  # an editor cited this sentence first: theirs to keep as they wrote it
             elif citation.note != cite.get("note", "") or citation.seeded_value != seeded_value:
                 if citation.seeded_value != seeded_value:
                     # The data file now states the field's value: no editor's edit to date.
@@ -192,7 +199,8 @@ class Seeder:
                 citation.save(update_fields=["note", "seeded_value", "edited_at"])
 
     def prune_citations(self, instance, cites_by_field: dict[str, list[dict]]) -> None:
-        """Remove citations for facts the data file no longer states."""
+        """Remove the seed's citations for facts the data file no longer states; an
+        editor's citations stay."""
         wanted = {
             (field_name, cite["source"], cite["quote"])
             for field_name, cites in cites_by_field.items()
@@ -201,7 +209,9 @@ class Seeder:
         stale = [
             citation.pk
             for citation in Citation.objects.filter(
-                content_type=ContentType.objects.get_for_model(instance), object_id=instance.pk
+                content_type=ContentType.objects.get_for_model(instance),
+                object_id=instance.pk,
+                from_seed=True,
             ).select_related("source")
             if (citation.field, citation.source.key, citation.quote) not in wanted
         ]

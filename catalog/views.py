@@ -88,10 +88,21 @@ def record_sort_key(citation: Citation) -> tuple[int, str]:
 
 
 def citations_for(record) -> list[Citation]:
-    citations = list(
-        record.citations.select_related("source", "content_type").order_by("field", "source__key")
+    """The record's citations in the order its facts are declared (the order pages list
+    them), the whole-record ones first, so that a fact's quotes sit together."""
+    # Joined on the content type rather than looked up first, so the page costs one query
+    # whether or not the content-type cache is warm.
+    citations = (
+        Citation.objects.filter(
+            content_type__app_label=record._meta.app_label,
+            content_type__model=record._meta.model_name,
+            object_id=record.pk,
+        )
+        .select_related("source", "content_type")
+        .order_by("field", "source__key", "pk")
     )
+    position = {field.name: index for index, field in enumerate(record._meta.fields, start=1)}
     for citation in citations:
         # The page has the record: whether a fact is edited costs no query per citation.
         citation.content_object = record
-    return citations
+    return sorted(citations, key=lambda citation: position.get(citation.field, 0))

@@ -59,6 +59,7 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
             "episode": episode,
             "previous_episode": previous_episode,
             "next_episode": next_episode,
+            "citations": citations_for(episode),
             **episode_context(
                 request, episode, episode_numbers=[e.number for e in siblings], **forms
             ),

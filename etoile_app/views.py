@@ -70,10 +70,10 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "show": show,
             "seasons": seasons,
+            "citations": citations_for(show),
             "creators": people_by_role.get(Credit.Role.CREATOR, []),
             "cast": people_by_role.get(Credit.Role.CAST, []),
             "theme_music": people_by_role.get(Credit.Role.THEME_MUSIC, []),
-            "citations": citations_for(show),
             # Grouped by role in the order Credit.Role lists them, for {% regroup %}.
             "crew": sorted(
                 (c for c in credits if c.role not in {Credit.Role.CAST, Credit.Role.CREATOR}),

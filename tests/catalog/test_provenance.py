@@ -77,7 +77,8 @@ def test_show_page_says_the_premise_is_edited_and_quotes_no_article_for_it(clien
     html = response.content.decode()
     text = text_of(response)
 
-    assert f"Premise · Edited by the site’s editors on {edit_date()}" in text
+    # The fact's label, then in place of a quote who changed it and when.
+    assert f"Premise Edited by the site’s editors on {edit_date()}" in text
     for quote in quotes_of_premise_only():
         assert escape(quote) not in html
     # The facts the editors left alone keep their article's sentence.
