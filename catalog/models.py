@@ -330,6 +330,16 @@ class Citation(models.Model):
     def __str__(self) -> str:
         return f"{self.content_object} · {self.field_label or '—'}"
 
+    def save(self, *args, **kwargs):
+        # An editor's citation vouches for the value the record holds when it is made, as the
+        # seed's vouches for the value the seed wrote: a later edit of that field then shows
+        # as the editors' (value_is_edited), not as what the source said.
+        if not self.from_seed and self.seeded_value is None and self.field:
+            record = self.content_object
+            if record is not None:
+                self.seeded_value = as_json(getattr(record, self.field, None))
+        super().save(*args, **kwargs)
+
     @property
     def field_label(self) -> str:
         """The cited field as readers know it (its translated verbose name), never its
@@ -352,16 +362,6 @@ class Citation(models.Model):
                 raise ValidationError({"field": _("This record has no fact of that name to cite.")})
         if not self.quote.strip():
             raise ValidationError({"quote": _("Quote the sentence of the source that states it.")})
-
-    def save(self, *args, **kwargs):
-        # An editor's citation vouches for the value the record holds when it is made, as the
-        # seed's vouches for the value the seed wrote: a later edit of that field then shows
-        # as the editors' (value_is_edited), not as what the source said.
-        if not self.from_seed and self.seeded_value is None and self.field:
-            record = self.content_object
-            if record is not None:
-                self.seeded_value = as_json(getattr(record, self.field, None))
-        super().save(*args, **kwargs)
 
     @property
     def current_value(self):
