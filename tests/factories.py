@@ -171,6 +171,10 @@ def staff_group(name: str) -> Group:
             importlib.import_module("reviews.migrations.0010_appeals").grant_moderators_appeals(
                 apps, None
             )
+        if name == "Editors":
+            importlib.import_module(
+                "catalog.migrations.0009_citations_by_editors"
+            ).editors_may_add_citations(apps, None)
         importlib.import_module(
             "members.migrations.0009_history_visits"
         ).grant_staff_groups_history(apps, None)

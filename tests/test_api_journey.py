@@ -101,7 +101,7 @@ def test_a_members_script_rates_with_a_token_until_it_is_revoked(new_context, se
         f"{base_url}/api/v1/me/ratings", headers={"Authorization": f"Bearer {reader}"}, timeout=10
     )
     assert reading.status_code == 200
-    assert [r["score"] for r in reading.json()] == [7]
+    assert [r["score"] for r in reading.json()["results"]] == [7]
 
     row.get_by_role("button", name="Revoke “My tracker script”").click()
 

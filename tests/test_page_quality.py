@@ -90,8 +90,13 @@ VARIANTS = {
 assert {variant for variants in VARIANTS.values() for variant in variants} == {
     (scheme, width) for scheme in SCHEMES for width in WIDTHS
 }
-# Every CSS transition (a link's colour, when the theme changes) run to its end.
-TRANSITIONS_ENDED_JS = "() => Promise.all(document.getAnimations().map((a) => a.finished))"
+# Every CSS transition (a link's colour, when the theme changes) run to its end, or a second
+# at most: an animation the page cancels or leaves idle (the season page's, narrowed to a
+# phone) never settles, and Playwright's evaluate() has no timeout of its own.
+TRANSITIONS_ENDED_JS = """() => Promise.race([
+    Promise.allSettled(document.getAnimations().map((a) => a.finished)),
+    new Promise((resolve) => setTimeout(resolve, 1000)),
+])"""
 
 
 def in_language(path: str, language: str) -> str:

@@ -76,8 +76,9 @@ def prepare(folder: Path) -> None:
 @contextmanager
 def serving(folder: Path, **extra_env):
     """gunicorn on a free port, on the database and static files `prepare` made."""
-    env = production_env(folder, **extra_env)
     port = free_port()
+    # The site prints its address from ETOILE_SITE_URL: here, where this gunicorn listens.
+    env = production_env(folder, **{"ETOILE_SITE_URL": f"http://127.0.0.1:{port}", **extra_env})
     server = subprocess.Popen(
         [BIN / "gunicorn", "etoile_app.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
         + ["--config", "gunicorn.conf.py", "--no-control-socket"],

@@ -1120,8 +1120,9 @@ def add_reviews(episode: Episode, count: int, viewer: User) -> None:
 # season's other episodes; a page of reviews; their replies. A member adds their session,
 # their user row, their rating and which reviews on the page they like.
 # A member's own rating and likes come with the episode and the reviews; their watches
-# (spoilers, the watch panel, progress), watchlist entry and menu progress add three.
-EPISODE_QUERIES = {"visitor": 4, "member": 9}
+# (spoilers, the watch panel, progress), watchlist entry and menu progress add three. The
+# episode's citations are one more.
+EPISODE_QUERIES = {"visitor": 5, "member": 10}
 # The member shown, their ratings, their latest reviews, their watch statistics; a signed-in
 # viewer adds the session, their own user row and the two queries of their menu progress.
 PROFILE_QUERIES = {"visitor": 4, "member": 8}
