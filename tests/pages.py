@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, reverse
 
 from reviews.models import Review
 
@@ -463,3 +463,18 @@ def glance(response) -> dict[str, dict]:
             "text": piece,
         }
     return entries
+
+
+def project_routes() -> dict[str, str]:
+    """Every address the site answers: its name (namespaced) or, unnamed, its pattern."""
+
+    def walk(patterns, prefix: str, namespace: str):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            else:
+                route = prefix + str(pattern.pattern)
+                yield (f"{namespace}{pattern.name}" if pattern.name else route), route
+
+    return dict(walk(get_resolver().url_patterns, "", ""))

@@ -24,7 +24,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from django.test import Client, RequestFactory
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from PIL import Image
@@ -44,6 +44,7 @@ from reviews.models import (
     WatchlistEntry,
 )
 from tests.factories import PASSWORD, empty_the_catalog, fill_in_episode, make_member
+from tests.pages import project_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -485,21 +486,6 @@ THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
 # The JSON API lists its own addresses in its OpenAPI schema, and tests/api/ calls each one:
 # schemathesis for every operation, test_api.py for CSRF on session writes and ownership.
 API_PREFIX = "api/"
-
-
-def project_routes() -> dict[str, str]:
-    """Every address the site answers: its name (namespaced) or, unnamed, its pattern."""
-
-    def walk(patterns, prefix: str, namespace: str):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-            else:
-                route = prefix + str(pattern.pattern)
-                yield (f"{namespace}{pattern.name}" if pattern.name else route), route
-
-    return dict(walk(get_resolver().url_patterns, "", ""))
 
 
 # 1. Forged cross-site posts --------------------------------------------------------------------

@@ -12,30 +12,16 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from catalog.models import Character, Episode, Person
 from members.models import AccessToken, User
 from reviews import services
 from reviews.models import Review
 from tests.factories import make_member, signed_in
+from tests.pages import project_routes
 
 pytestmark = pytest.mark.django_db
-
-
-def project_routes() -> dict[str, str]:
-    """Every address the site answers: its name (namespaced) or, unnamed, its pattern."""
-
-    def walk(patterns, prefix: str, namespace: str):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-            else:
-                route = prefix + str(pattern.pattern)
-                yield (f"{namespace}{pattern.name}" if pattern.name else route), route
-
-    return dict(walk(get_resolver().url_patterns, "", ""))
 
 
 def EPISODE(m: User) -> list:
