@@ -17,7 +17,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from catalog.models import Character, Citation, Credit, Episode, Person, Season, Show, Source
-from members.models import User
+from members.models import AccessToken, User
 from reviews import moderation, services
 from reviews.models import EpisodeScores, Like, Review
 
@@ -87,6 +87,8 @@ def make_active_member() -> User:
         services.watch_add(member=member, episode=episode, watched_on=today)
     services.watch_add(member=member, episode=episodes[0], watched_on=today)  # a rewatch
     services.watchlist_add(member=member, episodes=list(Episode.objects.filter(number__gte=5)))
+    # A token, so that the tokens page shows its table (the widest a member owns).
+    AccessToken.objects.create_for(member, "My tracker script")
     return member
 
 
