@@ -107,14 +107,12 @@ def season_data(request: HttpRequest, season, *, show, episodes) -> dict:
     )
 
 
-def is_spoiler(review) -> bool:
-    return bool(review.is_spoiler or review.spoils_up_to)
-
-
 def episode_data(request: HttpRequest, episode, *, show, season, scores, reviews) -> dict:
     """The episode as the page shows it: the same mean and count as the rating panel (in
-    stars, ½ to 5), and the reviews of this page that anyone may read and that spoil
-    nothing. `scores` is None where the page hides them (a member's "until watched")."""
+    stars, ½ to 5), and those of `reviews` that anyone may read: the caller gives the page's
+    reviews a visitor reads in full (the spoiler rule is reviews/visibility.py's, which this
+    app cannot import). `scores` is None where the page hides them (a member's "until
+    watched")."""
     page_url = request.build_absolute_uri(episode.get_absolute_url())
     texts = _texts(episode, ["title", "synopsis"], given=not episode.awaiting_curation)
     if episode.awaiting_curation:
@@ -157,7 +155,6 @@ def episode_data(request: HttpRequest, episode, *, show, season, scores, reviews
             and getattr(review, "author_score", None)
             and review.member.is_active
             and not review.is_reply
-            and not is_spoiler(review)
         ]
     return without_empty(data)
 

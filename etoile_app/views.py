@@ -32,7 +32,7 @@ from reviews.context import (
     with_reader_watchlist,
 )
 from reviews.models import SCORES, EpisodeScores
-from reviews.tracking import hides_unwatched, is_collapsed
+from reviews.visibility import Sight, reader_of, sight_of_episode, sight_of_review
 
 PROFILE_REVIEWS = 20
 
@@ -138,12 +138,15 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
     ).order_by("-created_at")[:PROFILE_REVIEWS]
     ratings = list(ratings)
     reviews = list(reviews)
+    reader = reader_of(request)
     for rating in ratings:
-        rating.withheld = hides_unwatched(request, rating.episode, author=member)
+        sight = sight_of_episode(reader, rating.episode, author_id=member.pk)
+        rating.withheld = sight is Sight.WITHHELD
     with_decisions(reviews, request.user)
     for review in reviews:
-        review.withheld = hides_unwatched(request, review.episode, author=member)
-        review.collapsed = is_collapsed(review, request=request, episode=review.episode)
+        sight = sight_of_review(reader, review)
+        review.withheld = sight is Sight.WITHHELD
+        review.collapsed = sight is Sight.SHIELDED
     watch_stats = member.watches.aggregate(
         episodes=Count("episode", distinct=True), watches=Count("pk")
     )

@@ -4,7 +4,7 @@ for the member themselves their ratings, watchlist and watches."""
 import datetime
 import uuid
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from allauth.core import ratelimit
 from django.db.models import Prefetch, QuerySet
@@ -27,11 +27,19 @@ from catalog.api import ERRORS as READ_ERRORS
 from catalog.models import Episode, Season
 from catalog.views import current_show
 from kernel.api import PAGE_NUMBER_MAX, PageNumber, page_of, paginate
-from members.api import MEMBER_AUTH, write_allowed
+from members.api import MEMBER_AUTH, TokenAuth, write_allowed
 from members.models import HANDLE_MAX_LENGTH, User
 from members.views import active_member_or_404
 from reviews import services
 from reviews.models import EpisodeScores, Review, Watch, WatchlistEntry
+from reviews.visibility import (
+    Reader,
+    Sight,
+    reader_for,
+    reader_of,
+    sight_of_episode,
+    sight_of_review,
+)
 
 router = Router(tags=["members"])
 # Episodes with their rating aggregates: catalog data joined to the ratings' counters, so
@@ -158,7 +166,19 @@ class ReviewOut(OnEpisode):
     url: str
     member: str = Field(description="The author's handle.")
     member_name: str
-    body: str
+    body: str | None = Field(
+        description=(
+            "The text; null when the reader may not read it here (see `withheld`). The reader "
+            "is the owner of the token sent, else the member signed in, else a visitor."
+        )
+    )
+    withheld: Literal["spoiler", "unwatched"] | None = Field(
+        description=(
+            "Why the body is null: `spoiler`, a spoiler of an episode the reader has not watched "
+            "(always, for a visitor; read it on the site at `url`); `unwatched`, an episode the "
+            "reader hides until they watch it (their setting), so its score is withheld too."
+        )
+    )
     is_spoiler: bool
     spoils_up_to: int | None = Field(
         description="Readers who have not watched up to this episode should not see the body."
@@ -186,6 +206,15 @@ class ReviewOut(OnEpisode):
     def resolve_reply_to(obj) -> int | None:
         return obj.parent_id
 
+    @staticmethod
+    def resolve_body(obj, context) -> str | None:
+        return obj.body if sight_of_review(api_reader(context["request"]), obj).shows_text else None
+
+    @staticmethod
+    def resolve_withheld(obj, context) -> str | None:
+        sight = sight_of_review(api_reader(context["request"]), obj)
+        return WITHHELD_BECAUSE.get(sight)
+
 
 class RatingOut(OnEpisode):
     score: int = Field(ge=1, le=10, description="Half stars: 1 is ½ star, 10 is five stars.")
@@ -199,6 +228,35 @@ class RatingOut(OnEpisode):
     @staticmethod
     def resolve_rated_at(obj) -> datetime.datetime:
         return obj.rated_at  # an imported rating's original date
+
+
+class MemberRatingOut(OnEpisode):
+    """A member's rating as their profile shows it to the reader."""
+
+    score: int | None = Field(
+        ge=1,
+        le=10,
+        description="Half stars: 1 is ½ star, 10 is five stars; null when `withheld`.",
+    )
+    stars: Decimal | None
+    withheld: bool = Field(
+        description="The reader hides scores of episodes they have not watched (their setting)."
+    )
+    rated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_score(obj, context) -> int | None:
+        return obj.score if MemberRatingOut.resolve_withheld(obj, context) is False else None
+
+    @staticmethod
+    def resolve_stars(obj, context) -> Decimal | None:
+        shown = MemberRatingOut.resolve_score(obj, context)
+        return None if shown is None else Decimal(shown) / 2
+
+    @staticmethod
+    def resolve_withheld(obj, context) -> bool:
+        reader = api_reader(context["request"])
+        return not sight_of_episode(reader, obj.episode, author_id=obj.member_id).shows_score
 
 
 class RatingIn(Schema):
@@ -240,6 +298,20 @@ class MemberOut(Schema):
         return context["request"].build_absolute_uri(obj.get_absolute_url())
 
 
+WITHHELD_BECAUSE = {Sight.SHIELDED: "spoiler", Sight.WITHHELD: "unwatched"}
+
+
+def api_reader(request: HttpRequest) -> Reader:
+    """Whose spoiler rule a public read follows: the owner of the token the request carries,
+    else the member signed in on the site, else a visitor. Read once per request."""
+    cached = getattr(request, "_api_reader", None)
+    if cached is None:
+        member = TokenAuth()(request)
+        cached = reader_for(member) if member is not None else reader_of(request)
+        request._api_reader = cached
+    return cached
+
+
 def episode_or_404(season: int, episode: int) -> Episode:
     return get_object_or_404(episodes_of_the_show(), season__number=season, number=episode)
 
@@ -276,7 +348,7 @@ class ReviewFilters(Schema):
     summary="Public reviews and replies, newest first",
 )
 def review_list(request: HttpRequest, filters: Query[ReviewFilters]):
-    reviews = Review.objects.public().select_related("member", "episode__season")
+    reviews = Review.objects.public().select_related("member", "episode__season", "parent")
     if filters.season is not None:
         reviews = reviews.filter(episode__season__number=filters.season)
     if filters.episode is not None:
@@ -288,7 +360,7 @@ def review_list(request: HttpRequest, filters: Query[ReviewFilters]):
 
 @router.get(
     "/members/{handle}/ratings",
-    response={200: page_of(RatingOut, LIST_PAGE_SIZE), **LIST_ERRORS},
+    response={200: page_of(MemberRatingOut, LIST_PAGE_SIZE), **LIST_ERRORS},
     summary="A member's ratings, as their profile shows them",
 )
 def member_ratings(request: HttpRequest, handle: Handle, page: PageNumber = 1):

@@ -18,7 +18,8 @@ from reviews.charts import distribution_chart, season_chart
 from reviews.forms import RatingForm, ReplyForm, ReviewForm, WatchForm
 from reviews.models import EpisodeScores, Like, ModerationAction, Rating, Review, WatchlistEntry
 from reviews.services import earliest_watch_date
-from reviews.tracking import hides_unwatched, is_collapsed, season_progress, watch_summary
+from reviews.tracking import season_progress, watch_summary
+from reviews.visibility import VISITOR, Sight, reader_of, sight_of_episode, sight_of_review
 
 REVIEWS_PER_PAGE = 20
 # Past any real page, and small enough for every database's OFFSET.
@@ -226,6 +227,7 @@ def episode_context(
     page = review_page(request, episode)
     reply_forms = reply_forms or {}
     blank_reply = blank_reply_fields() if request.user.is_authenticated else ""
+    reader = reader_of(request)
     for review in page.reviews:
         # A form that came back with errors is rendered as it is; the blank ones, one under
         # each review, are the same fields but for their prefix.
@@ -233,14 +235,24 @@ def episode_context(
         review.reply_fields = mark_safe(  # noqa: S308 (rendered by Django's forms; an int added)
             blank_reply.replace(BLANK_REPLY_PREFIX, f"reply-{review.pk}")
         )
-        review.collapsed = is_collapsed(review, request=request, episode=episode)
+        review.collapsed = sight_of_review(reader, review, episode=episode) is Sight.SHIELDED
+        for reply in review.visible_replies:
+            reply.collapsed = (
+                sight_of_review(reader, reply, episode=episode, parent=review) is Sight.SHIELDED
+            )
     if episode_numbers is None:
         episode_numbers = list(episode.season.episodes.values_list("number", flat=True))
     return {
         **rating_panel_context(request, episode, rating_form=rating_form),
         **watch_panel_context(request, episode, watch_form=watch_form),
-        "hidden_until_watched": hides_unwatched(request, episode),
+        "hidden_until_watched": sight_of_episode(reader, episode) is Sight.WITHHELD,
         "review_page": page,
+        # What search engines are given: the reviews on this page a visitor reads in full.
+        "reviews_for_visitors": [
+            review
+            for review in page.reviews
+            if sight_of_review(VISITOR, review, episode=episode).shows_text
+        ],
         # Once the member has reviewed the episode, their review (with its edit link) takes
         # the empty form's place; another review is still one click away.
         "own_review_id": own_review_id(request.user, episode),
@@ -259,11 +271,9 @@ def season_context(request: HttpRequest, episodes: list[Episode]) -> dict:
                 "episode_id", "score"
             )
         )
-    shown = [
-        (e, EpisodeScores(episode=e) if hides_unwatched(request, e) else scores_of(e))
-        for e in episodes
-    ]
-    hidden = {e.pk for e in episodes if hides_unwatched(request, e)}
+    reader = reader_of(request)
+    hidden = {e.pk for e in episodes if sight_of_episode(reader, e) is Sight.WITHHELD}
+    shown = [(e, EpisodeScores(episode=e) if e.pk in hidden else scores_of(e)) for e in episodes]
     on_watchlist = False
     if request.user.is_authenticated and episodes:
         # For the season's one watchlist button, which says what it will do: read with the

@@ -1,8 +1,9 @@
 """Atom feeds of the latest reviews: the whole site's, one episode's, one member's.
 
 A feed reader is a visitor: it gets what a visitor's page shows (public reviews of members in
-good standing, no replies) and, like a visitor, never a spoiler's text: a review marked as a
-spoiler says so and links to the site, where the reader chooses to open it.
+good standing, no replies) and, as the spoiler rule decides for a visitor
+(reviews/visibility.py), never a spoiler's text: a review marked as a spoiler says so and links
+to the site, where the reader chooses to open it.
 """
 
 import re
@@ -23,6 +24,7 @@ from members.models import User
 from members.views import active_member_or_404
 from reviews.context import with_author_scores
 from reviews.models import Review, stars_label
+from reviews.visibility import VISITOR, sight_of_review
 
 FEED_ITEMS = 30
 # Characters XML 1.0 cannot carry; Django's feed writer refuses them with an exception (a 500),
@@ -63,7 +65,7 @@ def review_summary(review: Review, link: str) -> str:
                 "<p>{}</p>", _("Rated %(stars)s.") % {"stars": stars_label(review.author_score)}
             )
         )
-    if review.is_spoiler or review.spoils_up_to:
+    if not sight_of_review(VISITOR, review).shows_text:
         if review.spoils_up_to:
             warning = _("This review contains spoilers up to episode %(number)s.") % {
                 "number": review.spoils_up_to

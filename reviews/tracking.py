@@ -1,5 +1,5 @@
 """What a member has watched, read once per request and shared by everything on the page:
-the spoiler rule, the watch panel, progress and the member menu."""
+the spoiler rule (reviews/visibility.py), the watch panel, progress and the member menu."""
 
 from dataclasses import dataclass, field
 
@@ -8,7 +8,7 @@ from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 
 from catalog.models import Episode
-from reviews.models import Review, Watch
+from reviews.models import Watch
 
 
 @dataclass
@@ -42,44 +42,6 @@ def watch_summary(request: HttpRequest) -> WatchSummary:
             summary.numbers.add((row["episode__season__number"], row["episode__number"]))
     request._watch_summary = summary
     return summary
-
-
-def is_collapsed(review: Review, *, request: HttpRequest, episode: Episode) -> bool:
-    """Whether a spoiler stays behind "Show spoiler" for this reader.
-
-    Visitors see every spoiler collapsed. A member sees a review flagged as a spoiler open
-    once they have watched its episode, and one that spoils up to episode N once they have
-    watched episode N or a later one of the season. Authors always see their own open.
-    """
-    if not (review.is_spoiler or review.spoils_up_to):
-        return False
-    reader = request.user
-    if not reader.is_authenticated:
-        return True
-    if review.member_id == reader.pk:
-        return False
-    summary = watch_summary(request)
-    season_number = episode.season.number
-    if review.is_spoiler and (season_number, episode.number) not in summary.numbers:
-        return True
-    return bool(review.spoils_up_to and summary.furthest_in(season_number) < review.spoils_up_to)
-
-
-def hides_unwatched(request: HttpRequest, episode: Episode, *, author=None) -> bool:
-    """The reader's setting: no scores or reviews of an episode before they watch it.
-
-    The one rule for what a reader sees of members' ratings and reviews, wherever they are
-    shown: the episode and season pages (no author: the episode's whole panel waits) and a
-    member's profile and diary (`author`: their score and words wait; a reader's own are
-    never hidden from them). Feeds are read without an account, so no setting reaches
-    them: they carry no spoilers for anyone."""
-    user = request.user
-    return bool(
-        user.is_authenticated
-        and user.hide_unwatched
-        and (author is None or author.pk != user.pk)
-        and not watch_summary(request).watched(episode)
-    )
 
 
 @dataclass

@@ -38,7 +38,8 @@ from reviews.forms import (
 )
 from reviews.models import Rating, Review, Watch, WatchlistEntry
 from reviews.moderation import ReportError, has_reported, report_create
-from reviews.tracking import hides_unwatched, is_collapsed, viewing_number
+from reviews.tracking import viewing_number
+from reviews.visibility import Sight, reader_of, sight_of_episode, sight_of_review
 
 security_log = logging.getLogger("etoile.security")
 
@@ -294,7 +295,7 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Tell the moderators about a review or reply. A page of its own rather than a form under
     every review: the episode page stays light, and it works the same without JavaScript."""
     review = get_object_or_404(
-        Review.objects.public().select_related("member", "episode__season"), pk=pk
+        Review.objects.public().select_related("member", "episode__season", "parent"), pk=pk
     )
     anchor = f"{review.episode.get_absolute_url()}#review-{review.pk}"
     if review.member_id == request.user.pk:
@@ -324,7 +325,7 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
                         request, _("Thank you for telling us. Moderators will look at it.")
                     )
                 return redirect(anchor)
-    review.collapsed = is_collapsed(review, request=request, episode=review.episode)
+    review.collapsed = sight_of_review(reader_of(request), review) is Sight.SHIELDED
     return render(
         request,
         "reviews/review_report.html",
@@ -562,8 +563,10 @@ def diary(request: HttpRequest, handle: str) -> HttpResponse:
         .order_by("-watched_on", "-created_at", "-pk")
     )
     page = Paginator(watches, DIARY_PER_PAGE).get_page(request.GET.get("page"))
+    reader = reader_of(request)
     for watch in page.object_list:
-        watch.withheld = hides_unwatched(request, watch.episode, author=member)
+        sight = sight_of_episode(reader, watch.episode, author_id=member.pk)
+        watch.withheld = sight is Sight.WITHHELD
     return render(request, "reviews/diary.html", {"member": member, "page": page})
 
 

@@ -21,7 +21,7 @@ from catalog.models import Episode, Season
 from members.models import User
 from reviews import services
 from reviews.models import EpisodeScores, Rating, Review, Watch, WatchlistEntry
-from tests.factories import make_member, signed_in
+from tests.factories import signed_in
 from tests.pages import Node, count_queries, page_of, review_article, sign_in_next
 
 pytestmark = pytest.mark.django_db
@@ -797,97 +797,7 @@ def test_a_profile_without_watches_or_ratings_shows_zeros_and_a_dash(odile, seed
 
 # Spoilers ------------------------------------------------------------------------------------
 
-# The rule in reviews.tracking.is_collapsed, written out for a review of episode 3:
-# - visitors see every flagged review collapsed;
-# - authors see their own open;
-# - "contains spoilers": open once the reader has watched episode 3;
-# - "spoils up to 6": open once the reader has watched episode 6 or a later one;
-# - both flags: both conditions.
-READERS = ["visitor", "unwatched", "watched_3", "watched_6", "watched_8_not_3", "author"]
-READER_WATCHES = {
-    "visitor": (),
-    "unwatched": (),
-    "watched_3": (3,),
-    "watched_6": (6,),
-    "watched_8_not_3": (8,),
-    "author": (),
-}
-OPEN, SHUT = "open", "collapsed"
-COLLAPSE = {
-    # (is_spoiler, spoils_up_to): visitor, unwatched, watched_3, watched_6, watched_8_not_3, author
-    (False, None): dict(zip(READERS, [OPEN, OPEN, OPEN, OPEN, OPEN, OPEN], strict=True)),
-    (True, None): dict(zip(READERS, [SHUT, SHUT, OPEN, SHUT, SHUT, OPEN], strict=True)),
-    (False, 6): dict(zip(READERS, [SHUT, SHUT, SHUT, OPEN, OPEN, OPEN], strict=True)),
-    (True, 6): dict(zip(READERS, [SHUT, SHUT, SHUT, SHUT, SHUT, OPEN], strict=True)),
-}
-
-
-def expected_outcome(flags: tuple, reader: str, hide_unwatched: bool) -> str:
-    """With the setting on, an episode the reader has not watched shows no reviews at all."""
-    if hide_unwatched and 3 not in READER_WATCHES[reader]:
-        return "hidden"
-    return COLLAPSE[flags][reader]
-
-
-SPOILER_CASES = [
-    pytest.param(
-        flags, reader, hide, id=f"{flags[0]}-{flags[1]}-{reader}-{'hide' if hide else 'show'}"
-    )
-    for flags in COLLAPSE
-    for reader in READERS
-    for hide in ((False,) if reader == "visitor" else (False, True))
-]
-
-
-@pytest.mark.parametrize(("flags", "reader", "hide_unwatched"), SPOILER_CASES)
-def test_spoiler_protection_matrix(odile, episodes, flags, reader, hide_unwatched):
-    is_spoiler, spoils_up_to = flags
-    body = "Cheyenne leaves the company at the end of the gala."
-    author = odile
-    review = services.review_post(
-        member=author,
-        episode=episodes[2],
-        body=body,
-        is_spoiler=is_spoiler,
-        spoils_up_to=spoils_up_to,
-    )
-    services.rating_set(member=author, episode=episodes[2], score=8)
-    if reader == "visitor":
-        viewer = Client()
-    else:
-        member = (
-            author
-            if reader == "author"
-            else make_member(f"{reader}@example.com", reader.replace("_", "-"))
-        )
-        User.objects.filter(pk=member.pk).update(hide_unwatched=hide_unwatched)
-        for number in READER_WATCHES[reader]:
-            watch(member, episodes[number - 1], PREMIERE)
-        viewer = signed_in(member)
-
-    page = page_of(viewer.get(episode_url(3)))
-
-    outcome = expected_outcome(flags, reader, hide_unwatched)
-    main = page.find("main")
-    if outcome == "hidden":
-        assert HIDDEN_NOTICE in main.words
-        assert not page.find_all("article", id=f"review-{review.pk}")
-        assert body not in main.words
-        assert not page.find_all("section", id="reviews")
-        assert "How 1 member rated this episode" not in page.find("main").text
-        return
-    assert HIDDEN_NOTICE not in main.words
-    article = review_article(page, review)
-    spoilers = article.find_all("details", **{"class": "spoiler"})
-    if outcome == "collapsed":
-        assert len(spoilers) == 1
-        assert "open" not in spoilers[0].attrs
-        assert spoilers[0].find("summary").words == "Show spoiler"
-        assert body in spoilers[0].words
-    else:
-        assert spoilers == []
-        assert body in article.words
-    assert "How 1 member rated this episode" in main.text
+# The spoiler rule and every surface through one table: tests/reviews/test_visibility.py.
 
 
 def test_the_tag_says_how_far_a_review_spoils(odile, episodes):

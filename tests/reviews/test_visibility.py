@@ -1,0 +1,255 @@
+"""The spoiler rule (reviews/visibility.py), and every surface that shows members' words and
+scores run through the same table of cases.
+
+A review of episode 3, with each combination of spoiler flags, is read by a visitor and by
+members who have watched different episodes, with their "hide unwatched" setting on and off.
+For each case the table says what the reader gets: the text in full, the text shielded (behind
+"Show spoiler" on a page; left out of feeds and the API), or nothing but that it exists
+(withheld: no score, no text). Each surface then shows exactly that. A surface added later
+(activity, notifications, emails, share images) adds itself to SURFACES.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from catalog.models import Episode
+from members.models import AccessToken, User
+from reviews import services
+from reviews.models import Review
+from reviews.visibility import VISITOR, Reader, Sight, sight
+from tests.factories import make_member, signed_in
+from tests.pages import page_of, review_article
+
+PREMIERE = datetime.date(2025, 4, 15)
+HIDDEN_NOTICE = "You asked to keep scores and reviews hidden until you have watched an episode."
+WITHHELD_NOTE = "Hidden until you watch it"
+BODY = "Cheyenne leaves the company at the end of the gala."
+REPLY = "I did not see that coming either."
+FULL, SHIELDED, WITHHELD = Sight.FULL, Sight.SHIELDED, Sight.WITHHELD
+
+# Readers, by the episodes of season 1 they have watched.
+READERS = ["visitor", "unwatched", "watched_3", "watched_6", "watched_8_not_3", "author"]
+READER_WATCHES = {
+    "visitor": (),
+    "unwatched": (),
+    "watched_3": (3,),
+    "watched_6": (6,),
+    "watched_8_not_3": (8,),
+    "author": (),
+}
+# (is_spoiler, spoils_up_to) of a review of episode 3: what each reader gets, setting off.
+# - visitors get every spoiler shielded; authors get their own whole;
+# - "contains spoilers": whole once the reader has watched episode 3;
+# - "spoils up to 6": whole once the reader has watched episode 6 or a later one;
+# - both flags: both conditions.
+TABLE = {
+    (False, None): dict(zip(READERS, [FULL, FULL, FULL, FULL, FULL, FULL], strict=True)),
+    (True, None): dict(zip(READERS, [SHIELDED, SHIELDED, FULL, SHIELDED, SHIELDED, FULL], strict=True)),
+    (False, 6): dict(zip(READERS, [SHIELDED, SHIELDED, SHIELDED, FULL, FULL, FULL], strict=True)),
+    (True, 6): dict(zip(READERS, [SHIELDED, SHIELDED, SHIELDED, SHIELDED, SHIELDED, FULL], strict=True)),
+}  # fmt: skip
+
+
+def expected(flags: tuple, reader: str, hide_unwatched: bool) -> Sight:
+    """With the setting on, nothing of an episode the reader has not watched, but their own."""
+    if hide_unwatched and reader != "author" and 3 not in READER_WATCHES[reader]:
+        return WITHHELD
+    return TABLE[flags][reader]
+
+
+CASES = [
+    pytest.param(flags, reader, hide, id=f"{flags[0]}-{flags[1]}-{reader}-{'hide' if hide else 'show'}")
+    for flags in TABLE
+    for reader in READERS
+    for hide in ((False,) if reader == "visitor" else (False, True))
+]  # fmt: skip
+
+
+def reader_state(reader: str, hide_unwatched: bool, *, author_id: int) -> Reader:
+    if reader == "visitor":
+        return VISITOR
+    return Reader(
+        member_id=author_id if reader == "author" else author_id + 1000,
+        hides_unwatched=hide_unwatched,
+        watched=frozenset((1, n) for n in READER_WATCHES[reader]),
+    )
+
+
+@pytest.mark.parametrize(("flags", "reader", "hide_unwatched"), CASES)
+def test_the_rule_answers_the_table(flags, reader, hide_unwatched):
+    is_spoiler, spoils_up_to = flags
+    state = reader_state(reader, hide_unwatched, author_id=7)
+
+    answer = sight(
+        state, season=1, episode=3, author_id=7, is_spoiler=is_spoiler, spoils_up_to=spoils_up_to
+    )
+
+    assert answer is expected(flags, reader, hide_unwatched)
+
+
+def test_an_episode_as_a_whole_is_withheld_only_by_the_setting():
+    careful = Reader(member_id=1, hides_unwatched=True, watched=frozenset({(1, 2)}))
+    assert sight(careful, season=1, episode=3) is WITHHELD
+    assert sight(careful, season=1, episode=2) is FULL
+    assert sight(VISITOR, season=1, episode=3) is FULL
+    # The same episode number in another season is another episode.
+    assert sight(careful, season=2, episode=2) is WITHHELD
+
+
+# Every surface, through the table ------------------------------------------------------------
+
+
+@dataclass
+class Scene:
+    """One case set up in the database: the review (with a reply by a third member), and the
+    reader's client and API token (None for a visitor)."""
+
+    review: Review
+    reply: Review
+    author: User
+    client: Client
+    token: str | None
+
+
+def on_episode_page(scene: Scene) -> tuple[Sight, Sight]:
+    """The episode page: the review and the reply under it."""
+    page = page_of(scene.client.get("/season/1/episode/3/"))
+    main = page.find("main")
+    if HIDDEN_NOTICE in main.words:
+        assert not page.find_all("section", id="reviews")
+        assert BODY not in main.words and REPLY not in main.words
+        assert "How 1 member rated this episode" not in main.text
+        return WITHHELD, WITHHELD
+    assert "How 1 member rated this episode" in main.text
+
+    article = review_article(page, scene.review)  # the reply's article is inside it
+    shields = article.find_all("details", **{"class": "spoiler"})
+
+    def seen(text) -> Sight:
+        shielding = [d for d in shields if text in d.words]
+        if shielding:
+            assert "open" not in shielding[0].attrs
+            assert shielding[0].find("summary").words == "Show spoiler"
+            return SHIELDED
+        assert text in article.words
+        return FULL
+
+    assert review_article(page, scene.reply) is not None
+    return seen(BODY), seen(REPLY)
+
+
+def on_profile(scene: Scene) -> tuple[Sight, Sight]:
+    """The author's profile: their rating and their review."""
+    page = page_of(scene.client.get(f"/u/{scene.author.handle}/"))
+    rating = page.find("ul", class_="member-ratings").find_all("li")[0]  # episode 3
+    words = page.find("main").words
+    if WITHHELD_NOTE in rating.words:
+        assert BODY not in words and "★" not in rating.words
+        return WITHHELD, WITHHELD
+    assert "★★★★" in rating.words
+    shields = page.find("main").find_all("details", **{"class": "spoiler"})
+    if any(BODY in d.words for d in shields):
+        return SHIELDED, SHIELDED
+    assert BODY in words
+    return FULL, FULL
+
+
+def in_feed(scene: Scene) -> tuple[Sight, Sight]:
+    """The author's Atom feed: feed readers read as visitors, whoever asks."""
+    feed = scene.client.get(f"/feeds/u/{scene.author.handle}/reviews/").content.decode()
+    assert "Rated 4 stars." in feed
+    if BODY in feed:
+        return FULL, FULL
+    assert "This review contains spoilers" in feed and "Read it on the site." in feed
+    return SHIELDED, SHIELDED
+
+
+def in_api(scene: Scene) -> tuple[Sight, Sight]:
+    """The API's public reviews and the author's ratings, read with the reader's token."""
+    headers = {"Authorization": f"Bearer {scene.token}"} if scene.token else {}
+    api = Client()
+    reviews = api.get("/api/v1/reviews", {"episode": 3}, headers=headers).json()["results"]
+    by_id = {item["id"]: item for item in reviews}
+    ratings = api.get(f"/api/v1/members/{scene.author.handle}/ratings", headers=headers).json()
+    rating = next(r for r in ratings["results"] if r["episode"] == 3)
+
+    def seen(item, text) -> Sight:
+        if item["withheld"] == "unwatched":
+            assert item["body"] is None
+            return WITHHELD
+        if item["withheld"] == "spoiler":
+            assert item["body"] is None
+            return SHIELDED
+        assert item["withheld"] is None and item["body"] == text
+        return FULL
+
+    review, reply = seen(by_id[scene.review.pk], BODY), seen(by_id[scene.reply.pk], REPLY)
+    assert rating["withheld"] is (review is WITHHELD)
+    assert (rating["score"], rating["stars"]) == ((None, None) if rating["withheld"] else (8, "4"))
+    return review, reply
+
+
+# name: (how it reads the scene, whether it reads as the reader or always as a visitor)
+SURFACES: dict[str, tuple[Callable[[Scene], tuple[Sight, Sight]], bool]] = {
+    "episode page": (on_episode_page, True),
+    "profile": (on_profile, True),
+    "feed": (in_feed, False),
+    "API": (in_api, True),
+}
+
+
+def set_the_scene(episodes, flags, reader, hide_unwatched) -> Scene:
+    is_spoiler, spoils_up_to = flags
+    author = make_member("author@example.com", "author", display_name="The Author")
+    review = services.review_post(
+        member=author,
+        episode=episodes[2],
+        body=BODY,
+        is_spoiler=is_spoiler,
+        spoils_up_to=spoils_up_to,
+    )
+    services.rating_set(member=author, episode=episodes[2], score=8)
+    replier = make_member("replier@example.com", "replier")
+    reply = services.review_post(member=replier, episode=episodes[2], body=REPLY, parent=review)
+    if reader == "visitor":
+        return Scene(review, reply, author, Client(), None)
+    member = author if reader == "author" else make_member(f"{reader}@example.com", reader[:20])
+    User.objects.filter(pk=member.pk).update(hide_unwatched=hide_unwatched)
+    member.refresh_from_db()
+    for number in READER_WATCHES[reader]:
+        services.watch_add(member=member, episode=episodes[number - 1], watched_on=PREMIERE)
+    _, token = AccessToken.objects.create_for(member, "reader")
+    return Scene(review, reply, author, signed_in(member), token)
+
+
+@pytest.fixture
+def episodes(seeded) -> list[Episode]:
+    return list(
+        Episode.objects.select_related("season").filter(season__number=1).order_by("number")
+    )
+
+
+@pytest.mark.parametrize(("flags", "reader", "hide_unwatched"), CASES)
+def test_every_surface_shows_what_the_rule_says(episodes, flags, reader, hide_unwatched):
+    scene = set_the_scene(episodes, flags, reader, hide_unwatched)
+    as_reader = expected(flags, reader, hide_unwatched)
+    as_visitor = expected(flags, "visitor", False)
+    # The reply is read as its thread's review, but by the review's author, who reads it whole.
+    reply_as_reader = as_reader if reader != "author" else FULL
+
+    seen = {name: read(scene) for name, (read, _) in SURFACES.items()}
+
+    wanted = {
+        name: (as_reader, reply_as_reader) if per_reader else (as_visitor, as_visitor)
+        for name, (_, per_reader) in SURFACES.items()
+    }
+    wanted["profile"] = (as_reader, as_reader)  # the profile lists the author's own words only
+    if hide_unwatched and 3 not in READER_WATCHES[reader]:
+        # The episode page asks first about the episode as a whole, which belongs to nobody:
+        # its whole review section waits, the reader's own review with it.
+        wanted["episode page"] = (WITHHELD, WITHHELD)
+    assert seen == wanted
