@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_tasks_db.models import DBTaskResult
 
 from etoile_app.accounts import member_purge
 from kernel.history import ChangeHistoryMixin
@@ -168,3 +169,9 @@ class UserAdmin(ChangeHistoryMixin, EmailsForAdministratorsMixin, DjangoUserAdmi
             },
         )
     ]
+
+
+# django-tasks-db registers its queue table in the admin: every job's arguments, in English
+# column names. Staff have the failed jobs instead (jobs/admin.py), with their errors; the
+# queue itself is for operators (docs/DEPLOY.md, "Workers").
+admin.site.unregister(DBTaskResult)

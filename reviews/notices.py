@@ -1,23 +1,20 @@
 """The email a member gets about each moderator's decision on them or their writing: what was
 decided, the moderator's reason, and where to see it or appeal.
 
-Sent synchronously through Django's email API, after the decision is committed; a failure to
-send is logged and never undoes the decision. Members have no stored language preference, so
-the email is in the site's default language (LANGUAGE_CODE)."""
-
-import logging
+Rendered here and queued in the decision's transaction (jobs/mail.py): a worker sends it once
+the decision is committed, never for one rolled back, and tries again while the SMTP server
+is down. Members have no stored language preference, so the email is in the site's default
+language (LANGUAGE_CODE)."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from jobs.mail import queue_email
 from members.adapters import site_address
 from reviews.models import ModerationAction
-
-log = logging.getLogger("etoile.moderation")
 
 
 def _subject(action: ModerationAction, is_reply: bool) -> str:
@@ -66,7 +63,4 @@ def tell_member(action: ModerationAction) -> None:
             action, bool(review and review.is_reply)
         )
         body = render_to_string("reviews/email/decision.txt", context)
-    try:
-        send_mail(subject, body, None, [member.email])
-    except Exception:  # noqa: BLE001 (the decision is made; the email is a courtesy)
-        log.exception("could not email member %s about decision %s", member.pk, action.pk)
+    queue_email(to=[member.email], subject=subject, body=body)
