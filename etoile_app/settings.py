@@ -208,6 +208,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The web server and a worker write the same file (`make run`). SQLite's default deferred
+    # transactions take the write lock only at their first write, and two that read first
+    # then both want to write fail at once with "database is locked" instead of waiting:
+    # IMMEDIATE takes it at BEGIN, so the second waits its turn, up to `timeout` seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits (allauth's, which always use the default cache, and the site's own) and the

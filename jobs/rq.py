@@ -56,10 +56,27 @@ class WorkHorseKilled(Exception):
     """The process running the job ended without finishing it (killed, out of memory)."""
 
 
+# RQ listens for commands (stop, kill the horse) in a thread that waits up to 60 s for a
+# message; stopping the worker joins that thread, so SIGTERM took up to a minute to stop an
+# idle worker (rq/rq#2201; rq 3.0 with redis-py 8). A second's wait costs one Redis round
+# trip a second per worker and lets a deploy stop workers at once.
+COMMANDS_WAIT_SECONDS = 1
+
+
 class Worker(RQWorker):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("maintenance_interval", MAINTENANCE_SECONDS)
         super().__init__(*args, **kwargs)
+
+    def subscribe(self):
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=COMMANDS_WAIT_SECONDS,
+            daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )
 
     def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
         # RQ retries the job (its Retry) but calls no failure callback when the work horse

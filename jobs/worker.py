@@ -39,8 +39,19 @@ class Heartbeat:
         return max(0.2, settings.JOBS_WORKER_TIMEOUT_SECONDS / 4)
 
     def start(self) -> None:
-        self.beat()  # alive before the first job is claimed
+        # Alive before the first job is claimed; and a worker started after another died (a
+        # restart, a deploy) takes back that worker's job before anything else.
+        self.check()
         self.thread.start()
+
+    def check(self) -> None:
+        close_old_connections()
+        try:
+            self.beat()
+            requeue_abandoned()
+        except DatabaseError as error:
+            # A locked SQLite file or a database restarting: the next beat tries again.
+            log.warning("heartbeat of worker %s: %s", self.worker_id, error)
 
     def stop(self) -> None:
         self.stopped.set()
@@ -63,12 +74,6 @@ class Heartbeat:
     def run(self) -> None:
         try:
             while not self.stopped.wait(self.interval):
-                close_old_connections()
-                try:
-                    self.beat()
-                    requeue_abandoned()
-                except DatabaseError as error:
-                    # A locked SQLite file or a database restarting: the next beat tries again.
-                    log.warning("heartbeat of worker %s: %s", self.worker_id, error)
+                self.check()
         finally:
             connections.close_all()

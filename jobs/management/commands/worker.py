@@ -25,6 +25,10 @@ class Command(db_worker.Command):
         super().add_arguments(parser)
         # Which host and process ran a job, in the queue's worker_ids and the failed jobs.
         parser.set_defaults(worker_id=f"{worker_name()}:{get_random_string(8)}"[-64:])
+        if settings.JOBS_REDIS_URL:
+            # db_worker checks that its backend is the database's; RQ's is not. A default
+            # that is no string is not checked.
+            parser.set_defaults(backend_name=None)
 
     def handle(self, **options):
         if settings.JOBS_REDIS_URL:
@@ -42,6 +46,7 @@ class Command(db_worker.Command):
             heartbeat.stop()
 
     def run_rq(self, *, verbosity, batch, max_tasks, worker_id, queue_name, **_options) -> None:
+        # db_worker's options, in rqworker's words.
         call_command(
             "rqworker",
             *queue_name.split(","),
