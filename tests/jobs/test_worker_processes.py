@@ -5,10 +5,16 @@ two workers sharing a hundred jobs run each exactly once.
 The workers run on the test's database where they can reach it (PostgreSQL); on SQLite,
 whose test database lives in this process's memory, on a database file of this module."""
 
+import http.cookiejar
 import os
+import re
 import shutil
 import signal
 import sqlite3
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,11 +28,12 @@ from tests.jobs.processes import (
     kill,
     scenario,
     sent,
+    start,
     start_worker,
     stop,
     wait_for,
 )
-from tests.redis_servers import redis_server
+from tests.redis_servers import free_port, redis_server
 
 EVERYTHING_SENT_ONCE = {"emails_sent": 1, "emails_waiting": 0, "failed_jobs": []}
 
@@ -190,3 +197,86 @@ def test_an_rq_worker_killed_mid_job_leaves_it_to_the_next_which_sends_it_once(r
     state = report(rq)
     assert state | EVERYTHING_SENT_ONCE == state, rq.log()
     assert len(sent(rq.mail_dir)) == 1
+
+
+# `make run` ---------------------------------------------------------------------------------
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.single_database
+def test_make_run_serves_and_works_under_one_command_that_one_ctrl_c_stops(workers):
+    """`make run`'s last step as the Makefile runs it (after installing, migrating, seeding):
+    honcho starts the web server and a worker from the Procfile; a sign-up on the web server
+    is emailed by the worker; Ctrl-C (SIGINT to the terminal's process group) stops both."""
+    port = free_port()
+    env = {
+        **workers.env,
+        "DJANGO_DEBUG": "1",  # as `make run`: runserver, with its reloader, and the worker's
+        "ETOILE_BIND": f"127.0.0.1:{port}",
+        "ETOILE_SITE_URL": f"http://127.0.0.1:{port}",
+    }
+    log = workers.folder / "honcho.log"
+    honcho = start(
+        env, [str(Path(sys.executable).parent / "honcho"), "start", "web", "worker"], log
+    )
+    workers.processes.append(honcho)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(
+        lambda: "Starting worker" in log.read_text() and answers(f"{base}/healthz"), "make run"
+    )
+
+    signed_up = sign_up(base, "odette@example.com")
+
+    assert signed_up == 302
+    wait_for(lambda: sent(workers.mail_dir), "the worker to send the confirmation")
+    [(_message_id, sender)] = sent(workers.mail_dir)
+    started = dict(re.findall(r"(web|worker)\.1 started \(pid=(\d+)\)", log.read_text()))
+    assert sender != int(started["web"])  # the email left from the worker, not the request
+
+    os.killpg(honcho.pid, signal.SIGINT)
+
+    assert honcho.wait(timeout=30) is not None
+    assert not alive(int(started["web"])) and not alive(int(started["worker"])), log.read_text()
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our test server)
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def sign_up(base: str, email: str) -> int:
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), KeepRedirects()
+    )
+    with opener.open(f"{base}/accounts/signup/", timeout=30) as response:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode())
+    password = "pas de deux under the rain 7"
+    data = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token.group(1),
+            "name": "Odette",
+            "email": email,
+            "password1": password,
+            "password2": password,
+        }
+    ).encode()
+    try:
+        with opener.open(f"{base}/accounts/signup/", data=data, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+class KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
