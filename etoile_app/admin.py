@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
 from etoile_app.accounts import member_purge
+from kernel.admin_filters import set_or_not_filter
 from kernel.history import ChangeHistoryMixin
 from members.admin import EmailsForAdministratorsMixin, may_see_emails
 from members.models import User
@@ -20,7 +21,6 @@ from reviews.admin import (
     decide_for_members,
     decision_reason,
     decisions_list,
-    set_or_not_filter,
 )
 from reviews.models import ModerationAction
 from reviews.moderation import member_reinstate, member_suspend, standing_takedowns

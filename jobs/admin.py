@@ -8,25 +8,15 @@ from django_tasks.base import Task
 
 from jobs.models import FailedJob
 from jobs.queue import enqueue
+from kernel.admin_filters import DateHierarchyAdmin, set_or_not_filter
 
-
-class RunAgainFilter(admin.SimpleListFilter):
-    title = _("run again")
-    parameter_name = "run_again"
-
-    def lookups(self, request, model_admin):
-        return [("no", _("Not yet")), ("yes", _("Yes"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "no":
-            return queryset.filter(retried_at__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(retried_at__isnull=False)
-        return queryset
+RunAgainFilter = set_or_not_filter(
+    "retried_at", title=_("run again"), parameter="run_again", empty=_("Not yet"), is_set=_("Yes")
+)
 
 
 @admin.register(FailedJob)
-class FailedJobAdmin(admin.ModelAdmin):
+class FailedJobAdmin(DateHierarchyAdmin):
     """Jobs that failed every attempt, with their error. Staff need the "view failed job"
     permission to see them and "change failed job" to run them again; nobody adds or edits
     one: the queue writes them (jobs/queue.py)."""

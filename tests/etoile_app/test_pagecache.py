@@ -987,6 +987,7 @@ NOT_ON_VISITORS_PAGES = {
     "reviews.Appeal": "appeals are for moderators; their author sees theirs on uncached pages",
     "reviews.WatchlistEntry": "the watchlist is the member's own page, never cached",
     "etoile_app.HistoryVisit": "when a staff member last opened the staff history, admin only",
+    "reviews.MemberImport": "an import's own page is the member's, never cached",
 }
 PAGE_GROUPS = {"catalog", "members", "ratings", "reviews", "member:{handle}"}
 

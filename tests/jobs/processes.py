@@ -1,12 +1,17 @@
 """Real processes for the job tests: workers, app servers and one-off Django commands, each in
 its own process group so that a test can kill it (and its work horses) outright."""
 
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -124,3 +129,51 @@ def sent(mail_dir: Path) -> list[tuple[str, int]]:
 
 def copies_per_email(mail_dir: Path) -> Counter:
     return Counter(message_id for message_id, _pid in sent(mail_dir))
+
+
+# Talking to the app servers ----------------------------------------------------------------
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (a test server)
+            return response.status == 200
+    except OSError:
+        return False
+
+
+class KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the redirect itself is the answer
+
+
+class Browser:
+    """One person's browser: cookies, and forms posted with their page's CSRF token. Its
+    cookies go to whichever server answers, as behind a load balancer (they do not depend on
+    the port)."""
+
+    def __init__(self):
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), KeepRedirects()
+        )
+
+    def get(self, url: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(url, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def post_form(self, page_url: str, action_url: str, fields: dict) -> int:
+        status, page = self.get(page_url)
+        assert status == 200, (page_url, status)
+        data = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": TOKEN.search(page).group(1), **fields}
+        ).encode()
+        try:
+            with self.opener.open(action_url, data=data, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code

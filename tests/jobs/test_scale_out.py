@@ -2,12 +2,8 @@
 from the same release) and two workers, sharing one PostgreSQL database and one Redis (jobs
 on RQ, the page cache and the rate limits). What one server does, the other knows at once."""
 
-import http.cookiejar
 import re
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,6 +14,8 @@ from members.models import User
 from tests.factories import PASSWORD, make_member
 from tests.jobs.processes import (
     MANAGE,
+    Browser,
+    answers,
     copies_per_email,
     database_url,
     environment,
@@ -33,42 +31,6 @@ from tests.redis_servers import free_port, redis_server
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-class Browser:
-    """One person's browser: its cookies go to whichever server answers, as behind a load
-    balancer (cookies do not depend on the port)."""
-
-    def __init__(self):
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirects()
-        )
-
-    def get(self, url: str) -> tuple[int, str]:
-        try:
-            with self.opener.open(url, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    def post_form(self, page_url: str, action_url: str, fields: dict) -> int:
-        """Posts the form on `page_url` as a person would: with the page's CSRF token."""
-        status, page = self.get(page_url)
-        assert status == 200, (page_url, status)
-        data = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": TOKEN.search(page).group(1), **fields}
-        ).encode()
-        try:
-            with self.opener.open(action_url, data=data, timeout=30) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def test_two_app_servers_and_two_workers_share_sessions_pages_and_jobs(tmp_path, seeded):
@@ -157,11 +119,3 @@ def test_two_app_servers_and_two_workers_share_sessions_pages_and_jobs(tmp_path,
         finally:
             for process in processes:
                 stop(process)
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our test server)
-            return response.status == 200
-    except OSError:
-        return False

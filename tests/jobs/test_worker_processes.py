@@ -5,16 +5,12 @@ two workers sharing a hundred jobs run each exactly once.
 The workers run on the test's database where they can reach it (PostgreSQL); on SQLite,
 whose test database lives in this process's memory, on a database file of this module."""
 
-import http.cookiejar
 import os
 import re
 import shutil
 import signal
 import sqlite3
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,6 +18,8 @@ from django.db import connection
 
 from tests.conftest import ON_POSTGRESQL
 from tests.jobs.processes import (
+    Browser,
+    answers,
     copies_per_email,
     database_url,
     environment,
@@ -232,7 +230,17 @@ def test_make_run_serves_and_works_under_one_command_that_one_ctrl_c_stops(worke
         lambda: "Starting worker" in log.read_text() and answers(f"{base}/healthz"), "make run"
     )
 
-    signed_up = sign_up(base, "odette@example.com")
+    password = "pas de deux under the rain 7"
+    signed_up = Browser().post_form(
+        f"{base}/accounts/signup/",
+        f"{base}/accounts/signup/",
+        {
+            "name": "Odette",
+            "email": "odette@example.com",
+            "password1": password,
+            "password2": password,
+        },
+    )
 
     assert signed_up == 302
     wait_for(lambda: sent(workers.mail_dir), "the worker to send the confirmation")
@@ -244,39 +252,3 @@ def test_make_run_serves_and_works_under_one_command_that_one_ctrl_c_stops(worke
 
     assert honcho.wait(timeout=30) is not None
     assert not alive(int(started["web"])) and not alive(int(started["worker"])), log.read_text()
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our test server)
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def sign_up(base: str, email: str) -> int:
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), KeepRedirects()
-    )
-    with opener.open(f"{base}/accounts/signup/", timeout=30) as response:
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode())
-    password = "pas de deux under the rain 7"
-    data = urllib.parse.urlencode(
-        {
-            "csrfmiddlewaretoken": token.group(1),
-            "name": "Odette",
-            "email": email,
-            "password1": password,
-            "password2": password,
-        }
-    ).encode()
-    try:
-        with opener.open(f"{base}/accounts/signup/", data=data, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-class KeepRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
