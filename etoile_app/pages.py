@@ -9,13 +9,18 @@ from django.views.decorators.http import require_safe
 
 from catalog.models import Episode, Season
 from catalog.views import citations_for, current_show
+from etoile_app.views import sees_every_mean
+from kernel.memberpages import cache_for_members
 from kernel.pagecache import cache_for_visitors
 from reviews.context import episode_context, season_context, with_reader_watchlist
-from reviews.views import episode_by_numbers
+from reviews.regions import PAGE_EPISODE
+from reviews.views import episode_by_numbers, reader_episode_by_numbers
+from reviews.visibility import Sight, reader_of, sight_of_episode
 
 
 @require_safe
 @cache_for_visitors("catalog", "ratings")
+@cache_for_members("catalog", "ratings", reader=sees_every_mean)
 def season_detail(request: HttpRequest, season: int) -> HttpResponse:
     season_obj = get_object_or_404(
         Season.objects.select_related("show").prefetch_related(
@@ -68,7 +73,25 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
     )
 
 
+def episode_reader(request: HttpRequest, season: int, episode: int) -> bool:
+    """The episode with the member's own rating, latest review and watchlist entry, in one
+    query, kept for the page's regions (reviews/regions.py). The page is rendered in full for
+    a member whose own review or reply on it is held or taken down (they see it, marked,
+    where nobody else does), and for one who has not watched it and hides what they have not
+    watched (their page has no reviews at all)."""
+    found = reader_episode_by_numbers(season, episode, reader=request.user)
+    if found is None or found.reader_has_hidden_writing:
+        return False
+    if sight_of_episode(reader_of(request), found) is Sight.WITHHELD:
+        return False
+    setattr(request, PAGE_EPISODE, found)
+    return True
+
+
 @require_safe
 @cache_for_visitors("catalog", "members", "ratings", "reviews", query=("sort", "page"))
+@cache_for_members(
+    "catalog", "members", "ratings", "reviews", query=("sort", "page"), reader=episode_reader
+)
 def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
     return render_episode(request, episode_by_numbers(season, episode, reader=request.user))

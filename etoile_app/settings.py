@@ -130,7 +130,7 @@ MIDDLEWARE = [
     # After WhiteNoise, which serves static files already compressed; before everything that
     # writes the body. Pages with a CSRF token are safe to compress: Django masks the token
     # afresh on every response and this middleware pads its output at random (BREACH).
-    "django.middleware.gzip.GZipMiddleware",
+    "kernel.compression.GZipMiddleware",
     # Outside everything that can refuse a request, so that every refusal under /api/ is JSON.
     "kernel.api.ApiErrorsAsJsonMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -395,6 +395,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # every visible write makes them fresh at once anyway. 0 turns the page cache off.
 VISITOR_PAGE_CACHE_SECONDS = env_int("ETOILE_VISITOR_PAGE_CACHE_SECONDS", 600)
 
+# Members' pages are rendered once per address, language and content version as a skeleton
+# that each request fills with the reader's own state (kernel/memberpages.py). The skeletons
+# stay in each process's memory, up to this many bytes (about 200 kB each); 0 renders every
+# member's page in full.
+MEMBER_PAGE_CACHE_BYTES = env_int("ETOILE_MEMBER_PAGE_CACHE_BYTES", 64 * 1024 * 1024)
+
 # `make bench` only: a view answering "ok" at /bench/ok, Django's ceiling on the machine.
 BENCH_VIEW = env_bool("ETOILE_BENCH_VIEW", False)
 
@@ -431,6 +437,9 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_IDLE_SECONDS = env_int("ETOILE_SESSION_IDLE_SECONDS", 14 * 24 * 3600)
 SESSION_MAX_SECONDS = env_int("ETOILE_SESSION_MAX_SECONDS", 30 * 24 * 3600)
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+# Sessions are read from the default cache (Redis in production), written through to the
+# database: a member's request no longer costs a query for them.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Content-Security-Policy (django-csp 4): only this site's own files. No inline script or
 # style anywhere (htmx is told not to add its indicator styles, and never evaluates code:

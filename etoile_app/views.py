@@ -21,6 +21,7 @@ from catalog.views import citations_for
 from etoile_app import accounts
 from etoile_app.exports import build_export
 from kernel.downloads import attachment
+from kernel.memberpages import cache_for_members
 from kernel.pagecache import cache_for_visitors
 from members.forms import DeleteAccountForm
 from members.views import active_member_or_404
@@ -39,8 +40,15 @@ PROFILE_REVIEWS = 20
 ROLE_ORDER = list(Credit.Role.values)
 
 
+def sees_every_mean(request: HttpRequest, **kwargs) -> bool:
+    """Members who hide what they have not watched get the full render: the season chart
+    draws only the means they may see."""
+    return not request.user.hide_unwatched
+
+
 @require_safe
 @cache_for_visitors("catalog", "ratings")
+@cache_for_members("catalog", "ratings", reader=sees_every_mean)
 def home(request: HttpRequest) -> HttpResponse:
     show = Show.objects.current()
     if show is None:
@@ -122,8 +130,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+def another_members_profile(request: HttpRequest, handle: str) -> bool:
+    """A member reads another's profile as the skeleton shows it; their own shows what
+    moderators hold back of theirs, and "hide unwatched" leaves ratings and means out."""
+    return handle.lower() != request.user.handle and not request.user.hide_unwatched
+
+
 @require_safe
 @cache_for_visitors("catalog", "members", "member:{handle}")
+@cache_for_members("catalog", "members", "member:{handle}", reader=another_members_profile)
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
     member = active_member_or_404(handle)
     ratings = member.ratings.select_related("episode__season").order_by(

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kernel import security
+from kernel.memberpages import cache_for_members
 from members import services
 from members.forms import AccessTokenForm, AvatarForm, ProfileForm
 from members.models import User
@@ -26,6 +27,7 @@ def active_member_or_404(handle: str) -> User:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@cache_for_members("members", private=True)
 def settings_view(request: HttpRequest) -> HttpResponse:
     member = request.user
     if request.method == "POST":

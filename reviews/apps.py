@@ -8,14 +8,17 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from kernel import pagecache
-        from reviews import pagegroups
-        from reviews.models import EpisodeScores, Like, Rating, Review, Watch
+        from reviews import pagegroups, regions  # noqa: F401 (regions register themselves)
+        from reviews.models import EpisodeScores, Like, Rating, Review, Watch, WatchlistEntry
 
         # What visitors see of each model, and where (reviews/pagegroups.py). Report,
-        # ModerationAction, ModerationQueueItem and WatchlistEntry show on no page a visitor
-        # sees: reports and the audit trail are the moderators', the watchlist the member's.
+        # ModerationAction and ModerationQueueItem show on no page a visitor sees: reports and
+        # the audit trail are the moderators'.
         pagecache.shows_on(Rating, groups=pagegroups.rating_groups)
         pagecache.shows_on(EpisodeScores, groups=[pagegroups.RATINGS])
         pagecache.shows_on(Review, groups=pagegroups.review_groups)
         pagecache.shows_on(Like, groups=pagegroups.like_groups)
         pagecache.shows_on(Watch, groups=pagegroups.watch_groups)
+        # Nobody else sees a watchlist, but the member's own page is kept as a skeleton under
+        # their group's version (kernel/memberpages.py).
+        pagecache.shows_on(WatchlistEntry, groups=pagegroups.watch_groups)

@@ -4,6 +4,7 @@ above this app (etoile_app/pages.py, etoile_app/views.py); the catalog app never
 reviews' models.
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from catalog.models import Episode
 from reviews import moderation
@@ -18,7 +20,7 @@ from reviews.charts import distribution_chart, season_chart
 from reviews.forms import RatingForm, ReplyForm, ReviewForm, WatchForm
 from reviews.models import EpisodeScores, Like, ModerationAction, Rating, Review, WatchlistEntry
 from reviews.services import earliest_watch_date
-from reviews.tracking import season_progress, watch_summary
+from reviews.tracking import season_progress
 from reviews.visibility import VISITOR, Sight, reader_of, sight_of_episode, sight_of_review
 
 REVIEWS_PER_PAGE = 20
@@ -177,6 +179,7 @@ def rating_panel_context(request: HttpRequest, episode: Episode, *, rating_form=
     own = own_score(request.user, episode)
     scores = scores_of(episode)
     return {
+        "member": request.user.is_authenticated,
         "episode": episode,
         "scores": scores,
         "own_score": own,
@@ -186,17 +189,13 @@ def rating_panel_context(request: HttpRequest, episode: Episode, *, rating_form=
 
 
 def watch_panel_context(request: HttpRequest, episode: Episode, *, watch_form=None) -> dict:
+    """The watch form; what the member has watched and listed is the panel's region's state
+    ({% reader "watch-panel" %}, reviews/regions.py)."""
     if not request.user.is_authenticated:
         return {}
-    times, last = watch_summary(request).by_episode.get(episode.pk, (0, None))
     today = timezone.localdate()
     earliest = earliest_watch_date(episode)
     return {
-        "watch_times": times,
-        "last_watched_on": last,
-        "on_watchlist": WatchlistEntry.objects.filter(
-            member=request.user, episode=episode
-        ).exists(),
         "watch_form": watch_form
         or WatchForm(initial={"watched_on": today, "submission_key": uuid.uuid4()}),
         "watch_min": earliest,
@@ -207,11 +206,16 @@ def watch_panel_context(request: HttpRequest, episode: Episode, *, watch_form=No
 BLANK_REPLY_PREFIX = "reply-blank"
 
 
-def blank_reply_fields() -> str:
-    """The fields of an empty reply form, rendered once per page rather than once per review:
-    twenty forms through the template engine were a fifth of a member's episode page."""
+@functools.cache
+def _blank_reply_fields(language: str) -> str:
     form = ReplyForm(prefix=BLANK_REPLY_PREFIX)
     return "".join(str(field.as_field_group()) for field in form)
+
+
+def blank_reply_fields() -> str:
+    """The fields of an empty reply form, rendered once per language rather than once per
+    review: twenty forms through the template engine were a fifth of a member's episode page."""
+    return _blank_reply_fields(get_language())
 
 
 def episode_context(
@@ -226,7 +230,9 @@ def episode_context(
 ) -> dict:
     page = review_page(request, episode)
     reply_forms = reply_forms or {}
-    blank_reply = blank_reply_fields() if request.user.is_authenticated else ""
+    # For every reader: a member's page is rendered once as a visitor's, and its reply forms
+    # shown to each member ({% reader "reply-form" %}, reviews/regions.py).
+    blank_reply = blank_reply_fields()
     reader = reader_of(request)
     for review in page.reviews:
         # A form that came back with errors is rendered as it is; the blank ones, one under
@@ -235,11 +241,6 @@ def episode_context(
         review.reply_fields = mark_safe(  # noqa: S308 (rendered by Django's forms; an int added)
             blank_reply.replace(BLANK_REPLY_PREFIX, f"reply-{review.pk}")
         )
-        review.collapsed = sight_of_review(reader, review, episode=episode) is Sight.SHIELDED
-        for reply in review.visible_replies:
-            reply.collapsed = (
-                sight_of_review(reader, reply, episode=episode, parent=review) is Sight.SHIELDED
-            )
     if episode_numbers is None:
         episode_numbers = list(episode.season.episodes.values_list("number", flat=True))
     return {

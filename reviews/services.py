@@ -260,6 +260,8 @@ def watchlist_add(*, member: User, episodes) -> int:
         [WatchlistEntry(member=member, episode=episode) for episode in added],
         ignore_conflicts=True,
     )
+    if added:  # bulk_create sends no post_save; the member's watchlist page shows them
+        pagecache.changed(pagegroups.member_group(member.handle))
     return len(added)
 
 

@@ -1,5 +1,4 @@
 import logging
-import uuid
 from collections.abc import Callable
 
 from allauth.core import ratelimit
@@ -8,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Episode, Season
 from kernel.downloads import attachment
+from kernel.memberpages import cache_for_members, fresh_uuid
 from kernel.pagecache import cache_for_visitors
 from members.adapters import refused_member_id
 from members.models import User
@@ -57,6 +57,29 @@ def episode_by_numbers(season: int, episode: int, reader=None) -> Episode:
             reader_score=reader_score_of(reader), reader_review=reader_review_of(reader)
         )
     return get_object_or_404(episodes, season__number=season, number=episode)
+
+
+def reader_episode_by_numbers(season: int, episode: int, *, reader) -> Episode | None:
+    """The episode's numbers with what a signed-in reader has of it: their rating, latest
+    review and watchlist entry, and whether they wrote anything on it that others do not see
+    (held or taken down), in one query."""
+    hidden = Review.objects.filter(member=reader, episode=OuterRef("pk")).exclude(
+        status=Review.Status.VISIBLE
+    )
+    listed = WatchlistEntry.objects.filter(member=reader, episode=OuterRef("pk"))
+    return (
+        Episode.objects.of_current_show()
+        .select_related("season")
+        .only("pk", "number", "season__number")
+        .annotate(
+            reader_score=reader_score_of(reader),
+            reader_review=reader_review_of(reader),
+            on_reader_watchlist=Exists(listed),
+            reader_has_hidden_writing=Exists(hidden),
+        )
+        .filter(season__number=season, number=episode)
+        .first()
+    )
 
 
 def _sign_in_first(request: HttpRequest, return_to: str) -> HttpResponse:
@@ -285,7 +308,9 @@ def like_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         liked = services.like_toggle(member=request.user, review=review)
     if request.htmx:
         review.refresh_from_db(fields=["like_count"])
-        return render(request, "reviews/_like.html", {"review": review, "liked": liked})
+        return render(
+            request, "reviews/_like.html", {"review": review, "liked": liked, "member": True}
+        )
     return redirect(anchor)
 
 
@@ -532,8 +557,13 @@ def season_track(request: HttpRequest, season: int) -> HttpResponse:
     return redirect(url)
 
 
+def sees_every_rating(request: HttpRequest, **kwargs) -> bool:
+    return not request.user.hide_unwatched
+
+
 @login_required
 @require_safe
+@cache_for_members("catalog", private=True)
 def watchlist(request: HttpRequest) -> HttpResponse:
     entries = list(
         WatchlistEntry.objects.filter(member=request.user)
@@ -541,7 +571,7 @@ def watchlist(request: HttpRequest) -> HttpResponse:
         .order_by("episode__season__number", "episode__number")
     )
     for entry in entries:
-        entry.submission_key = uuid.uuid4()  # a double click marks it watched once
+        entry.submission_key = fresh_uuid(request)  # a double click marks it watched once
     return render(request, "reviews/watchlist.html", {"entries": entries})
 
 
@@ -550,6 +580,9 @@ DIARY_PER_PAGE = 50
 
 @require_safe
 @cache_for_visitors("catalog", "members", "member:{handle}", query=("page",))
+@cache_for_members(
+    "catalog", "members", "member:{handle}", query=("page",), reader=sees_every_rating
+)
 def diary(request: HttpRequest, handle: str) -> HttpResponse:
     member = active_member_or_404(handle)
     rating = Rating.objects.filter(member=member, episode=OuterRef("episode")).values("score")[:1]

@@ -985,7 +985,6 @@ NOT_ON_VISITORS_PAGES = {
     "reviews.Report": "reports are for moderators; a hold changes the Review, which is shown",
     "reviews.ModerationAction": "the audit trail, in the admin only",
     "reviews.Appeal": "appeals are for moderators; their author sees theirs on uncached pages",
-    "reviews.WatchlistEntry": "the watchlist is the member's own page, never cached",
     "etoile_app.HistoryVisit": "when a staff member last opened the staff history, admin only",
 }
 PAGE_GROUPS = {"catalog", "members", "ratings", "reviews", "member:{handle}"}
@@ -1358,6 +1357,20 @@ WRITES = [
         "profile",
         lambda w: admin_bulk_delete(w.admin, "reviews", "watch", [w.watch.pk]),
     ),
+    # Nobody else sees a watchlist; its member's group moves for their own page, kept for
+    # them alone (kernel/memberpages.py), and so their profile is rendered again too.
+    (
+        "reviews.WatchlistEntry",
+        "service add",
+        "profile",
+        lambda w: services.watchlist_add(member=w.odette, episodes=[w.episode]),
+    ),
+    (
+        "reviews.WatchlistEntry",
+        "service remove",
+        "profile",
+        lambda w: services.watchlist_remove(member=w.odette, episodes=[w.other_listed]),
+    ),
 ]
 
 
@@ -1380,6 +1393,8 @@ def test_a_write_through_each_path_gives_the_next_visitor_a_new_page(
     world.like = a_like(world) if "Like" in label and "delete" in path else None
     world.citations = Citation.objects.count()
     world.watch = a_watch(world) if "Watch" in label and "create" not in path else None
+    world.other_listed = world.episode.season.episodes.exclude(pk=world.episode.pk).first()
+    services.watchlist_add(member=world.odette, episodes=[world.other_listed])
     url = world.profile if url == "profile" else url
     warm(url)
     before = etag_of(url)
