@@ -165,6 +165,7 @@ class Slot:
             # The request's own context, as a RequestContext would give it.
             for processor in self.template.engine.template_context_processors:
                 context.update(processor(request))
+            context["csrf_token"] = MARKERS.csrf  # the page's one token, replaced with the rest
         else:
             context.update({**state, "csrf_token": MARKERS.csrf})
             context.update(self.region.fill_context(state, context))

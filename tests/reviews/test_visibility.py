@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from catalog.models import Episode
+from kernel import memberpages
 from members.models import AccessToken, User
 from reviews import services
 from reviews.models import Review
@@ -193,9 +194,23 @@ def in_api(scene: Scene) -> tuple[Sight, Sight]:
     return review, reply
 
 
+def on_episode_page_from_a_skeleton(scene: Scene) -> tuple[Sight, Sight]:
+    """The episode page as members get it from the skeleton another member's visit left
+    (kernel/memberpages.py), its shields filled in for this reader."""
+    memberpages.store.clear()
+    with override_settings(MEMBER_PAGE_CACHE_BYTES=64 * 1024 * 1024):
+        other = make_member("first.reader@example.com", "first-reader")
+        assert signed_in(other).get("/season/1/episode/3/").status_code == 200
+        try:
+            return on_episode_page(scene)
+        finally:
+            memberpages.store.clear()
+
+
 # name: (how it reads the scene, whether it reads as the reader or always as a visitor)
 SURFACES: dict[str, tuple[Callable[[Scene], tuple[Sight, Sight]], bool]] = {
     "episode page": (on_episode_page, True),
+    "episode page from a skeleton": (on_episode_page_from_a_skeleton, True),
     "profile": (on_profile, True),
     "feed": (in_feed, False),
     "API": (in_api, True),
@@ -252,4 +267,5 @@ def test_every_surface_shows_what_the_rule_says(episodes, flags, reader, hide_un
         # The episode page asks first about the episode as a whole, which belongs to nobody:
         # its whole review section waits, the reader's own review with it.
         wanted["episode page"] = (WITHHELD, WITHHELD)
+        wanted["episode page from a skeleton"] = (WITHHELD, WITHHELD)
     assert seen == wanted
