@@ -13,8 +13,8 @@ import re
 import pytest
 from django.conf import settings
 from django.core.cache import caches
-from django.middleware.csrf import _unmask_cipher_token
 from django.db import connection
+from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
