@@ -439,7 +439,7 @@ SESSION_MAX_SECONDS = env_int("ETOILE_SESSION_MAX_SECONDS", 30 * 24 * 3600)
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 # Sessions are read from the default cache (Redis in production), written through to the
 # database: a member's request no longer costs a query for them.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "kernel.sessions"
 
 # Content-Security-Policy (django-csp 4): only this site's own files. No inline script or
 # style anywhere (htmx is told not to add its indicator styles, and never evaluates code:
