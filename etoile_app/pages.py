@@ -10,7 +10,8 @@ from django.views.decorators.http import require_safe
 from catalog.models import Episode, Season
 from catalog.views import citations_for, current_show
 from kernel.pagecache import cache_for_visitors
-from reviews.context import episode_context, season_context, with_reader_watchlist
+from reviews.context import episode_context, scores_of, season_context, with_reader_watchlist
+from reviews.shareimages import episode_share_image
 from reviews.views import episode_by_numbers
 
 
@@ -60,6 +61,7 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
             "previous_episode": previous_episode,
             "next_episode": next_episode,
             "citations": citations_for(episode),
+            "share_image": episode_share_image(request, episode, scores_of(episode)),
             **episode_context(
                 request, episode, episode_numbers=[e.number for e in siblings], **forms
             ),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -84,13 +85,9 @@ def with_decisions(reviews, reader) -> None:
             review.decision_appealed = moderation.appeal_of(decision) is not None
 
 
-def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
-    sort = request.GET.get("sort", "newest")
-    sort = sort if sort in SORTS else "newest"
-    try:
-        number = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
-    except ValueError:
-        number = 1
+def _listed(request: HttpRequest, reviews):
+    """Reviews as a page lists them for the reader: what they may see, each with its
+    author's score, whether the reader liked it, and its replies (`visible_replies`)."""
     replies = with_reader_likes(
         request,
         with_author_scores(
@@ -99,14 +96,22 @@ def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
             .order_by("created_at", "pk")
         ),
     )
+    return with_reader_likes(
+        request, with_author_scores(reviews.seen_by(request.user))
+    ).prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
+
+
+def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
+    sort = request.GET.get("sort", "newest")
+    sort = sort if sort in SORTS else "newest"
+    try:
+        number = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
+    except ValueError:
+        number = 1
     reviews = (
-        with_reader_likes(
-            request,
-            with_author_scores(Review.objects.seen_by(request.user).top_level().for_listing()),
-        )
+        _listed(request, Review.objects.top_level().for_listing())
         .filter(episode=episode)
         .sorted_by(sort)
-        .prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
     )
     start = (number - 1) * REVIEWS_PER_PAGE
     # One row more than a page tells whether there is a next page, without a COUNT.
@@ -214,21 +219,10 @@ def blank_reply_fields() -> str:
     return "".join(str(field.as_field_group()) for field in form)
 
 
-def episode_context(
-    request: HttpRequest,
-    episode: Episode,
-    *,
-    review_form=None,
-    reply_forms=None,
-    rating_form=None,
-    watch_form=None,
-    episode_numbers=None,
-) -> dict:
-    page = review_page(request, episode)
-    reply_forms = reply_forms or {}
+def _ready_to_show(request: HttpRequest, reviews: list[Review], episode: Episode, reply_forms):
     blank_reply = blank_reply_fields() if request.user.is_authenticated else ""
     reader = reader_of(request)
-    for review in page.reviews:
+    for review in reviews:
         # A form that came back with errors is rendered as it is; the blank ones, one under
         # each review, are the same fields but for their prefix.
         review.reply_form = reply_forms.get(review.pk)
@@ -240,12 +234,43 @@ def episode_context(
             reply.collapsed = (
                 sight_of_review(reader, reply, episode=episode, parent=review) is Sight.SHIELDED
             )
+
+
+def review_thread(request: HttpRequest, pk: int) -> Review:
+    """A review (or a reply) the reader may see, as its own page shows it: its episode with
+    season, show and rating counters, its author's score, and, for a review, its replies
+    ready to show as on the episode page. A review the reader may not see is a 404."""
+    review = get_object_or_404(
+        _listed(
+            request,
+            Review.objects.select_related("member", "episode__season__show", "episode__scores"),
+        ),
+        pk=pk,
+    )
+    if not review.is_reply:
+        with_decisions([review, *review.visible_replies], request.user)
+        _ready_to_show(request, [review], review.episode, {})
+    return review
+
+
+def episode_context(
+    request: HttpRequest,
+    episode: Episode,
+    *,
+    review_form=None,
+    reply_forms=None,
+    rating_form=None,
+    watch_form=None,
+    episode_numbers=None,
+) -> dict:
+    page = review_page(request, episode)
+    _ready_to_show(request, page.reviews, episode, reply_forms or {})
     if episode_numbers is None:
         episode_numbers = list(episode.season.episodes.values_list("number", flat=True))
     return {
         **rating_panel_context(request, episode, rating_form=rating_form),
         **watch_panel_context(request, episode, watch_form=watch_form),
-        "hidden_until_watched": sight_of_episode(reader, episode) is Sight.WITHHELD,
+        "hidden_until_watched": sight_of_episode(reader_of(request), episode) is Sight.WITHHELD,
         "review_page": page,
         # What search engines are given: the reviews on this page a visitor reads in full.
         "reviews_for_visitors": [
