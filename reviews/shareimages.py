@@ -110,9 +110,10 @@ def review_card(review: Review, scores: EpisodeScores) -> Card:
         }
     else:
         byline = gettext("A review by %(name)s") % {"name": name}
+    withheld = not public_words(review)
     words = printable(shortened(public_words(review), QUOTED_CHARACTERS))
     note = ""
-    if review.is_spoiler or review.spoils_up_to:
+    if withheld:
         note = gettext(
             "This review contains spoilers: read it on the site, where it stays hidden "
             "until you choose to show it."
@@ -149,9 +150,8 @@ def _alt(episode: Episode, card: Card) -> str:
     if quote:
         quote = f"{card.quote_marks[0]}{quote}{card.quote_marks[1]}"
     parts = [named, card.byline, quote or card.note, card.chart.heading]
-    return " ".join(
-        part if part.endswith((".", "!", "?", "…")) else f"{part}." for part in parts if part
-    )
+    ends = (".", "!", "?", "…", card.quote_marks[1])
+    return " ".join(part if part.endswith(ends) else f"{part}." for part in parts if part)
 
 
 def _language() -> str:
