@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from functools import cache as remembered
 from pathlib import Path
@@ -56,6 +57,9 @@ INK_SOFT = "#b9b0a6"
 GOLD = "#d6b47a"
 ACCENT = "#f0a9b6"
 LINE = "#34303d"
+
+# Lines break at spaces, never at a no-break space (French puts them inside « » and before :).
+BREAKS = re.compile(r"[^\S\u00a0\u202f]+")
 
 MARGIN = 64
 CHART_WIDTH = 400
@@ -140,7 +144,8 @@ def printable(text: str) -> str:
     """The text without the characters the face cannot draw (emoji, other scripts), its
     whitespace folded: for a quotation, where a gap is better than a box."""
     covered = _covered()
-    return " ".join("".join(c for c in text if ord(c) in covered or c.isspace()).split())
+    kept = "".join(c for c in text if ord(c) in covered or c.isspace())
+    return " ".join(word for word in BREAKS.split(kept) if word)
 
 
 # Drawing ----------------------------------------------------------------------------------------
@@ -168,7 +173,7 @@ def _wrap(
     Returns the lines and whether the text was cut."""
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    for word in BREAKS.split(text.strip()):
         candidate = f"{current} {word}" if current else word
         if _fits(font, candidate, width):
             current = candidate
