@@ -12,8 +12,9 @@ from catalog.views import citations_for, current_show
 from etoile_app.views import sees_every_mean
 from kernel.memberpages import cache_for_members
 from kernel.pagecache import cache_for_visitors
-from reviews.context import episode_context, season_context, with_reader_watchlist
+from reviews.context import episode_context, scores_of, season_context, with_reader_watchlist
 from reviews.regions import PAGE_EPISODE
+from reviews.shareimages import episode_share_image
 from reviews.views import episode_by_numbers, reader_episode_by_numbers
 from reviews.visibility import Sight, reader_of, sight_of_episode
 
@@ -65,6 +66,7 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
             "previous_episode": previous_episode,
             "next_episode": next_episode,
             "citations": citations_for(episode),
+            "share_image": episode_share_image(request, episode, scores_of(episode)),
             **episode_context(
                 request, episode, episode_numbers=[e.number for e in siblings], **forms
             ),

@@ -20,10 +20,13 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest/<slug:language>.webmanifest", views.web_app_manifest, name="web-app-manifest"),
+    path("sw.js", views.service_worker, name="service-worker"),
     path("healthz", views.healthz, name="healthz"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
     path("language/<slug:language>/", languages.switch_language, name="switch-language"),
+    *reviews_urls.share_urls,
 ]
 
 # The catalog's pages that show members' ratings and reviews too, in the catalog's namespace.
@@ -35,6 +38,7 @@ catalog_pages = [
 # Pages people read: English as they are, French under /fr/ (kernel/languages.py).
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("offline/", views.offline, name="offline"),
     path("", include((catalog_urls.urlpatterns + catalog_pages, "catalog"))),
     path(
         "",

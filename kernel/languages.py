@@ -24,7 +24,17 @@ from django.views.decorators.http import require_safe
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 # Pages outside the language prefix: nothing to translate or to redirect.
-UNTRANSLATED_PREFIXES = ("/api/", "/admin/", "/feeds/", "/language/", "/static/", "/media/")
+UNTRANSLATED_PREFIXES = (
+    "/api/",
+    "/admin/",
+    "/feeds/",
+    "/language/",
+    "/static/",
+    "/media/",
+    "/share/",  # share images name their language in their address
+    "/manifest/",  # so do the web app manifests
+    "/sw.js",
+)
 
 
 def preferred_language(request: HttpRequest) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -86,13 +87,9 @@ def with_decisions(reviews, reader) -> None:
             review.decision_appealed = moderation.appeal_of(decision) is not None
 
 
-def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
-    sort = request.GET.get("sort", "newest")
-    sort = sort if sort in SORTS else "newest"
-    try:
-        number = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
-    except ValueError:
-        number = 1
+def _listed(request: HttpRequest, reviews):
+    """Reviews as a page lists them for the reader: what they may see, each with its
+    author's score, whether the reader liked it, and its replies (`visible_replies`)."""
     replies = with_reader_likes(
         request,
         with_author_scores(
@@ -101,14 +98,22 @@ def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
             .order_by("created_at", "pk")
         ),
     )
+    return with_reader_likes(
+        request, with_author_scores(reviews.seen_by(request.user))
+    ).prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
+
+
+def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
+    sort = request.GET.get("sort", "newest")
+    sort = sort if sort in SORTS else "newest"
+    try:
+        number = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
+    except ValueError:
+        number = 1
     reviews = (
-        with_reader_likes(
-            request,
-            with_author_scores(Review.objects.seen_by(request.user).top_level().for_listing()),
-        )
+        _listed(request, Review.objects.top_level().for_listing())
         .filter(episode=episode)
         .sorted_by(sort)
-        .prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
     )
     start = (number - 1) * REVIEWS_PER_PAGE
     # One row more than a page tells whether there is a next page, without a COUNT.
@@ -218,6 +223,36 @@ def blank_reply_fields() -> str:
     return _blank_reply_fields(get_language())
 
 
+def _ready_to_show(request: HttpRequest, reviews: list[Review], episode: Episode, reply_forms):
+    # For every reader: a member's page is rendered once as a visitor's, and its reply forms
+    # shown to each member ({% reader "reply-form" %}, reviews/regions.py).
+    blank_reply = blank_reply_fields()
+    for review in reviews:
+        # A form that came back with errors is rendered as it is; the blank ones, one under
+        # each review, are the same fields but for their prefix.
+        review.reply_form = reply_forms.get(review.pk)
+        review.reply_fields = mark_safe(  # noqa: S308 (rendered by Django's forms; an int added)
+            blank_reply.replace(BLANK_REPLY_PREFIX, f"reply-{review.pk}")
+        )
+
+
+def review_thread(request: HttpRequest, pk: int) -> Review:
+    """A review (or a reply) the reader may see, as its own page shows it: its episode with
+    season, show and rating counters, its author's score, and, for a review, its replies
+    ready to show as on the episode page. A review the reader may not see is a 404."""
+    review = get_object_or_404(
+        _listed(
+            request,
+            Review.objects.select_related("member", "episode__season__show", "episode__scores"),
+        ),
+        pk=pk,
+    )
+    if not review.is_reply:
+        with_decisions([review, *review.visible_replies], request.user)
+        _ready_to_show(request, [review], review.episode, {})
+    return review
+
+
 def episode_context(
     request: HttpRequest,
     episode: Episode,
@@ -229,24 +264,13 @@ def episode_context(
     episode_numbers=None,
 ) -> dict:
     page = review_page(request, episode)
-    reply_forms = reply_forms or {}
-    # For every reader: a member's page is rendered once as a visitor's, and its reply forms
-    # shown to each member ({% reader "reply-form" %}, reviews/regions.py).
-    blank_reply = blank_reply_fields()
-    reader = reader_of(request)
-    for review in page.reviews:
-        # A form that came back with errors is rendered as it is; the blank ones, one under
-        # each review, are the same fields but for their prefix.
-        review.reply_form = reply_forms.get(review.pk)
-        review.reply_fields = mark_safe(  # noqa: S308 (rendered by Django's forms; an int added)
-            blank_reply.replace(BLANK_REPLY_PREFIX, f"reply-{review.pk}")
-        )
+    _ready_to_show(request, page.reviews, episode, reply_forms or {})
     if episode_numbers is None:
         episode_numbers = list(episode.season.episodes.values_list("number", flat=True))
     return {
         **rating_panel_context(request, episode, rating_form=rating_form),
         **watch_panel_context(request, episode, watch_form=watch_form),
-        "hidden_until_watched": sight_of_episode(reader, episode) is Sight.WITHHELD,
+        "hidden_until_watched": sight_of_episode(reader_of(request), episode) is Sight.WITHHELD,
         "review_page": page,
         # What search engines are given: the reviews on this page a visitor reads in full.
         "reviews_for_visitors": [

@@ -8,9 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
@@ -20,13 +21,22 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Episode, Season
 from kernel.downloads import attachment
+from kernel.languages import LANGUAGE_CODES
 from kernel.memberpages import cache_for_members, fresh_uuid
 from kernel.pagecache import cache_for_visitors
+from kernel.shareimages import image_response
 from members.adapters import refused_member_id
 from members.models import User
 from members.views import active_member_or_404
 from reviews import exports, imports, interchange, moderation, services
-from reviews.context import rating_panel_context, reader_review_of, reader_score_of
+from reviews.context import (
+    rating_panel_context,
+    reader_review_of,
+    reader_score_of,
+    review_thread,
+    scores_of,
+    with_author_scores,
+)
 from reviews.forms import (
     AppealForm,
     ImportForm,
@@ -38,6 +48,12 @@ from reviews.forms import (
 )
 from reviews.models import Rating, Review, Watch, WatchlistEntry
 from reviews.moderation import ReportError, has_reported, report_create
+from reviews.shareimages import (
+    episode_card,
+    public_words,
+    review_card,
+    review_share_image,
+)
 from reviews.tracking import viewing_number
 from reviews.visibility import Sight, reader_of, sight_of_episode, sight_of_review
 
@@ -699,3 +715,87 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         extension="csv",
         content_type="text/csv; charset=utf-8",
     )
+
+
+# --- A review's own page, and the share images (reviews/shareimages.py) ----------------------
+
+
+@require_safe
+@cache_for_visitors("catalog", "members", "ratings", "reviews")
+def review_detail(request: HttpRequest, season: int, episode: int, pk: int) -> HttpResponse:
+    """A review with its replies at an address of its own, to link to and share. A reply's
+    address is its review's, at the reply; another episode's numbers lead to the right ones."""
+    review = review_thread(request, pk)
+    episode_obj = review.episode
+    if review.is_reply:
+        return redirect(
+            f"{reverse('reviews:review', args=[season, episode, review.parent_id])}#review-{pk}"
+        )
+    if (episode_obj.season.number, episode_obj.number) != (season, episode):
+        return redirect(review_url(review), permanent=True)
+    public = review.is_visible and review.member.is_active
+    return render(
+        request,
+        "reviews/review.html",
+        {
+            "review": review,
+            "episode": episode_obj,
+            "season": episode_obj.season,
+            "show": episode_obj.season.show,
+            "withheld": sight_of_review(reader_of(request), review) is Sight.WITHHELD,
+            "public_words": public_words(review),
+            "share_image": review_share_image(request, review, scores_of(episode_obj))
+            if public
+            else None,
+        },
+    )
+
+
+def review_url(review: Review) -> str:
+    episode = review.episode
+    return reverse("reviews:review", args=[episode.season.number, episode.number, review.pk])
+
+
+def _language_or_404(language: str) -> str:
+    if language not in LANGUAGE_CODES:
+        raise Http404("No such language.")
+    return language
+
+
+@require_safe
+def episode_share_png(
+    request: HttpRequest, language: str, season: int, episode: int, digest: str
+) -> HttpResponse:
+    with translation.override(_language_or_404(language)):
+        episode_obj = episode_by_numbers(season, episode)
+        card = episode_card(episode_obj, scores_of(episode_obj))
+        url = reverse(
+            "share-image-episode",
+            kwargs={
+                "language": language,
+                "season": season,
+                "episode": episode,
+                "digest": card.digest(),
+            },
+        )
+        return image_response(request, card, asked=digest, url=url)
+
+
+@require_safe
+def review_share_png(request: HttpRequest, language: str, pk: int, digest: str) -> HttpResponse:
+    """Only a review anyone may read has an image: public, and not a reply."""
+    with translation.override(_language_or_404(language)):
+        review = get_object_or_404(
+            with_author_scores(
+                Review.objects.public()
+                .top_level()
+                .select_related("member", "episode__season__show", "episode__scores")
+            ),
+            pk=pk,
+        )
+        card = review_card(review, scores_of(review.episode))
+        url = reverse(
+            "share-image-review",
+            kwargs={"language": language, "pk": pk, "digest": card.digest()},
+        )
+        return image_response(request, card, asked=digest, url=url)

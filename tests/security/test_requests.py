@@ -468,6 +468,16 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
     "reviews:export-trakt": lambda w: reverse("reviews:export-trakt"),
     "reviews:export-csv": lambda w: reverse("reviews:export-csv"),
     "favicon": lambda w: reverse("favicon"),
+    "web-app-manifest": lambda w: reverse("web-app-manifest", args=["en"]),
+    "service-worker": lambda w: reverse("service-worker"),
+    "offline": lambda w: reverse("offline"),
+    "share-image-episode": lambda w: reverse(
+        "share-image-episode", kwargs={"language": "en", "season": 1, "episode": 3, "digest": "x"}
+    ),
+    "share-image-review": lambda w: reverse(
+        "share-image-review", kwargs={"language": "en", "pk": w.theirs.pk, "digest": "x"}
+    ),
+    "reviews:review": lambda w: reverse("reviews:review", args=[1, 3, w.theirs.pk]),
     "healthz": lambda w: reverse("healthz"),
     "sitemap": lambda w: reverse("sitemap"),
     "robots-txt": lambda w: reverse("robots-txt"),

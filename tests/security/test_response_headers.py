@@ -97,6 +97,12 @@ MEMBER_PAGES: dict[str, Callable[[User], list]] = {
 # no-store too (checked below on the pages that show their own progress).
 OPEN_TO_ANYONE = {
     "favicon",
+    "web-app-manifest",
+    "service-worker",
+    "offline",
+    "share-image-episode",
+    "share-image-review",
+    "reviews:review",
     "healthz",
     "sitemap",
     "robots-txt",
