@@ -1,5 +1,6 @@
 """The pages that show several apps at once, composed here above them: the season and the
-episode pages (catalog facts, rating counters, reviews, the reader's watches). Each app offers
+episode pages (catalog facts, rating counters, reviews, the reader's watches and favourites),
+and the character page (its facts, and the member's favourite button). Each app offers
 its QuerySets, contexts and partials; only this module puts them on one page."""
 
 from django.db.models import Prefetch
@@ -8,8 +9,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from catalog.models import Episode, Season
-from catalog.views import citations_for, current_show
+from catalog.views import character_context, citations_for, current_show
 from kernel.pagecache import cache_for_visitors
+from picks.context import favourite_state
 from reviews.context import episode_context, season_context, with_reader_watchlist
 from reviews.views import episode_by_numbers
 
@@ -60,6 +62,7 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
             "previous_episode": previous_episode,
             "next_episode": next_episode,
             "citations": citations_for(episode),
+            **favourite_state(request.user, episode),
             **episode_context(
                 request, episode, episode_numbers=[e.number for e in siblings], **forms
             ),
@@ -72,3 +75,14 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
 @cache_for_visitors("catalog", "members", "ratings", "reviews", query=("sort", "page"))
 def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
     return render_episode(request, episode_by_numbers(season, episode, reader=request.user))
+
+
+@require_safe
+@cache_for_visitors("catalog")
+def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    context = character_context(slug)
+    return render(
+        request,
+        "catalog/character.html",
+        {**context, **favourite_state(request.user, context["character"])},
+    )

@@ -7,8 +7,10 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Reviews and tracking")
 
     def ready(self) -> None:
-        from kernel import pagecache
-        from reviews import pagegroups
+        from kernel import counters, pagecache
+        from members import standing
+        from reviews import moderation, pagegroups
+        from reviews.counters import recount
         from reviews.models import EpisodeScores, Like, Rating, Review, Watch
 
         # What visitors see of each model, and where (reviews/pagegroups.py). Report,
@@ -19,3 +21,8 @@ class ReviewsConfig(AppConfig):
         pagecache.shows_on(Review, groups=pagegroups.review_groups)
         pagecache.shows_on(Like, groups=pagegroups.like_groups)
         pagecache.shows_on(Watch, groups=pagegroups.watch_groups)
+
+        # A suspended member's ratings leave the aggregates (reviews.moderation); `recount`
+        # rebuilds these counters with every other app's.
+        standing.counts_contributions(moderation.shift_member_ratings)
+        counters.recounted_by("reviews", recount)

@@ -1,0 +1,72 @@
+"""What pages show of members' picks: the context for the `picks/_*.html` partials, used by the
+picks' own pages and by the pages the project composes (the profile, the episode page)."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Q, Subquery
+
+from catalog.models import Character, Episode, Season
+from members.models import User
+from picks.models import FAVOURITES_MAX, FavouriteCharacter, FavouriteEpisode, RankedEpisode
+
+
+@dataclass
+class MemberPicks:
+    favourite_episodes: list[Episode] = field(default_factory=list)
+    favourite_characters: list[Character] = field(default_factory=list)
+    # [(season, [episodes, best first])] for each season the member has ranked
+    rankings: list[tuple[Season, list[Episode]]] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.favourite_episodes or self.favourite_characters or self.rankings)
+
+
+def member_picks(member: User) -> MemberPicks:
+    """A member's favourites and rankings, for their profile: two queries (the episodes with
+    their favourite and ranked places, then the characters)."""
+    favourite = FavouriteEpisode.objects.filter(member=member, episode=OuterRef("pk"))
+    ranked = RankedEpisode.objects.filter(ranking__member=member, episode=OuterRef("pk"))
+    episodes = list(
+        Episode.objects.of_current_show()
+        .select_related("season")
+        .annotate(
+            favourite_place=Subquery(favourite.values("position")[:1]),
+            ranked_place=Subquery(ranked.values("position")[:1]),
+        )
+        .filter(Q(favourite_place__isnull=False) | Q(ranked_place__isnull=False))
+    )
+    picks = MemberPicks()
+    picks.favourite_episodes = sorted(
+        (e for e in episodes if e.favourite_place), key=lambda e: e.favourite_place
+    )
+    by_season: dict[int, list[Episode]] = {}
+    for episode in sorted((e for e in episodes if e.ranked_place), key=lambda e: e.ranked_place):
+        by_season.setdefault(episode.season.number, []).append(episode)
+    picks.rankings = [
+        (ranked_episodes[0].season, ranked_episodes)
+        for _number, ranked_episodes in sorted(by_season.items())
+    ]
+    picks.favourite_characters = [
+        favourite.character
+        for favourite in FavouriteCharacter.objects.filter(member=member)
+        .select_related("character")
+        .order_by("position")
+    ]
+    return picks
+
+
+def favourite_state(member: User, item: Episode | Character) -> dict:
+    """For the "favourite" button on an episode or character page: whether the item is one of
+    the member's favourites and whether there is room for it. One query."""
+    if not member.is_authenticated:
+        return {}
+    model = FavouriteEpisode if isinstance(item, Episode) else FavouriteCharacter
+    field_name = "episode_id" if model is FavouriteEpisode else "character_id"
+    chosen = list(model.objects.filter(member=member).values_list(field_name, flat=True))
+    return {
+        "is_favourite": item.pk in chosen,
+        "favourites_full": len(chosen) >= FAVOURITES_MAX,
+        "favourite_kind": "episode" if model is FavouriteEpisode else "character",
+        "favourite_item": item,
+    }
