@@ -53,13 +53,14 @@ def shift_preferences(changes: Counter) -> None:
     changes = Counter({pair: delta for pair, delta in changes.items() if delta})
     if not changes:
         return
-    ensure_preference_rows(changes)
     pairs = Q()
     for preferred, over in changes:
         pairs |= Q(preferred_id=preferred, over_id=over)
-    locked = list(
-        Preference.objects.select_for_update().filter(pairs).order_by("pk").values_list("pk")
-    )
+    rows = Preference.objects.select_for_update().filter(pairs).order_by("pk").values_list("pk")
+    locked = list(rows)
+    if len(locked) < len(changes):  # a pair nobody has ranked yet: its row is made once
+        ensure_preference_rows(changes)
+        locked = list(rows.all())  # read again, not the first answer
     delta = Case(
         *(
             When(preferred_id=preferred, over_id=over, then=Value(n))

@@ -169,6 +169,7 @@ def _change_ranking(
     with transaction.atomic():
         counted = _lock_member(member)
         ranking, _created = Ranking.objects.get_or_create(member=member, season=season)
+        ranking.member = member  # its page group names the member: no query for the handle
         before = list(ranking.entries.order_by("position").values_list("episode_id", flat=True))
         after = change(list(before), episodes)
         if len(set(after)) != len(after) or not set(after) <= set(episodes):
