@@ -713,6 +713,8 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         "watches.csv",
         "watchlist.csv",
         "reports.csv",
+        "favourites.csv",
+        "rankings.csv",
     }
 
 
