@@ -106,7 +106,9 @@ def _ranking_answer(
         context = _ranking_context(request, season, notice=notice)
         return render(request, "picks/ranking.html", context, status=status)
     _remember(request, "ranking", text, focus)
-    return redirect(reverse("picks:ranking", args=[season.number]) + "#ranking")
+    # No #fragment: a page opened at a fragment ignores autofocus (HTML's autofocus rules),
+    # and the focused button is scrolled into view anyway.
+    return redirect(reverse("picks:ranking", args=[season.number]))
 
 
 def _moved_text(episode: Episode, place: int, total: int, direction: str, moved: bool) -> str:
@@ -277,7 +279,7 @@ def favourites_change(request: HttpRequest) -> HttpResponse:
             context = _favourites_context(request, notice)
             return render(request, "picks/favourites.html", context, status=status)
         _remember(request, "favourites", text, focus, kind)
-        return redirect(page + f"#{request.POST.get('kind')}-favourites")
+        return redirect(page)  # no #fragment, which would cancel the autofocus
 
     if not ratelimit.consume(request, action="picks_change", user=request.user):
         return answer(str(TOO_FAST), status=429)

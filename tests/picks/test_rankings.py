@@ -189,7 +189,7 @@ def test_move_up_without_javascript_comes_back_saying_what_moved_with_the_focus_
     rank(odette, season, eps, [1, 2, 3])
     response = client.post(CHANGE, {"up": eps[3].pk})
     assert response.status_code == 302
-    assert response["Location"] == PAGE + "#ranking"
+    assert response["Location"] == PAGE
     page = client.get(PAGE)
     assert status_of(page) == f"“{eps[3].title}” moved up to place 2 of 3."
     assert autofocused(page) == [f"rank-up-{eps[3].pk}"]
