@@ -37,6 +37,7 @@ PAGES = [
     ("/characters/cheyenne/", 200),
     ("/characters/the-matriarch/", 200),
     ("/sources/", 200),
+    ("/season/1/ranking/", 200),
     ("/no-such-page/", 404),  # templates/404.html: DEBUG is off in tests
     ("/accounts/login/", 200),
     ("/accounts/signup/", 200),
@@ -54,6 +55,9 @@ MEMBER_PAGES = [
     ("/me/import/", 200),
     ("/u/page-quality/", 200),
     ("/u/page-quality/diary/", 200),
+    ("/season/1/ranking/", 200),
+    ("/me/ranking/season/1/", 200),
+    ("/me/favourites/", 200),
     ("/accounts/email/", 200),
     ("/accounts/password/change/", 200),
     ("/accounts/2fa/", 200),

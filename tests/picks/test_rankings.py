@@ -287,7 +287,7 @@ def test_with_htmx_the_editor_comes_back_with_the_status_out_of_band(client, ode
     assert response.status_code == 200
     page = page_of(response)
     editor = page.find(id="ranking-editor")
-    assert editor.find("p", id="ranking-status").attrs["hx-swap-oob"] == "innerHTML"
+    assert editor.find("p", id="ranking-status").attrs["data-hx-swap-oob"] == "innerHTML"
     assert page.find(id="ranking-status").words == f"“{eps[1].title}” moved down to place 2 of 2."
     button = page.find("button", id=f"rank-down-{eps[1].pk}")
     assert "autofocus" in button.attrs and "aria-describedby" not in button.attrs
