@@ -73,18 +73,34 @@ def shift_preferences(changes: Counter) -> None:
 
 
 def ensure_preference_rows(pairs: Iterable[Pair]) -> None:
-    # Made once per pair; a concurrent maker is harmless (the unique constraint). No page
+    # Made once per pair; a concurrent maker is harmless (the unique constraint), and in one
+    # order, so two makers at once wait for each other rather than in a circle. No page
     # group: a row at 0 reads as no row does.
     Preference.objects.bulk_create(
-        [Preference(preferred_id=a, over_id=b) for a, b in pairs], ignore_conflicts=True
+        [Preference(preferred_id=a, over_id=b) for a, b in sorted(pairs)], ignore_conflicts=True
     )
+
+
+def ensure_season_rows(season_id: int, episodes: Sequence[int]) -> None:
+    """Every counter row of the season, made before a ranking change's transaction (as
+    reviews makes an episode's scores row before a rating's): two transactions inserting the
+    same missing rows in their own orders would wait for each other's uncommitted inserts.
+    One query once they exist."""
+    pairs = [(a, b) for a in episodes for b in episodes if a != b]
+    if Preference.objects.filter(preferred__season_id=season_id).count() >= len(pairs):
+        return
+    ensure_preference_rows(pairs)
+    SeasonRankings.objects.bulk_create([SeasonRankings(season_id=season_id)], ignore_conflicts=True)
 
 
 def shift_ranking_count(season_id: int, delta: int) -> None:
     if not delta:
         return
-    SeasonRankings.objects.bulk_create([SeasonRankings(season_id=season_id)], ignore_conflicts=True)
-    SeasonRankings.objects.filter(season_id=season_id).update(rankings=F("rankings") + delta)
+    shifted = SeasonRankings.objects.filter(season_id=season_id).update(
+        rankings=F("rankings") + delta
+    )
+    if not shifted:  # the row was lost (a recount makes it again): count from here
+        SeasonRankings.objects.create(season_id=season_id, rankings=max(delta, 0))
     pagecache.changed(RANKINGS)
 
 

@@ -166,6 +166,7 @@ def _change_ranking(
     return the new order. The rows, the counters and the ranking's `updated_at` (which marks
     the member's pages changed) move together, or nothing does."""
     episodes = counters.season_episode_ids(season.pk)
+    counters.ensure_season_rows(season.pk, episodes)
     with transaction.atomic():
         counted = _lock_member(member)
         ranking, _created = Ranking.objects.get_or_create(member=member, season=season)
