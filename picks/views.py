@@ -16,12 +16,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Character, Episode, Season
+from kernel.addresses import posted_next
 from kernel.pagecache import cache_for_visitors
 from picks import services
 from picks.community import community_ranking
@@ -250,22 +250,12 @@ def _item_name(item: Episode | Character) -> str:
     return _title(item) if isinstance(item, Episode) else item.name
 
 
-def _back_to(request: HttpRequest) -> str | None:
-    """The page an episode's or character's own button came from, if it is on this site."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}
-    ):
-        return target
-    return None
-
-
 @require_POST
 def favourites_change(request: HttpRequest) -> HttpResponse:
     """Add, take out or move one favourite episode or character: from the favourites page, or
     from the item's own page (which sends `next`, where the answer goes back)."""
     page = reverse("picks:favourites")
-    back = _back_to(request)
+    back = posted_next(request)  # from an episode's or character's own page
     if not request.user.is_authenticated:
         return redirect_to_login(back or page)
 

@@ -12,7 +12,6 @@ from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.cache import never_cache
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Episode, Season
+from kernel.addresses import posted_next
 from kernel.downloads import attachment
 from kernel.pagecache import cache_for_visitors
 from members.adapters import refused_member_id
@@ -423,13 +423,7 @@ def account_inactive(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest, fallback: str) -> str:
     """Where a tracking button should return: the page it was on, if it is on this site."""
-    target = request.POST.get("next", "")
-    # A path on this site only: redirect() would take a bare word for a URL pattern's name.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}
-    ):
-        return target
-    return fallback
+    return posted_next(request) or fallback
 
 
 @require_POST
