@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from catalog.models import Episode, Season
 from catalog.views import character_context, citations_for, current_show
 from kernel.pagecache import cache_for_visitors
-from picks.context import favourite_state
+from picks.context import favourite_annotations, favourite_state
 from reviews.context import episode_context, season_context, with_reader_watchlist
 from reviews.views import episode_by_numbers
 
@@ -74,7 +74,10 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
 @require_safe
 @cache_for_visitors("catalog", "members", "ratings", "reviews", query=("sort", "page"))
 def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
-    return render_episode(request, episode_by_numbers(season, episode, reader=request.user))
+    episode_obj = episode_by_numbers(
+        season, episode, reader=request.user, annotations=favourite_annotations(request.user)
+    )
+    return render_episode(request, episode_obj)
 
 
 @require_safe

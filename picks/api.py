@@ -21,8 +21,9 @@ from picks.models import FAVOURITES_MAX, FavouriteCharacter, FavouriteEpisode, R
 router = Router(tags=["picks"])
 
 ERRORS = {404: Problem, 422: Problem}
-WRITE_ERRORS = {**ERRORS, 400: Problem, 401: Problem, 403: Problem, 429: Problem}
+WRITE_ERRORS = {**ERRORS, 400: Problem, 401: Problem, 403: Problem, 409: Problem, 429: Problem}
 EPISODES_MAX = 999  # no season has more; bounds what a request may send
+SEASONS_MAX = 999
 Handle = Annotated[str, Path(max_length=HANDLE_MAX_LENGTH, pattern=r"^[-a-zA-Z0-9_]+$")]
 Number = Annotated[int, Field(ge=1, le=999)]
 
@@ -59,7 +60,9 @@ def character_ref(request: HttpRequest, character: Character) -> dict:
 
 class RankingOut(Schema):
     season: int
-    episodes: list[EpisodeRef] = Field(description="Best first; episodes left out are not ranked.")
+    episodes: list[EpisodeRef] = Field(
+        max_length=EPISODES_MAX, description="Best first; episodes left out are not ranked."
+    )
 
 
 class PicksOut(Schema):
@@ -67,7 +70,7 @@ class PicksOut(Schema):
 
     favourite_episodes: list[EpisodeRef] = Field(max_length=FAVOURITES_MAX)
     favourite_characters: list[CharacterRef] = Field(max_length=FAVOURITES_MAX)
-    rankings: list[RankingOut]
+    rankings: list[RankingOut] = Field(max_length=SEASONS_MAX)
 
 
 class EpisodeIn(Schema):
@@ -109,7 +112,7 @@ class CommunityRankingOut(Schema):
     season: int
     method: str
     rankings: int = Field(description="How many members' rankings count.")
-    places: list[PlaceOut]
+    places: list[PlaceOut] = Field(max_length=EPISODES_MAX)
     pairs: list[PairOut] = Field(description="For each ordered pair, the members who prefer it.")
 
 
@@ -188,7 +191,9 @@ def my_picks(request: HttpRequest):
 
 
 def _refused(error: services.PickError):
-    return HttpError(400, str(error))
+    # Well-formed, but against the rules (an episode named twice): as the API answers a
+    # watch date the show's dates rule out.
+    return HttpError(409, str(error))
 
 
 @router.put(

@@ -3,7 +3,7 @@ picks' own pages and by the pages the project composes (the profile, the episode
 
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from catalog.models import Character, Episode, Season
 from members.models import User
@@ -56,17 +56,35 @@ def member_picks(member: User) -> MemberPicks:
     return picks
 
 
+def favourite_annotations(member: User) -> dict:
+    """For an episode query: whether each episode is one of the member's favourites, and how
+    many they have, so that the episode page's button costs no query of its own."""
+    if not member.is_authenticated:
+        return {}
+    theirs = FavouriteEpisode.objects.filter(member=member)
+    count = theirs.values("member").annotate(n=Count("pk")).values("n")[:1]
+    return {
+        "reader_favourite": Exists(theirs.filter(episode=OuterRef("pk"))),
+        "reader_favourite_count": Subquery(count),
+    }
+
+
 def favourite_state(member: User, item: Episode | Character) -> dict:
     """For the "favourite" button on an episode or character page: whether the item is one of
-    the member's favourites and whether there is room for it. One query."""
+    the member's favourites and whether there is room for it. Read with the episode where
+    the page asked for it (favourite_annotations), otherwise one query."""
     if not member.is_authenticated:
         return {}
     model = FavouriteEpisode if isinstance(item, Episode) else FavouriteCharacter
-    field_name = "episode_id" if model is FavouriteEpisode else "character_id"
-    chosen = list(model.objects.filter(member=member).values_list(field_name, flat=True))
+    if hasattr(item, "reader_favourite"):
+        is_favourite, count = item.reader_favourite, item.reader_favourite_count or 0
+    else:
+        field_name = "episode_id" if model is FavouriteEpisode else "character_id"
+        chosen = list(model.objects.filter(member=member).values_list(field_name, flat=True))
+        is_favourite, count = item.pk in chosen, len(chosen)
     return {
-        "is_favourite": item.pk in chosen,
-        "favourites_full": len(chosen) >= FAVOURITES_MAX,
+        "is_favourite": is_favourite,
+        "favourites_full": count >= FAVOURITES_MAX,
         "favourite_kind": "episode" if model is FavouriteEpisode else "character",
         "favourite_item": item,
     }

@@ -48,14 +48,17 @@ security_log = logging.getLogger("etoile.security")
 PageRenderer = Callable[..., HttpResponse]
 
 
-def episode_by_numbers(season: int, episode: int, reader=None) -> Episode:
+def episode_by_numbers(season: int, episode: int, reader=None, annotations=None) -> Episode:
     """The current show's episode, its season, show, rating counters and (given a signed-in
-    reader) their own rating and latest review, in one query."""
+    reader) their own rating and latest review, in one query; with `annotations`, what the
+    page composing it reads of other apps (etoile_app/pages.py), in the same query."""
     episodes = Episode.objects.of_current_show().select_related("season__show", "scores")
     if reader is not None and reader.is_authenticated:
         episodes = episodes.annotate(
             reader_score=reader_score_of(reader), reader_review=reader_review_of(reader)
         )
+    if annotations:
+        episodes = episodes.annotate(**annotations)
     return get_object_or_404(episodes, season__number=season, number=episode)
 
 
