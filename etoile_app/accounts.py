@@ -8,6 +8,7 @@ from django.db import transaction
 
 from kernel.images import delete_stored, stored_names
 from members.models import User
+from picks.services import member_picks_delete
 from reviews.services import member_contributions_delete
 
 
@@ -21,11 +22,13 @@ def member_purge(*, member: User) -> None:
     """Delete an account and everything that belongs to it (the member, or staff).
 
     Email addresses, two-factor authenticators, ratings, reviews (with the replies others
-    wrote to them) and likes go with the User row through cascading foreign keys, after
-    their counters are taken back; uploaded files are removed once the deletion commits.
+    wrote to them), likes, favourites and rankings go with the User row through cascading
+    foreign keys, after their counters are taken back; uploaded files are removed once the
+    deletion commits.
     """
     previous = stored_names(member, User.AVATAR)
     with transaction.atomic():
         member_contributions_delete(member=member)
+        member_picks_delete(member=member)
         member.delete()
         transaction.on_commit(partial(delete_stored, previous))

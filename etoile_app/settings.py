@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "members",
     "catalog",
     "reviews",
+    "picks",
     "etoile_app.admin_apps.EtoileAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -310,6 +311,9 @@ ACCOUNT_RATE_LIMITS = {
     # Not allauth's: watches marked per member, on the site and through the API (reviews/views.py,
     # reviews/api.py): catching up on a season by hand fits; a script filling the table does not.
     "watch_add": "20/m/user,200/d/user",
+    # Not allauth's: changes to a member's favourites and rankings (picks/views.py): a whole
+    # season reordered by hand takes a few dozen moves; a script hammering the counters does not.
+    "picks_change": "60/m/user,1000/d/user",
     # Not allauth's: avatars uploaded per member (members/views.py); each costs about 2 s of CPU.
     "avatar_upload": "3/m/user,10/d/user",
 }

@@ -29,10 +29,12 @@ urlpatterns = [
     *reviews_urls.share_urls,
 ]
 
-# The catalog's pages that show members' ratings and reviews too, in the catalog's namespace.
+# The catalog's pages that show members' ratings, reviews and picks too, in the catalog's
+# namespace.
 catalog_pages = [
     path("season/<int:season>/", pages.season_detail, name="season"),
     path("season/<int:season>/episode/<int:episode>/", pages.episode_detail, name="episode"),
+    path("characters/<slug:slug>/", pages.character_detail, name="character"),
 ]
 
 # Pages people read: English as they are, French under /fr/ (kernel/languages.py).
@@ -47,6 +49,7 @@ urlpatterns += i18n_patterns(
         ),
     ),
     # A handle in any case; the lower-case address is the page's (members/converters.py).
+    path("", include("picks.urls")),
     path("u/<handle:handle>/", views.profile, name="profile"),
     path("", include("members.urls")),
     path("me/export/", views.export, name="member-export"),

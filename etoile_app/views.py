@@ -27,6 +27,7 @@ from kernel.memberpages import cache_for_members
 from kernel.pagecache import cache_for_visitors
 from members.forms import DeleteAccountForm
 from members.views import active_member_or_404
+from picks.context import member_picks
 from reviews.charts import distribution_chart
 from reviews.context import (
     season_context,
@@ -243,6 +244,7 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
             "ratings": ratings,
             "reviews": reviews,
             "watch_stats": watch_stats,
+            "picks": member_picks(member),
             "average_given": round(sum(given) / len(given) / 2, 1) if given else None,
             "own_distribution": distribution_chart(
                 EpisodeScores(**{f"count_{s}": given.count(s) for s in SCORES}), None

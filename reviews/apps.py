@@ -7,8 +7,10 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Reviews and tracking")
 
     def ready(self) -> None:
-        from kernel import pagecache
-        from reviews import pagegroups, regions  # noqa: F401 (regions register themselves)
+        from kernel import counters, pagecache
+        from members import standing
+        from reviews import moderation, pagegroups, regions  # noqa: F401 (regions register themselves)
+        from reviews.counters import recount
         from reviews.models import EpisodeScores, Like, Rating, Review, Watch, WatchlistEntry
 
         # What visitors see of each model, and where (reviews/pagegroups.py). Report,
@@ -22,3 +24,8 @@ class ReviewsConfig(AppConfig):
         # Nobody else sees a watchlist, but the member's own page is kept as a skeleton under
         # their group's version (kernel/memberpages.py).
         pagecache.shows_on(WatchlistEntry, groups=pagegroups.watch_groups)
+
+        # A suspended member's ratings leave the aggregates (reviews.moderation); `recount`
+        # rebuilds these counters with every other app's.
+        standing.counts_contributions(moderation.shift_member_ratings)
+        counters.recounted_by("reviews", recount)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kernel import security
+from members import standing
 from members.models import User
 from reviews.counters import shift_scores
 from reviews.models import Appeal, ModerationAction, Rating, Report, Review
@@ -189,10 +190,11 @@ def review_remove(*, review: Review, moderator: User, reason: str) -> bool:
     )
 
 
-def _shift_member_ratings(member: User, sign: int) -> None:
-    """Take the member's ratings out of the counters (-1) or put them back (+1). Episodes in
-    id order, so two of these at once lock the counter rows in the same order, never in a
-    deadlock."""
+def shift_member_ratings(member: User, sign: int) -> None:
+    """Take the member's ratings out of the counters (-1) or put them back (+1), on their
+    suspension and reinstatement (registered with members.standing in reviews/apps.py, beside
+    the other apps' counters). Episodes in id order, so two of these at once lock the counter
+    rows in the same order, never in a deadlock."""
     by_episode: dict[int, Counter] = {}
     for episode_id, score in Rating.objects.filter(member=member).values_list(
         "episode_id", "score"
@@ -204,8 +206,9 @@ def _shift_member_ratings(member: User, sign: int) -> None:
 
 def member_suspend(*, member: User, moderator: User, reason: str) -> bool:
     """The member cannot sign in (any open session ends at its next request), their reviews,
-    replies, profile and diary disappear and their ratings leave the aggregates. All of it
-    comes back on reinstatement; nothing is deleted."""
+    replies, profile and diary disappear and their ratings (and whatever else the apps count:
+    members.standing) leave the aggregates. All of it comes back on reinstatement; nothing is
+    deleted."""
     if member.pk == moderator.pk:
         raise ReportError(_("You cannot suspend yourself."))
     if member.is_superuser:
@@ -221,7 +224,7 @@ def member_suspend(*, member: User, moderator: User, reason: str) -> bool:
         member.suspended_at = timezone.now()
         member.session_generation += 1  # signed out everywhere, for good
         member.save(update_fields=["is_active", "suspended_at", "session_generation"])
-        _shift_member_ratings(member, -1)
+        standing.shift_contributions(member, -1)
         action = _record(
             kind=ModerationAction.Kind.SUSPEND, moderator=moderator, member=member, reason=reason
         )
@@ -239,7 +242,7 @@ def member_reinstate(*, member: User, moderator: User, reason: str) -> bool:
         member.is_active = True
         member.suspended_at = None
         member.save(update_fields=["is_active", "suspended_at"])
-        _shift_member_ratings(member, +1)
+        standing.shift_contributions(member, +1)
         action = _record(
             kind=ModerationAction.Kind.REINSTATE,
             moderator=moderator,

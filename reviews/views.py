@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.cache import never_cache
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Episode, Season
+from kernel.addresses import posted_next
 from kernel.downloads import attachment
 from kernel.languages import LANGUAGE_CODES
 from kernel.memberpages import cache_for_members, fresh_uuid
@@ -64,21 +64,27 @@ security_log = logging.getLogger("etoile.security")
 PageRenderer = Callable[..., HttpResponse]
 
 
-def episode_by_numbers(season: int, episode: int, reader=None) -> Episode:
+def episode_by_numbers(season: int, episode: int, reader=None, annotations=None) -> Episode:
     """The current show's episode, its season, show, rating counters and (given a signed-in
-    reader) their own rating and latest review, in one query."""
+    reader) their own rating and latest review, in one query; with `annotations`, what the
+    page composing it reads of other apps (etoile_app/pages.py), in the same query."""
     episodes = Episode.objects.of_current_show().select_related("season__show", "scores")
     if reader is not None and reader.is_authenticated:
         episodes = episodes.annotate(
             reader_score=reader_score_of(reader), reader_review=reader_review_of(reader)
         )
+    if annotations:
+        episodes = episodes.annotate(**annotations)
     return get_object_or_404(episodes, season__number=season, number=episode)
 
 
-def reader_episode_by_numbers(season: int, episode: int, *, reader) -> Episode | None:
+def reader_episode_by_numbers(
+    season: int, episode: int, *, reader, annotations=None
+) -> Episode | None:
     """The episode's numbers with what a signed-in reader has of it: their rating, latest
     review and watchlist entry, and whether they wrote anything on it that others do not see
-    (held or taken down), in one query."""
+    (held or taken down), in one query; with `annotations`, what the page composing it reads
+    of other apps (etoile_app/pages.py), in the same query."""
     hidden = Review.objects.filter(member=reader, episode=OuterRef("pk")).exclude(
         status=Review.Status.VISIBLE
     )
@@ -92,6 +98,7 @@ def reader_episode_by_numbers(season: int, episode: int, *, reader) -> Episode |
             reader_review=reader_review_of(reader),
             on_reader_watchlist=Exists(listed),
             reader_has_hidden_writing=Exists(hidden),
+            **(annotations or {}),
         )
         .filter(season__number=season, number=episode)
         .first()
@@ -464,13 +471,7 @@ def account_inactive(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest, fallback: str) -> str:
     """Where a tracking button should return: the page it was on, if it is on this site."""
-    target = request.POST.get("next", "")
-    # A path on this site only: redirect() would take a bare word for a URL pattern's name.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}
-    ):
-        return target
-    return fallback
+    return posted_next(request) or fallback
 
 
 @require_POST

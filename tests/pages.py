@@ -333,6 +333,8 @@ QUERY_BUDGETS = {
     "/characters/jack/": 3,
     # One query per kind of record cited (show, season, person, character, credit).
     "/sources/": 8,
+    # The season, its episodes, the pairwise counters and the number of rankings.
+    "/season/1/ranking/": 4,
 }
 
 

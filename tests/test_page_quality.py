@@ -39,6 +39,7 @@ PAGES = [
     ("/sources/", 200),
     ("/season/1/episode/3/reviews/{critic_review}/", 200),
     ("/offline/", 200),
+    ("/season/1/ranking/", 200),
     ("/no-such-page/", 404),  # templates/404.html: DEBUG is off in tests
     ("/accounts/login/", 200),
     ("/accounts/signup/", 200),
@@ -57,6 +58,9 @@ MEMBER_PAGES = [
     ("/me/import/", 200),
     ("/u/page-quality/", 200),
     ("/u/page-quality/diary/", 200),
+    ("/season/1/ranking/", 200),
+    ("/me/ranking/season/1/", 200),
+    ("/me/favourites/", 200),
     ("/accounts/email/", 200),
     ("/accounts/password/change/", 200),
     ("/accounts/2fa/", 200),

@@ -31,6 +31,7 @@ from PIL import Image
 
 from catalog.models import Character, Episode, Person, Season, Show
 from members.models import AccessToken, User
+from picks.models import FavouriteCharacter, FavouriteEpisode, Preference, RankedEpisode
 from reviews import imports, moderation, services
 from reviews.models import (
     Appeal,
@@ -172,6 +173,22 @@ def state(client: Client | None = None) -> dict:
         "curation": list(Episode.objects.order_by("pk").values_list("pk", "awaiting_curation")),
         "decisions": list(ModerationAction.objects.order_by("pk").values_list("pk", "kind")),
         "tokens": list(AccessToken.objects.order_by("pk").values_list("pk", "member_id", "name")),
+        "favourites": list(
+            FavouriteEpisode.objects.order_by("member_id", "position").values_list(
+                "member_id", "episode_id", "position"
+            )
+        )
+        + list(
+            FavouriteCharacter.objects.order_by("member_id", "position").values_list(
+                "member_id", "character_id", "position"
+            )
+        ),
+        "rankings": list(
+            RankedEpisode.objects.order_by("ranking__member_id", "position").values_list(
+                "ranking__member_id", "episode_id", "position"
+            )
+        ),
+        "preferences": list(Preference.objects.order_by("pk").values_list("pk", "members")),
         "signed_in": client.session.get(SESSION_KEY) if client is not None else None,
     }
 
@@ -368,6 +385,22 @@ MUTATIONS = [
         "ratings",
         405,
     ),
+    Mutation(
+        "favourite add",
+        "picks:favourites-change",
+        NONE,
+        lambda w: {"kind": "episode", "add": str(w.episode.pk)},
+        "favourites",
+        405,
+    ),
+    Mutation(
+        "ranking add",
+        "picks:ranking-change",
+        SEASON,
+        lambda w: {"add": str(w.episode.pk)},
+        "rankings",
+        405,
+    ),
     Mutation("sign out", "account_logout", NONE, fixed({}), "signed_in", 200),
     Mutation(
         "email add",
@@ -463,6 +496,9 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
     "catalog:sources": lambda w: reverse("catalog:sources"),
     "reviews:watchlist": lambda w: reverse("reviews:watchlist"),
     "reviews:diary": lambda w: reverse("reviews:diary", args=[w.odette.handle]),
+    "picks:community-ranking": lambda w: reverse("picks:community-ranking", args=[1]),
+    "picks:ranking": lambda w: reverse("picks:ranking", args=[1]),
+    "picks:favourites": lambda w: reverse("picks:favourites"),
     "profile": lambda w: reverse("profile", args=[w.odette.handle]),
     "member-export": lambda w: reverse("member-export"),
     "reviews:export-trakt": lambda w: reverse("reviews:export-trakt"),
