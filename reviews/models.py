@@ -109,7 +109,8 @@ class EpisodeScores(models.Model):
         verbose_name_plural = _("episode scores")
 
     def __str__(self) -> str:
-        return f"{self.episode_id}: {self.count} ratings"
+        # The episode's name: how the staff history and the admin name these counters.
+        return str(self.episode)
 
     @property
     def distribution(self) -> list[int]:
@@ -379,11 +380,19 @@ class ModerationAction(models.Model):
     subject = models.CharField(_("what"), max_length=200)
     text = models.TextField(_("text at the time"), blank=True)
     reason = models.TextField(_("why"))
+    # A suspension's end as decided; empty for one until a moderator reinstates the member.
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("moderation action")
         verbose_name_plural = _("moderation actions")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(suspended_until__isnull=True) | Q(kind="suspend"),
+                name="moderationaction_end_only_for_suspensions",
+            )
+        ]
         permissions = [
             ("suspend_member", _("Can suspend and reinstate members")),
             ("recount_ratings", _("Can recount the rating aggregates")),
