@@ -1,4 +1,5 @@
 import datetime
+import re
 from collections import Counter
 
 from django import forms
@@ -343,10 +344,34 @@ def moderator_label(action: ModerationAction) -> str:
     return _("the site (report threshold)")
 
 
+HELD_REASON = re.compile(r"^Reported by (\d+) members?\.$")
+# moderation.describe()'s record of an item, as the trail stores it.
+ITEM_SUBJECT = re.compile(r"^(Review|Reply) (\d+) by @([a-z0-9-]+) on (.+)$", re.DOTALL)
+
+
+def shown_subject(action: ModerationAction) -> str:
+    """What the decision was about, as the trail records it ("Reply 12 by @odile on S01E03 ·
+    …", in English), in the staff member's language."""
+    item = ITEM_SUBJECT.match(action.subject)
+    if item is None:
+        return action.subject
+    kind, pk, handle, episode = item.groups()
+    values = {"pk": pk, "handle": handle, "episode": episode}
+    if kind == "Reply":
+        # Translators: an item in the audit trail: a reply's number, author and episode.
+        return _("Reply %(pk)s by @%(handle)s on %(episode)s") % values
+    # Translators: an item in the audit trail: a review's number, author and episode.
+    return _("Review %(pk)s by @%(handle)s on %(episode)s") % values
+
+
 def shown_reason(action: ModerationAction) -> str:
     # The reasons the site writes itself are stored in English, as records; they read in the
-    # staff member's language (moderation.SUSPENSION_ENDED is in the catalogue).
+    # staff member's language (moderation.SUSPENSION_ENDED is in the catalogue, the report
+    # threshold's reason is moderation.report_create's).
     if action.moderator_id is None and not action.moderator_handle:
+        if held := HELD_REASON.match(action.reason):
+            n = int(held.group(1))
+            return ngettext("Reported by %(n)s member.", "Reported by %(n)s members.", n) % {"n": n}
         return gettext(action.reason)
     return action.reason
 
@@ -519,6 +544,9 @@ class KindFilter(admin.SimpleListFilter):
 class ReportInline(admin.TabularInline):
     model = Report
     fields = ["reason", "note", "reporter", "created_at", "resolved_at"]
+    # Rows without the report's name above them (static/css/admin.css): it repeats the item
+    # the page is about, and the row says the rest.
+    classes = ["reports-inline"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -878,9 +906,9 @@ class AppealAdmin(admin.ModelAdmin):
         decision = obj.decision
         if decision.review_id:
             url = reverse("admin:reviews_review_change", args=[decision.review_id])
-            what = format_html('<a href="{}">{}</a>', url, decision.subject)
+            what = format_html('<a href="{}">{}</a>', url, shown_subject(decision))
         else:
-            what = decision.subject
+            what = shown_subject(decision)
         return format_html(
             "{} · {}<br><small>{}</small>",
             decision.get_kind_display(),
@@ -948,7 +976,7 @@ class ReportAdmin(ReadOnlyAdmin):
 class ModerationActionAdmin(ReadOnlyAdmin):
     """The audit trail: read-only for everyone, superusers included."""
 
-    list_display = ["created_at", "moderator_name", "decision", "subject", "why"]
+    list_display = ["created_at", "moderator_name", "decision", "what", "why"]
     list_filter = ["kind", ("moderator", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["moderator"]
     search_fields = ["subject", "reason", "text", "moderator_handle"]
@@ -957,7 +985,7 @@ class ModerationActionAdmin(ReadOnlyAdmin):
         "created_at",
         "moderator_name",
         "decision",
-        "subject",
+        "what",
         "review",
         "member",
         "text",
@@ -979,6 +1007,10 @@ class ModerationActionAdmin(ReadOnlyAdmin):
     @admin.display(description=_("why"), ordering="reason")
     def why(self, obj):
         return shown_reason(obj)
+
+    @admin.display(description=_("what"), ordering="subject")
+    def what(self, obj):
+        return shown_subject(obj)
 
 
 @admin.register(Like)
