@@ -276,3 +276,44 @@ def test_the_database_keeps_suspensions_consistent(rothbart, suspended_a_week):
             kind="hide", subject="Something", reason="Test.", suspended_until=now
         )
     )
+
+
+def test_the_review_page_suspends_the_author_until_a_day_too(rothbart, episode, moderator_client):
+    review = services.review_post(member=rothbart, episode=episode, body="Rude words")
+    page = text_of(moderator_client.get(reverse("admin:reviews_review_change", args=[review.pk])))
+    assert "Suspended until (empty: no end):" in page
+    day = timezone.localdate() + timedelta(days=3)
+
+    response = moderator_client.post(
+        reverse("admin:reviews_review_changelist"),
+        {
+            "action": "suspend_authors",
+            "_selected_action": [review.pk],
+            "reason": REASON,
+            "suspended_until": day.isoformat(),
+            "index": 0,
+        },
+        follow=True,
+    )
+
+    assert "1 member suspended." in messages_of(response)
+    assert timezone.localtime(User.objects.get(pk=rothbart.pk).suspended_until).date() == day
+
+
+def test_the_audit_trail_reads_in_the_moderators_language(
+    rothbart, episode, reporters, moderator, moderator_client
+):
+    review = services.review_post(member=rothbart, episode=episode, body="Rude words")
+    for reporter in reporters[:3]:
+        moderation.report_create(reporter=reporter, review=review, reason="spam")
+    moderation.review_remove(review=review, moderator=moderator, reason="Rude")
+    User.objects.filter(pk=moderator.pk).update(language="fr")
+
+    page = html.unescape(
+        text_of(moderator_client.get(reverse("admin:reviews_moderationaction_changelist")))
+    )
+
+    assert f"Avis {review.pk} de @rothbart sur {episode}" in page
+    assert "Signalé par 3 membres." in page
+    assert "le site (seuil de signalements)" in page
+    assert "Reported by" not in page and "Review " not in page
