@@ -147,6 +147,8 @@ MIDDLEWARE = [
     "kernel.addresses.CanonicalPathMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The admin, outside the language prefix, in the staff member's own language.
+    "kernel.languages.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -258,7 +260,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 # django-allauth 65: members sign in with their email; there are no usernames.
-ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+# members.adapters' adapter, with the end of a suspension at sign-in (etoile_app/accounts.py).
+ACCOUNT_ADAPTER = "etoile_app.accounts.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -8,7 +8,7 @@ from catalog import urls as catalog_urls
 from etoile_app import pages, sitemaps, views
 from etoile_app.api import api
 from etoile_app.pages import render_episode
-from kernel import languages
+from members import views as members_views
 from reviews import urls as reviews_urls
 from reviews import views as reviews_views
 
@@ -25,7 +25,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
-    path("language/<slug:language>/", languages.switch_language, name="switch-language"),
+    # kernel.languages' switcher, which also keeps a signed-in member's choice (members.views).
+    path("language/<slug:language>/", members_views.switch_language, name="switch-language"),
     *reviews_urls.share_urls,
 ]
 

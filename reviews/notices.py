@@ -2,13 +2,13 @@
 decided, the moderator's reason, and where to see it or appeal.
 
 Sent synchronously through Django's email API, after the decision is committed; a failure to
-send is logged and never undoes the decision. Members have no stored language preference, so
-the email is in the site's default language (LANGUAGE_CODE)."""
+send is logged and never undoes the decision. Written in the member's language (User.language),
+whatever language the moderator uses the admin in."""
 
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -24,6 +24,8 @@ def _subject(action: ModerationAction, is_reply: bool) -> str:
     Kind = ModerationAction.Kind
     if action.kind == Kind.SUSPEND:
         return _("Your account is suspended")
+    if action.kind == Kind.REINSTATE and action.moderator_id is None:
+        return _("Your suspension has ended")
     if action.kind == Kind.REINSTATE:
         return _("Your account is active again")
     if action.kind == Kind.UPHOLD:
@@ -39,17 +41,20 @@ def _subject(action: ModerationAction, is_reply: bool) -> str:
     return subjects[action.kind][is_reply]
 
 
-def tell_member(action: ModerationAction) -> None:
-    """Email the member concerned by the decision, if they have an address."""
+def decision_email(action: ModerationAction) -> EmailMessage | None:
+    """The email about the decision to the member it concerns, written in their language;
+    None if there is nobody to write to. Rendering it is all here, apart from sending, so a
+    background job can call it as well as tell_member."""
     member = action.member
     if member is None or not member.email:
-        return
+        return None
     review = action.review
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(member.language):
         context = {
             "member": member,
             "action": action,
             "review": review,
+            "by_the_site": action.moderator_id is None and not action.moderator_handle,
             "site_name": _(settings.ETOILE_SITE_NAME),
             "item_url": (
                 site_address(f"{review.episode.get_absolute_url()}#review-{review.pk}")
@@ -66,7 +71,15 @@ def tell_member(action: ModerationAction) -> None:
             action, bool(review and review.is_reply)
         )
         body = render_to_string("reviews/email/decision.txt", context)
+    return EmailMessage(subject, body, None, [member.email])
+
+
+def tell_member(action: ModerationAction) -> None:
+    """Email the member concerned by the decision, if they have an address."""
+    message = decision_email(action)
+    if message is None:
+        return
     try:
-        send_mail(subject, body, None, [member.email])
+        message.send()
     except Exception:  # noqa: BLE001 (the decision is made; the email is a courtesy)
-        log.exception("could not email member %s about decision %s", member.pk, action.pk)
+        log.exception("could not email member %s about decision %s", action.member_id, action.pk)

@@ -82,9 +82,10 @@ def rating_remove(*, member: User, episode: Episode) -> bool:
         return True
 
 
-def recount_ratings(episodes=None) -> int:
-    """Rebuild the rating counters from the ratings themselves; returns how many episodes."""
-    return counters.recount_scores(episodes)[0]
+def recount_ratings(episodes=None) -> counters.ScoresRecount:
+    """Rebuild the rating counters from the ratings themselves: how many episodes, and the
+    counts that were wrong, before and after."""
+    return counters.recount_scores(episodes)
 
 
 def review_post(

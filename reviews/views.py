@@ -25,7 +25,7 @@ from kernel.languages import LANGUAGE_CODES
 from kernel.memberpages import cache_for_members, fresh_uuid
 from kernel.pagecache import cache_for_visitors
 from kernel.shareimages import image_response
-from members.adapters import refused_member_id
+from members.adapters import SUSPENDED_LOGIN_KEY, refused_member_id
 from members.models import User
 from members.views import active_member_or_404
 from reviews import exports, imports, interchange, moderation, services
@@ -441,6 +441,12 @@ def account_inactive(request: HttpRequest) -> HttpResponse:
     matched (members.adapters), never from the form; anyone else sees the plain page."""
     member_id = refused_member_id(request)
     member = User.objects.filter(pk=member_id).first() if member_id else None
+    if member is not None and moderation.end_suspension_if_due(member):
+        # Signed in through a way that does not end it first (a passkey, say), or the end
+        # came while the page was open.
+        request.session.pop(SUSPENDED_LOGIN_KEY, None)
+        messages.success(request, _("Your suspension has ended: you can sign in again."))
+        return redirect("account_login")
     decision = moderation.standing_suspension(member) if member is not None else None
     appeal = moderation.appeal_of(decision) if decision is not None else None
     form = None
@@ -461,7 +467,12 @@ def account_inactive(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "account/account_inactive.html",
-        {"decision": decision, "appeal": appeal, "form": form},
+        {
+            "decision": decision,
+            "appeal": appeal,
+            "form": form,
+            "until": member.suspended_until if decision is not None else None,
+        },
         status=status,
     )
 
