@@ -272,7 +272,10 @@ class ImageAdminMixin:
     @admin.display(description=_("as the site crops it"))
     def crop_preview(self, obj):
         """The rendition the pages show, at its size on the page: cropped around the focal
-        point. Saved with a new focal point, the crop here is the new one once its job ran."""
+        point. Saved with a new focal point, the crop here is the new one once its job has
+        made it (until then, a line says so). With JavaScript (static/js/focal-point.js) it
+        follows the numbers as they change, from the whole image, which a click on it also
+        moves the point on."""
         for spec in self.image_specs:
             if getattr(obj, spec.field) and not renditions_current(obj, spec, obj.image_focus):
                 return _(
@@ -282,15 +285,28 @@ class ImageAdminMixin:
             renditions = getattr(obj, spec.renditions_field)
             if renditions:
                 width = min(spec.widths)
+                ratio = f"{spec.ratio[0]}:{spec.ratio[1]}"
                 return format_html(
-                    '<img src="{}" alt="" width="{}" height="{}"><br><small>{}</small>',
+                    '<div class="focal-preview" data-focal-preview data-source="{}" '
+                    'data-width="{}" data-height="{}" data-live-note="{}" data-whole-label="{}">'
+                    '<img src="{}" alt="" width="{}" height="{}">'
+                    '<br><small class="focal-preview__note">{}</small></div>',
+                    getattr(obj, spec.field).url,
+                    width,
+                    spec.height_for(width),
+                    _("Cropped to %(ratio)s around the focal point, as you change it.")
+                    % {"ratio": ratio},
+                    _("The whole image: click where the crops should centre."),
                     default_storage.url(renditions["jpg"][str(width)]),
                     width,
                     spec.height_for(width),
                     _("Cropped to %(ratio)s around the focal point; save to see a new one.")
-                    % {"ratio": f"{spec.ratio[0]}:{spec.ratio[1]}"},
+                    % {"ratio": ratio},
                 )
         return _("Add an image, then choose where its crops centre.")
+
+    class Media:
+        js = ["js/focal-point.js"]
 
 
 class DatesFactEdits:

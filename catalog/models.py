@@ -218,8 +218,8 @@ class CatalogModel(models.Model):
     )
     curation_note = models.CharField(_("what awaits curation"), max_length=300, blank=True)
     citations = GenericRelation("catalog.Citation")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -288,7 +288,9 @@ class Citation(models.Model):
     the admin, which it never touches.
     """
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="citations", verbose_name=_("source")
+    )
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     content_object = GenericForeignKey("content_type", "object_id")
@@ -466,7 +468,9 @@ class Show(CreditedImages, FrenchText, ExternalIds, FocalPoint, CatalogModel):
 
 
 class Season(FrenchText, CatalogModel):
-    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="seasons")
+    show = models.ForeignKey(
+        Show, on_delete=models.CASCADE, related_name="seasons", verbose_name=_("show")
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     premiere_date = models.DateField(_("premiere date"), null=True, blank=True)
     episode_count = models.PositiveSmallIntegerField(
@@ -506,7 +510,9 @@ class Episode(CreditedImages, FrenchText, ExternalIds, FocalPoint, CatalogModel)
     STILL = RenditionSpec(field="still", widths=(480, 960), ratio=(16, 9))
     image_specs = (STILL,)
 
-    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="episodes")
+    season = models.ForeignKey(
+        Season, on_delete=models.CASCADE, related_name="episodes", verbose_name=_("season")
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=200)
     release_date = models.DateField(_("release date"), null=True, blank=True)
@@ -597,7 +603,9 @@ class Person(CreditedImages, FrenchText, FocalPoint, CatalogModel):
 
 
 class Character(FrenchText, CatalogModel):
-    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="characters")
+    show = models.ForeignKey(
+        Show, on_delete=models.CASCADE, related_name="characters", verbose_name=_("show")
+    )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
@@ -643,8 +651,12 @@ class Credit(FrenchText, models.Model):
         WRITER = "writer", _("Writer")
         DIRECTOR = "director", _("Director")
 
-    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="credits")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="credits")
+    show = models.ForeignKey(
+        Show, on_delete=models.CASCADE, related_name="credits", verbose_name=_("show")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="credits", verbose_name=_("person")
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role)
     character = models.ForeignKey(
         Character,
@@ -652,6 +664,7 @@ class Credit(FrenchText, models.Model):
         null=True,
         blank=True,
         related_name="credits",
+        verbose_name=_("character"),
         help_text=_("Cast credits name the character; other roles leave this empty."),
     )
     billing_order = models.PositiveSmallIntegerField(_("billing order"), default=100)

@@ -28,16 +28,12 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_safe
-@cache_for_visitors("catalog")
-def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def character_context(slug: str) -> dict:
+    """The character page's facts; the page, which offers members a favourite button too, is
+    composed above this app (etoile_app/pages.py)."""
     character = get_object_or_404(Character.objects.select_related("show"), slug=slug)
     credits = character.credits.select_related("person").order_by("billing_order")
-    return render(
-        request,
-        "catalog/character.html",
-        {"character": character, "credits": credits, "citations": citations_for(character)},
-    )
+    return {"character": character, "credits": credits, "citations": citations_for(character)}
 
 
 @require_safe

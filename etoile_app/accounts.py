@@ -1,5 +1,5 @@
-"""Deleting an account, which reaches into every app that holds a member's data: composed
-here, above those apps."""
+"""Deleting an account, which reaches into every app that holds a member's data, and the
+sign-in of a member whose suspension has ended: composed here, above those apps."""
 
 from functools import partial
 
@@ -7,8 +7,24 @@ from django.contrib.auth import logout
 from django.db import transaction
 
 from kernel.images import delete_stored, stored_names
+from members import adapters
 from members.models import User
+from picks.services import member_picks_delete
+from reviews import moderation
 from reviews.services import member_contributions_delete
+
+
+class AccountAdapter(adapters.AccountAdapter):
+    """members' allauth adapter, and what needs the reviews app: a member whose suspension's
+    end has come signs in as usual, reinstated on the spot by the service a moderator's
+    reinstatement uses, without waiting for `manage.py end_suspensions`."""
+
+    def authenticate(self, request, **credentials):
+        # allauth hands back an inactive member only once their password matched.
+        user = super().authenticate(request, **credentials)
+        if user is not None and moderation.end_suspension_if_due(user):
+            user.refresh_from_db()
+        return user
 
 
 def member_delete(*, request, member: User) -> None:
@@ -21,11 +37,13 @@ def member_purge(*, member: User) -> None:
     """Delete an account and everything that belongs to it (the member, or staff).
 
     Email addresses, two-factor authenticators, ratings, reviews (with the replies others
-    wrote to them) and likes go with the User row through cascading foreign keys, after
-    their counters are taken back; uploaded files are removed once the deletion commits.
+    wrote to them), likes, favourites and rankings go with the User row through cascading
+    foreign keys, after their counters are taken back; uploaded files are removed once the
+    deletion commits.
     """
     previous = stored_names(member, User.AVATAR)
     with transaction.atomic():
         member_contributions_delete(member=member)
+        member_picks_delete(member=member)
         member.delete()
         transaction.on_commit(partial(delete_stored, previous))

@@ -17,10 +17,11 @@ from kernel.history import ChangeHistoryMixin
 from members.admin import EmailsForAdministratorsMixin, may_see_emails
 from members.models import User
 from reviews.admin import (
-    ReasonActionForm,
+    SuspensionActionForm,
     decide_for_members,
     decision_reason,
     decisions_list,
+    suspension_end,
 )
 from reviews.models import ModerationAction
 from reviews.moderation import member_reinstate, member_suspend, standing_takedowns
@@ -75,6 +76,7 @@ class UserAdmin(ChangeHistoryMixin, EmailsForAdministratorsMixin, DjangoUserAdmi
         "is_staff",
         "is_active",
         "suspended_at",
+        "suspended_until",
         "date_joined",
     ]
     list_filter = [
@@ -93,19 +95,21 @@ class UserAdmin(ChangeHistoryMixin, EmailsForAdministratorsMixin, DjangoUserAdmi
         "date_joined",
         "is_active",
         "suspended_at",
+        "suspended_until",
+        "language",
         "moderation_record",
     ]
-    action_form = ReasonActionForm
+    action_form = SuspensionActionForm
     actions = ["suspend", "reinstate"]
 
     def has_suspend_permission(self, request) -> bool:
         return request.user.has_perm("reviews.suspend_member")
 
-    def _moderate(self, request, queryset, decide, done):
+    def _moderate(self, request, queryset, decide, done, **terms):
         reason = decision_reason(self, request)
         if reason is None:
             return
-        changed = decide_for_members(self, request, queryset, decide, reason=reason)
+        changed = decide_for_members(self, request, queryset, decide, reason=reason, **terms)
         self.message_user(request, done % {"n": changed}, messages.SUCCESS)
 
     @admin.action(
@@ -113,7 +117,11 @@ class UserAdmin(ChangeHistoryMixin, EmailsForAdministratorsMixin, DjangoUserAdmi
         permissions=["suspend"],
     )
     def suspend(self, request, queryset):
-        self._moderate(request, queryset, member_suspend, _("Members suspended: %(n)s."))
+        go_on, until = suspension_end(self, request)
+        if go_on:
+            self._moderate(
+                request, queryset, member_suspend, _("Members suspended: %(n)s."), until=until
+            )
 
     @admin.action(description=_("Reinstate suspended members"), permissions=["suspend"])
     def reinstate(self, request, queryset):
@@ -150,8 +158,14 @@ class UserAdmin(ChangeHistoryMixin, EmailsForAdministratorsMixin, DjangoUserAdmi
         return format_html('<a href="{}">{}</a>{}', reviews_url, summary, decisions_list(actions))
 
     member_fieldsets = [
-        (_("Profile"), {"fields": ["handle", "display_name", "bio", "date_joined"]}),
-        (_("Moderation"), {"fields": ["moderation_record", "is_active", "suspended_at"]}),
+        (
+            _("Profile"),
+            {"fields": ["handle", "display_name", "bio", "language", "date_joined"]},
+        ),
+        (
+            _("Moderation"),
+            {"fields": ["moderation_record", "is_active", "suspended_at", "suspended_until"]},
+        ),
         (
             _("Permissions"),
             {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]},

@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.history import change_details
@@ -147,6 +148,10 @@ class LogEntryAdmin(EmailsForAdministratorsMixin, admin.ModelAdmin):
     @admin.display(description=_("record"), ordering="object_repr")
     def record(self, obj):
         kind = obj.content_type.name if obj.content_type_id else ""
+        if obj.object_id is None:
+            # An action on a kind of record as a whole, named in the catalogue's words
+            # (kernel.history.record_model_action).
+            return format_html("{}<br><small>{}</small>", gettext(obj.object_repr), kind)
         url = None
         if obj.content_type_id and not obj.is_deletion():
             try:

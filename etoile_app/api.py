@@ -17,8 +17,9 @@ api = NinjaAPI(
     version="1",
     description=(
         "Open data about the series *Étoile*: its seasons, episodes, people and characters, "
-        "the members' ratings and public reviews; and, for a member, their own ratings, "
-        "watchlist and watches. Write requests need a read-and-write personal access token "
+        "the members' ratings, public reviews, favourites and rankings, and the community "
+        "ranking; and, for a member, their own ratings, watchlist, watches, favourites and "
+        "rankings. Write requests need a read-and-write personal access token "
         "(`Authorization: Bearer …`, made at /me/tokens/; a read-only token's writes are "
         "refused with 403) or a signed-in session with its CSRF token. Scores are whole numbers from 1 to 10: half stars, 10 is five stars."
     ),
@@ -45,3 +46,4 @@ for _error in outage.STORE_UNAVAILABLE:
 api.add_router("", "catalog.api.router")
 api.add_router("", "reviews.api.episodes_router")
 api.add_router("", "reviews.api.router")
+api.add_router("", "picks.api.router")

@@ -1,7 +1,7 @@
 """Everything the site holds about a member, as JSON and CSV files in one zip.
 
-Each app lists its own sections (members/exports.py, reviews/exports.py), each a list of
-flat rows, so the same data makes a CSV file and a part of the JSON document.
+Each app lists its own sections (members/exports.py, reviews/exports.py, picks/exports.py),
+each a list of flat rows, so the same data makes a CSV file and a part of the JSON document.
 """
 
 import io
@@ -14,16 +14,21 @@ from django.utils import timezone
 from kernel import spreadsheets
 from members import exports as member_exports
 from members.models import User
+from picks import exports as pick_exports
 from reviews import exports as review_exports
 
 logger = logging.getLogger(__name__)
 
 
-SECTION_COLUMNS = {**member_exports.COLUMNS, **review_exports.COLUMNS}
+SECTION_COLUMNS = {**member_exports.COLUMNS, **review_exports.COLUMNS, **pick_exports.COLUMNS}
 
 
 def export_sections(member: User) -> dict[str, list[dict]]:
-    return {**member_exports.export_sections(member), **review_exports.export_sections(member)}
+    return {
+        **member_exports.export_sections(member),
+        **review_exports.export_sections(member),
+        **pick_exports.export_sections(member),
+    }
 
 
 def _csv(rows: list[dict], columns: list[str]) -> str:

@@ -1,5 +1,6 @@
 """The pages that show several apps at once, composed here above them: the season and the
-episode pages (catalog facts, rating counters, reviews, the reader's watches). Each app offers
+episode pages (catalog facts, rating counters, reviews, the reader's watches and favourites),
+and the character page (its facts, and the member's favourite button). Each app offers
 its QuerySets, contexts and partials; only this module puts them on one page."""
 
 from django.db.models import Prefetch
@@ -8,14 +9,22 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from catalog.models import Episode, Season
-from catalog.views import citations_for, current_show
+from catalog.views import character_context, citations_for, current_show
+from etoile_app.views import sees_every_mean
+from kernel.memberpages import cache_for_members
 from kernel.pagecache import cache_for_visitors
-from reviews.context import episode_context, season_context, with_reader_watchlist
-from reviews.views import episode_by_numbers
+from picks.context import favourite_annotations
+from picks.regions import remember_reader_item
+from reviews.context import episode_context, scores_of, season_context, with_reader_watchlist
+from reviews.regions import PAGE_EPISODE
+from reviews.shareimages import episode_share_image
+from reviews.views import episode_by_numbers, reader_episode_by_numbers
+from reviews.visibility import Sight, reader_of, sight_of_episode
 
 
 @require_safe
 @cache_for_visitors("catalog", "ratings")
+@cache_for_members("catalog", "ratings", reader=sees_every_mean)
 def season_detail(request: HttpRequest, season: int) -> HttpResponse:
     season_obj = get_object_or_404(
         Season.objects.select_related("show").prefetch_related(
@@ -60,6 +69,8 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
             "previous_episode": previous_episode,
             "next_episode": next_episode,
             "citations": citations_for(episode),
+            "share_image": episode_share_image(request, episode, scores_of(episode)),
+            "favourite_item": episode,
             **episode_context(
                 request, episode, episode_numbers=[e.number for e in siblings], **forms
             ),
@@ -68,7 +79,42 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
     )
 
 
+def episode_reader(request: HttpRequest, season: int, episode: int) -> bool:
+    """The episode with the member's own rating, latest review, watchlist entry and favourite,
+    in one query, kept for the page's regions (reviews/regions.py). The page is rendered in full for
+    a member whose own review or reply on it is held or taken down (they see it, marked,
+    where nobody else does), and for one who has not watched it and hides what they have not
+    watched (their page has no reviews at all)."""
+    found = reader_episode_by_numbers(
+        season, episode, reader=request.user, annotations=favourite_annotations(request.user)
+    )
+    if found is None or found.reader_has_hidden_writing:
+        return False
+    if sight_of_episode(reader_of(request), found) is Sight.WITHHELD:
+        return False
+    setattr(request, PAGE_EPISODE, found)
+    remember_reader_item(request, found)
+    return True
+
+
 @require_safe
 @cache_for_visitors("catalog", "members", "ratings", "reviews", query=("sort", "page"))
+@cache_for_members(
+    "catalog", "members", "ratings", "reviews", query=("sort", "page"), reader=episode_reader
+)
 def episode_detail(request: HttpRequest, season: int, episode: int) -> HttpResponse:
-    return render_episode(request, episode_by_numbers(season, episode, reader=request.user))
+    episode_obj = episode_by_numbers(
+        season, episode, reader=request.user, annotations=favourite_annotations(request.user)
+    )
+    return render_episode(request, episode_obj)
+
+
+@require_safe
+@cache_for_visitors("catalog")
+def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    context = character_context(slug)
+    return render(
+        request,
+        "catalog/character.html",
+        {**context, "favourite_item": context["character"]},
+    )

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "members",
     "catalog",
     "reviews",
+    "picks",
     "etoile_app.admin_apps.EtoileAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -148,7 +149,7 @@ MIDDLEWARE = [
     # After WhiteNoise, which serves static files already compressed; before everything that
     # writes the body. Pages with a CSRF token are safe to compress: Django masks the token
     # afresh on every response and this middleware pads its output at random (BREACH).
-    "django.middleware.gzip.GZipMiddleware",
+    "kernel.compression.GZipMiddleware",
     # Outside everything that can refuse a request, so that every refusal under /api/ is JSON.
     "kernel.api.ApiErrorsAsJsonMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -164,6 +165,8 @@ MIDDLEWARE = [
     "kernel.addresses.CanonicalPathMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The admin, outside the language prefix, in the staff member's own language.
+    "kernel.languages.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -283,7 +286,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 # django-allauth 65: members sign in with their email; there are no usernames.
-ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+# members.adapters' adapter, with the end of a suspension at sign-in (etoile_app/accounts.py).
+ACCOUNT_ADAPTER = "etoile_app.accounts.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -338,6 +342,9 @@ ACCOUNT_RATE_LIMITS = {
     # Not allauth's: watches marked per member, on the site and through the API (reviews/views.py,
     # reviews/api.py): catching up on a season by hand fits; a script filling the table does not.
     "watch_add": "20/m/user,200/d/user",
+    # Not allauth's: changes to a member's favourites and rankings (picks/views.py): a whole
+    # season reordered by hand takes a few dozen moves; a script hammering the counters does not.
+    "picks_change": "60/m/user,1000/d/user",
     # Not allauth's: avatars uploaded per member (members/views.py); each costs about 2 s of CPU.
     "avatar_upload": "3/m/user,10/d/user",
 }
@@ -455,6 +462,12 @@ else:
 # every visible write makes them fresh at once anyway. 0 turns the page cache off.
 VISITOR_PAGE_CACHE_SECONDS = env_int("ETOILE_VISITOR_PAGE_CACHE_SECONDS", 600)
 
+# Members' pages are rendered once per address, language and content version as a skeleton
+# that each request fills with the reader's own state (kernel/memberpages.py). The skeletons
+# stay in each process's memory, up to this many bytes (about 200 kB each); 0 renders every
+# member's page in full.
+MEMBER_PAGE_CACHE_BYTES = env_int("ETOILE_MEMBER_PAGE_CACHE_BYTES", 64 * 1024 * 1024)
+
 # `make bench` only: a view answering "ok" at /bench/ok, Django's ceiling on the machine.
 BENCH_VIEW = env_bool("ETOILE_BENCH_VIEW", False)
 
@@ -491,6 +504,9 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_IDLE_SECONDS = env_int("ETOILE_SESSION_IDLE_SECONDS", 14 * 24 * 3600)
 SESSION_MAX_SECONDS = env_int("ETOILE_SESSION_MAX_SECONDS", 30 * 24 * 3600)
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+# Sessions are read from the default cache (Redis in production), written through to the
+# database: a member's request no longer costs a query for them.
+SESSION_ENGINE = "kernel.sessions"
 
 # Content-Security-Policy (django-csp 4): only this site's own files. No inline script or
 # style anywhere (htmx is told not to add its indicator styles, and never evaluates code:

@@ -8,7 +8,7 @@ from catalog import urls as catalog_urls
 from etoile_app import pages, sitemaps, views
 from etoile_app.api import api
 from etoile_app.pages import render_episode
-from kernel import languages
+from members import views as members_views
 from reviews import urls as reviews_urls
 from reviews import views as reviews_views
 
@@ -20,21 +20,28 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest/<slug:language>.webmanifest", views.web_app_manifest, name="web-app-manifest"),
+    path("sw.js", views.service_worker, name="service-worker"),
     path("healthz", views.healthz, name="healthz"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
-    path("language/<slug:language>/", languages.switch_language, name="switch-language"),
+    # kernel.languages' switcher, which also keeps a signed-in member's choice (members.views).
+    path("language/<slug:language>/", members_views.switch_language, name="switch-language"),
+    *reviews_urls.share_urls,
 ]
 
-# The catalog's pages that show members' ratings and reviews too, in the catalog's namespace.
+# The catalog's pages that show members' ratings, reviews and picks too, in the catalog's
+# namespace.
 catalog_pages = [
     path("season/<int:season>/", pages.season_detail, name="season"),
     path("season/<int:season>/episode/<int:episode>/", pages.episode_detail, name="episode"),
+    path("characters/<slug:slug>/", pages.character_detail, name="character"),
 ]
 
 # Pages people read: English as they are, French under /fr/ (kernel/languages.py).
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("offline/", views.offline, name="offline"),
     path("", include((catalog_urls.urlpatterns + catalog_pages, "catalog"))),
     path(
         "",
@@ -43,6 +50,7 @@ urlpatterns += i18n_patterns(
         ),
     ),
     # A handle in any case; the lower-case address is the page's (members/converters.py).
+    path("", include("picks.urls")),
     path("u/<handle:handle>/", views.profile, name="profile"),
     path("", include("members.urls")),
     path("me/export/", views.export, name="member-export"),

@@ -7,10 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import cache_control, never_cache
@@ -21,9 +22,12 @@ from catalog.views import citations_for
 from etoile_app import accounts
 from etoile_app.exports import build_export
 from kernel.downloads import attachment
+from kernel.languages import LANGUAGE_CODES
+from kernel.memberpages import cache_for_members
 from kernel.pagecache import cache_for_visitors
 from members.forms import DeleteAccountForm
 from members.views import active_member_or_404
+from picks.context import member_picks
 from reviews.charts import distribution_chart
 from reviews.context import (
     season_context,
@@ -39,8 +43,15 @@ PROFILE_REVIEWS = 20
 ROLE_ORDER = list(Credit.Role.values)
 
 
+def sees_every_mean(request: HttpRequest, **kwargs) -> bool:
+    """Members who hide what they have not watched get the full render: the season chart
+    draws only the means they may see."""
+    return not request.user.hide_unwatched
+
+
 @require_safe
 @cache_for_visitors("catalog", "ratings")
+@cache_for_members("catalog", "ratings", reader=sees_every_mean)
 def home(request: HttpRequest) -> HttpResponse:
     show = Show.objects.current()
     if show is None:
@@ -83,6 +94,72 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The site on a phone's home screen ------------------------------------------------------------
+
+# The site's paper in its light and dark schemes (static/css/site.css): the phone paints the
+# splash screen and the title bar in them before a page has loaded.
+LIGHT_PAPER = "#faf7f2"
+DARK_PAPER = "#15131a"
+ICONS = [
+    ("img/icons/icon-192.png", "192x192", "any"),
+    ("img/icons/icon-512.png", "512x512", "any"),
+    ("img/icons/icon-maskable-192.png", "192x192", "maskable"),
+    ("img/icons/icon-maskable-512.png", "512x512", "maskable"),
+]
+
+
+@require_safe
+@cache_control(max_age=86_400, public=True)
+def web_app_manifest(request: HttpRequest, language: str) -> JsonResponse:
+    """The web app manifest, one per language: installed from a French page, the site opens
+    on the French home page with a French name. The icons are drawn by `draw_app_icons`."""
+    if language not in LANGUAGE_CODES:
+        raise Http404("No such language.")
+    with translation.override(language):
+        manifest = {
+            "id": "/",
+            "name": _("Étoile companion"),
+            "short_name": _("Étoile"),
+            "description": _(
+                "Episodes, cast and sources for Étoile, the ballet series on Prime Video."
+            ),
+            "lang": language,
+            "dir": "ltr",
+            "start_url": reverse("home"),
+            "scope": "/",
+            "display": "standalone",
+            "background_color": LIGHT_PAPER,
+            "theme_color": LIGHT_PAPER,
+            "icons": [
+                {"src": static(path), "sizes": sizes, "type": "image/png", "purpose": purpose}
+                for path, sizes, purpose in ICONS
+            ],
+        }
+    return JsonResponse(
+        manifest,
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+    )
+
+
+@require_safe
+@cache_control(no_cache=True, public=True)
+def service_worker(request: HttpRequest) -> FileResponse:
+    """static/js/service-worker.js at the root of the site, so that its scope is the whole
+    site (a worker controls only the pages under its own address). No-cache: the browser
+    asks for it again on each visit and installs a new version as soon as there is one."""
+    path = settings.BASE_DIR / "static" / "js" / "service-worker.js"
+    return FileResponse(path.open("rb"), content_type="text/javascript; charset=utf-8")
+
+
+@require_safe
+@cache_for_visitors("catalog")
+def offline(request: HttpRequest) -> HttpResponse:
+    """What the service worker shows for a page that was never read here while the network is
+    out. The worker fetches it without cookies when it installs: a visitor's page."""
+    return render(request, "etoile_app/offline.html")
+
+
 @require_safe
 @cache_control(max_age=86_400, public=True)
 def favicon(request: HttpRequest) -> FileResponse:
@@ -122,8 +199,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+def another_members_profile(request: HttpRequest, handle: str) -> bool:
+    """A member reads another's profile as the skeleton shows it; their own shows what
+    moderators hold back of theirs, and "hide unwatched" leaves ratings and means out."""
+    return handle.lower() != request.user.handle and not request.user.hide_unwatched
+
+
 @require_safe
 @cache_for_visitors("catalog", "members", "member:{handle}")
+@cache_for_members("catalog", "members", "member:{handle}", reader=another_members_profile)
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
     member = active_member_or_404(handle)
     ratings = member.ratings.select_related("episode__season").order_by(
@@ -160,6 +244,7 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
             "ratings": ratings,
             "reviews": reviews,
             "watch_stats": watch_stats,
+            "picks": member_picks(member),
             "average_given": round(sum(given) / len(given) / 2, 1) if given else None,
             "own_distribution": distribution_chart(
                 EpisodeScores(**{f"count_{s}": given.count(s) for s in SCORES}), None

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 # The API's clients are programs that read its schema, not pages with a canonical link.
@@ -36,6 +37,17 @@ def canonical_path(request: HttpRequest) -> str | None:
         return reverse(match.view_name, args=match.args, kwargs=match.captured_kwargs)
     except NoReverseMatch:
         return None
+
+
+def posted_next(request: HttpRequest) -> str | None:
+    """The `next` a form posted (the page a button was on), if it is a path on this site."""
+    target = request.POST.get("next", "")
+    # A path only: redirect() would take a bare word for a URL pattern's name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        return target
+    return None
 
 
 def site_origin(request: HttpRequest) -> str:

@@ -6,7 +6,9 @@ pages still read it, and add what it leaves out:
 
 - `"values"` inside a "changed" sub-message: `[{"field", "label", "before", "after"}]`;
 - `{"action": "..."}`: the admin action (bulk action, moderation decision) that made the change;
-- `{"reason": "..."}`: the reason a moderator gave.
+- `{"reason": "..."}`: the reason a moderator gave;
+- `{"note": {"text": "...", "values": {...}}}`: a sentence with its values, as for an action on
+  a kind of record as a whole ("Nothing was wrong: 8 episodes recounted").
 
 Labels and action names are stored untranslated, as Django stores field labels, and
 translated when shown. Passwords and email addresses are never stored, only that they
@@ -126,31 +128,41 @@ def dumps(message) -> str:
     return json.dumps(message, ensure_ascii=False) if isinstance(message, list) else message
 
 
+def _action_message(model, *, action, changes=None, values=None, reason="", note=None) -> list:
+    message = []
+    values = (model_values(model, changes) if changes else []) + (values or [])
+    if values:
+        message.append(
+            {"changed": {"fields": [value["label"] for value in values], "values": values}}
+        )
+    with translation_override(None):
+        message.append({"action": str(action)})
+    if note:
+        message.append({"note": note})
+    if reason:
+        message.append({"reason": reason})
+    return message
+
+
 def record_action(
     request,
     objects: Iterable[models.Model],
     *,
     action: str,
     changes: dict[str, tuple[Any, Any]] | None = None,
+    values: list[dict] | None = None,
     reason: str = "",
 ) -> list[LogEntry]:
     """One history entry per object for an admin action that changed them, in one query.
-    Entries name the record by its concrete model, so an item decided from the moderation
-    queue (a proxy of reviews) is in the review's own history."""
+    `changes` are model fields before and after; `values` what no single field holds, in the
+    stored shape ({"field", "label", "before", "after"}, the label untranslated). Entries name
+    the record by its concrete model, so an item decided from the moderation queue (a proxy
+    of reviews) is in the review's own history."""
     objects = list(objects)
     if not objects:
         return []
     model = objects[0]._meta.concrete_model
-    message = []
-    if changes:
-        values = model_values(model, changes)
-        message.append(
-            {"changed": {"fields": [value["label"] for value in values], "values": values}}
-        )
-    with translation_override(None):
-        message.append({"action": str(action)})
-    if reason:
-        message.append({"reason": reason})
+    message = _action_message(model, action=action, changes=changes, values=values, reason=reason)
     content_type = ContentType.objects.get_for_model(model)
     return LogEntry.objects.bulk_create(
         [
@@ -164,6 +176,28 @@ def record_action(
             )
             for obj in objects
         ]
+    )
+
+
+def record_model_action(
+    request, model, *, action: str, object_repr: str, note: tuple[str, dict] | None = None
+) -> LogEntry:
+    """One history entry for an action on a kind of record as a whole (every episode's
+    counters recounted), listed with that kind for staff who may view it. `note` is a
+    message marked with gettext_noop and its values, translated when shown; `object_repr`
+    is stored as given (untranslated, as a record)."""
+    message = _action_message(
+        model,
+        action=action,
+        note={"text": note[0], "values": note[1]} if note else None,
+    )
+    return LogEntry.objects.create(
+        user_id=request.user.pk,
+        content_type=ContentType.objects.get_for_model(model),
+        object_id=None,
+        object_repr=object_repr[:200],
+        action_flag=CHANGE,
+        change_message=dumps(message),
     )
 
 
@@ -250,6 +284,9 @@ def change_lines(entry: LogEntry) -> list[str]:
             continue
         if "action" in part:
             lines.insert(0, gettext(part["action"]))
+        elif "note" in part and isinstance(part["note"], dict):
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                lines.append(gettext(part["note"]["text"]) % part["note"].get("values", {}))
         elif "reason" in part:
             lines.append(gettext("Reason: %(reason)s") % {"reason": part["reason"]})
         elif "changed" in part and part["changed"].get("values"):

@@ -24,7 +24,17 @@ from django.views.decorators.http import require_safe
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 # Pages outside the language prefix: nothing to translate or to redirect.
-UNTRANSLATED_PREFIXES = ("/api/", "/admin/", "/feeds/", "/language/", "/static/", "/media/")
+UNTRANSLATED_PREFIXES = (
+    "/api/",
+    "/admin/",
+    "/feeds/",
+    "/language/",
+    "/static/",
+    "/media/",
+    "/share/",  # share images name their language in their address
+    "/manifest/",  # so do the web app manifests
+    "/sw.js",
+)
 
 
 def preferred_language(request: HttpRequest) -> str:
@@ -62,6 +72,32 @@ class PreferredLanguageMiddleware:
         return response
 
 
+ADMIN_PREFIX = "/admin/"
+
+
+class AdminLanguageMiddleware:
+    """The admin in the staff member's language. It lives outside the language prefix, where
+    LocaleMiddleware answers in English; here a signed-in staff member's own language decides
+    (the user model's `language`, which the language link and their settings keep), then the
+    language cookie, then the browser's. After AuthenticationMiddleware, which it reads."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(ADMIN_PREFIX):
+            user = getattr(request, "user", None)
+            language = getattr(user, "language", None) if user and user.is_authenticated else None
+            if language not in LANGUAGE_CODES:
+                language = preferred_language(request)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+            response = self.get_response(request)
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+            return response
+        return self.get_response(request)
+
+
 def safe_next(request: HttpRequest) -> str:
     """Where to go after switching: a path on this site, never another host."""
     target = request.GET.get("next", "")
@@ -72,16 +108,14 @@ def safe_next(request: HttpRequest) -> str:
     return "/"
 
 
-@require_safe
-@never_cache
-def switch_language(request: HttpRequest, language: str) -> HttpResponse:
-    """The switcher's link: remember the language and show the same page in it."""
-    if language not in LANGUAGE_CODES:
-        raise Http404("No such language.")
-    target = safe_next(request)
-    # translate_url reads the address in the active language: the one the address is in.
-    with translation.override(get_language_from_path(target) or settings.LANGUAGE_CODE):
-        response = HttpResponseRedirect(translate_url(target, language))
+def current_language() -> str:
+    """The active language, one of LANGUAGES (English outside a request)."""
+    language = translation.get_language()
+    return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+def remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    """Keep the reader's choice in Django's language cookie."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -91,6 +125,23 @@ def switch_language(request: HttpRequest, language: str) -> HttpResponse:
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+def in_language(path: str, language: str) -> str:
+    """The same page in the other language (an address outside the prefix stays as it is)."""
+    # translate_url reads the address in the active language: the one the address is in.
+    with translation.override(get_language_from_path(path) or settings.LANGUAGE_CODE):
+        return translate_url(path, language)
+
+
+@require_safe
+@never_cache
+def switch_language(request: HttpRequest, language: str) -> HttpResponse:
+    """The switcher's link: remember the language and show the same page in it."""
+    if language not in LANGUAGE_CODES:
+        raise Http404("No such language.")
+    response = HttpResponseRedirect(in_language(safe_next(request), language))
+    return remember_language(response, language)
 
 
 def switch_url(path: str, language: str) -> str:

@@ -21,6 +21,7 @@ PUBLIC_PAGES = frozenset(
         "home",
         "catalog:season",
         "catalog:episode",
+        "reviews:review",
         "catalog:person",
         "catalog:character",
         "catalog:sources",

@@ -174,6 +174,25 @@ def _versions(found: dict, groups: list[str]) -> list[str]:
     return versions
 
 
+# What pages read of a group that changes rarely (the catalog's episodes), kept in this
+# process for the group's version: {(group, name): (version, value)}.
+_per_version: dict[tuple[str, str], tuple[str, object]] = {}
+
+
+def per_version(request: HttpRequest, group: str, name: str, compute: Callable[[], object]):
+    """`compute()`, kept in this process while `group`'s version is the one the request's
+    page read (kernel/memberpages.py keeps them on the request). Without one, computed."""
+    version = getattr(request, "group_versions", {}).get(group)
+    if version is None:
+        return compute()
+    found = _per_version.get((group, name))
+    if found is not None and found[0] == version:
+        return found[1]
+    value = compute()
+    _per_version[(group, name)] = (version, value)
+    return value
+
+
 def _cacheable(request: HttpRequest) -> bool:
     return (
         settings.VISITOR_PAGE_CACHE_SECONDS > 0

@@ -2,22 +2,29 @@ import time
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext
 
 from jobs.mail import queue_email_message
-from kernel import security
-from members.models import handle_from_name, new_member_handle
+from kernel import languages, security
+from members.models import User, handle_from_name, new_member_handle
 
 
 class SiteIdentity:
     """What allauth's emails call "current_site": the configured name, translated into the
-    language of the request, and the host of the configured address (ETOILE_SITE_URL)."""
+    language the email is written in, and the host of the configured address
+    (ETOILE_SITE_URL)."""
 
     def __init__(self) -> None:
-        self.name = gettext(settings.ETOILE_SITE_NAME)
         self.domain = urlsplit(settings.ETOILE_SITE_URL).netloc
+
+    @property
+    def name(self) -> str:
+        # Read while the email renders, in its reader's language (email_language).
+        return gettext(settings.ETOILE_SITE_NAME)
 
     def __str__(self) -> str:
         return self.name
@@ -34,6 +41,20 @@ def on_the_site(value, request_host: str):
         return value
     site = urlsplit(settings.ETOILE_SITE_URL)
     return parts._replace(scheme=site.scheme, netloc=site.netloc).geturl()
+
+
+def email_language(email: str, user=None) -> str:
+    """The language to write to an address in: the language of the member it belongs to
+    (User.language), else the language of the page that made us write (an address nobody
+    has signed up with)."""
+    if not isinstance(user, User) or user.pk is None:
+        address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+        user = address.user if address is not None else None
+        if user is None:
+            user = User.objects.filter(email=email.lower()).first()
+    if user is not None:
+        return user.language
+    return languages.current_language()
 
 
 def site_address(path: str) -> str:
@@ -76,6 +97,8 @@ class AccountAdapter(DefaultAccountAdapter):
             user.display_name = name
         if not user.handle:
             user.handle = handle_from_name(name) if name else new_member_handle()
+        # Emails will be written in the language they signed up in, until they choose.
+        user.language = languages.current_language()
         if commit:
             user.save()
         return user
@@ -95,6 +118,15 @@ class AccountAdapter(DefaultAccountAdapter):
         # the account alone is the key. (Private in allauth: tests/security/test_host_header.py
         # fails if an upgrade stops calling it.)
         return credentials.get("email", credentials.get("username", "")).lower()
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """allauth's email, subject and body, in the language of the member it goes to: what
+        renders every email allauth sends, wherever it is called from (a request, a job)."""
+        language = email_language(
+            email if isinstance(email, str) else email[0], context.get("user")
+        )
+        with translation.override(language):
+            return super().render_mail(template_prefix, email, context, headers)
 
     def send_mail(self, template_prefix: str, email: str, context_data: dict) -> None:
         # Rendered here, in the request's language; sent by a worker (jobs/mail.py), so that a

@@ -60,12 +60,27 @@ class MemberSignupForm(SignupForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "handle", "bio", "hide_unwatched"]
-        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        fields = ["display_name", "handle", "bio", "hide_unwatched", "language"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4}), "language": forms.RadioSelect}
+        labels = {"language": _("Language of our emails")}
         help_texts = {
             "display_name": _("Shown on your profile and beside your reviews. Optional."),
             "bio": _("A few words about you, up to 500 characters."),
+            "language": _(
+                "Moderators' decisions, address confirmations and password resets are written "
+                "in it. The language link at the top of every page changes it too."
+            ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_staff:
+            self.fields["language"].label = _("Language of our emails and of the admin")
+        # A form sent without it (an older page, a script) keeps the member's language.
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language
 
     def clean_handle(self) -> str:
         handle = self.cleaned_data["handle"].strip().lower()

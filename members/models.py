@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -129,6 +129,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set by a moderator's suspension (reviews.moderation), cleared on reinstatement; it tells
     # a suspension apart from an account switched off for another reason.
     suspended_at = models.DateTimeField(_("suspended since"), null=True, blank=True, editable=False)
+    # When a suspension with an end ends by itself (reviews.moderation.end_due_suspensions, run
+    # at the member's sign-in and by `manage.py end_suspensions`); empty: until a moderator
+    # reinstates them.
+    suspended_until = models.DateTimeField(
+        _("suspended until"), null=True, blank=True, editable=False
+    )
+    # What the site writes to the member in (emails) and the admin speaks to staff: the
+    # language they signed up in, then the one they last chose (header link or settings).
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The language of the site's emails to this member, and of the admin for staff."
+        ),
+    )
     # Raised by each suspension: the sessions signed in before it stay ended, even after
     # reinstatement (see _get_session_auth_hash).
     session_generation = models.PositiveIntegerField(default=0, editable=False)
@@ -166,6 +183,20 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lowercase"),
             models.CheckConstraint(
                 condition=Q(handle=Lower("handle")), name="user_handle_lowercase"
+            ),
+            # A suspended member cannot sign in; an end belongs to a suspension, after it.
+            models.CheckConstraint(
+                condition=Q(suspended_at__isnull=True) | Q(is_active=False),
+                name="user_suspended_is_inactive",
+            ),
+            models.CheckConstraint(
+                condition=Q(suspended_until__isnull=True)
+                | Q(suspended_at__isnull=False, suspended_until__gt=F("suspended_at")),
+                name="user_suspension_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="user_known_language",
             ),
         ]
 
@@ -240,7 +271,10 @@ class AccessToken(models.Model):
     """A personal access token: lets a program use the API as its member."""
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="access_tokens",
+        verbose_name=_("member"),
     )
     name = models.CharField(_("name"), max_length=60)
     digest = models.CharField(max_length=64, unique=True, editable=False)

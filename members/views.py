@@ -9,14 +9,27 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kernel import security
+from kernel import languages, security
+from kernel.memberpages import cache_for_members
 from members import services
 from members.forms import AccessTokenForm, AvatarForm, ProfileForm
 from members.models import User
+
+
+@require_safe
+@never_cache
+def switch_language(request: HttpRequest, language: str) -> HttpResponse:
+    """The header's language link (kernel.languages); for a signed-in member it is also the
+    language of their emails and, for staff, of the admin."""
+    response = languages.switch_language(request, language)
+    if request.user.is_authenticated and response.status_code == 302:
+        User.objects.filter(pk=request.user.pk).exclude(language=language).update(language=language)
+    return response
 
 
 def active_member_or_404(handle: str) -> User:
@@ -26,6 +39,7 @@ def active_member_or_404(handle: str) -> User:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@cache_for_members("members", private=True)
 def settings_view(request: HttpRequest) -> HttpResponse:
     member = request.user
     if request.method == "POST":
@@ -33,7 +47,13 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         if profile_form.is_valid():
             profile_form.save()
             messages.success(request, _("Your profile has been saved."))
-            return redirect("member-settings")
+            if "language" not in profile_form.changed_data:
+                return redirect("member-settings")
+            # A new language is the reader's choice for the site too, as the header link's is.
+            language = profile_form.cleaned_data["language"]
+            with translation.override(language):
+                response = redirect("member-settings")
+            return languages.remember_language(response, language)
         # The form keeps what was typed; the member object must not show unsaved values.
         member.refresh_from_db()
     else:

@@ -1,3 +1,5 @@
+import datetime
+import re
 from collections import Counter
 
 from django import forms
@@ -7,11 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from catalog.models import Episode
@@ -83,6 +86,13 @@ class RatingAdmin(EmailsForAdministratorsMixin, ReadOnlyAdmin):
             rating_remove(member=rating.member, episode=rating.episode)
 
 
+# Stored untranslated in the staff history, translated when shown (kernel.history).
+RECOUNT_ALL = gettext_noop("Recount every episode")
+DISTRIBUTION_LABEL = gettext_noop("½ to 5 stars")
+NOTHING_WRONG = gettext_noop("Nothing was wrong: %(n)s episodes recounted.")
+RATING_COUNTERS = gettext_noop("Every episode's rating counters")
+
+
 @admin.register(EpisodeScores)
 class EpisodeScoresAdmin(ReadOnlyAdmin):
     list_display = ["episode", "rating_count", "mean_stars", "distribution"]
@@ -113,16 +123,12 @@ class EpisodeScoresAdmin(ReadOnlyAdmin):
         description=_("Recount the selected episodes from their ratings"), permissions=["recount"]
     )
     def recount(self, request, queryset):
-        episodes = recount_ratings(Episode.objects.filter(scores__in=queryset))
-        history.record_action(
-            request,
-            queryset.select_related("episode__season"),
-            action=self.recount.short_description,
-        )
+        result = recount_ratings(Episode.objects.filter(scores__in=queryset))
+        self._record_recount(request, history.action_description(self, request), result)
         self.message_user(
             request,
-            ngettext("Recounted %(n)s episode.", "Recounted %(n)s episodes.", episodes)
-            % {"n": episodes},
+            ngettext("Recounted %(n)s episode.", "Recounted %(n)s episodes.", result.episodes)
+            % {"n": result.episodes},
             messages.SUCCESS,
         )
 
@@ -138,13 +144,44 @@ class EpisodeScoresAdmin(ReadOnlyAdmin):
     def recount_all_view(self, request):
         if not self.has_recount_permission(request):
             raise PermissionDenied
-        episodes = recount_ratings()
+        result = recount_ratings()
+        self._record_recount(request, RECOUNT_ALL, result)
         self.message_user(
             request,
-            _("Recounted all %(n)s episodes from their ratings.") % {"n": episodes},
+            _("Recounted all %(n)s episodes from their ratings.") % {"n": result.episodes},
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:reviews_episodescores_changelist"))
+
+    def _record_recount(self, request, action: str, result) -> None:
+        """The staff history of a recount: who ran it and, on each episode's counters it
+        put right, the counts before and after; when none was wrong, one entry saying so."""
+        rows = EpisodeScores.objects.filter(episode__in=result.drift).select_related(
+            "episode__season"
+        )
+        for row in rows:
+            before, after = result.drift[row.episode_id]
+            history.record_action(
+                request,
+                [row],
+                action=action,
+                values=[
+                    {
+                        "field": "distribution",
+                        "label": DISTRIBUTION_LABEL,
+                        "before": " · ".join(map(str, before)),
+                        "after": " · ".join(map(str, after)),
+                    }
+                ],
+            )
+        if not result.drift:
+            history.record_model_action(
+                request,
+                EpisodeScores,
+                action=action,
+                object_repr=RATING_COUNTERS,
+                note=(NOTHING_WRONG, {"n": result.episodes}),
+            )
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -167,6 +204,40 @@ class ReasonActionForm(ActionForm):
     )
 
 
+class SuspensionActionForm(ReasonActionForm):
+    """The action bar of lists whose actions suspend members: the reason, and when the
+    suspension ends by itself (empty: when a moderator reinstates the member)."""
+
+    # Text, read by suspension_end: Django's action bar answers any invalid field with "No
+    # action selected", which would hide what was wrong with the date.
+    suspended_until = forms.CharField(
+        label=_("Suspended until (empty: no end):"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+def suspension_end(model_admin, request) -> tuple[bool, datetime.datetime | None]:
+    """(whether to go on, the end) from the date typed beside a suspension: the suspension
+    ends as that day begins, in the site's time zone. A date that is not one, or not after
+    today, stops the action with a message."""
+    typed = request.POST.get("suspended_until", "").strip()
+    if not typed:
+        return True, None
+    try:
+        day = forms.DateField().clean(typed)
+    except forms.ValidationError:
+        day = None
+    if day is None or day <= timezone.localdate():
+        model_admin.message_user(
+            request,
+            _("Nothing was done: a suspension's end must be a date after today."),
+            messages.ERROR,
+        )
+        return False, None
+    return True, timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def decision_reason(model_admin, request) -> str | None:
     """The reason typed beside the action; without one, nothing is done and the admin says so."""
     reason = " ".join(request.POST.get("reason", "").split())
@@ -178,24 +249,27 @@ def decision_reason(model_admin, request) -> str | None:
     return reason
 
 
-def decide_for_members(model_admin, request, members, decide, *, reason: str) -> int:
-    """Suspend or reinstate each member (`decide` is reviews.moderation's), saying in the admin
-    why any one could not be; the number changed."""
+def decide_for_members(model_admin, request, members, decide, *, reason: str, **terms) -> int:
+    """Suspend or reinstate each member (`decide` is reviews.moderation's, `terms` its other
+    arguments: a suspension's end), saying in the admin why any one could not be; the number
+    changed."""
     changed = 0
     action = history.action_description(model_admin, request)
+    fields = ["is_active", "suspended_at", "suspended_until"]
     for member in members:
         try:
-            before = (member.is_active, member.suspended_at)
-            if decide(member=member, moderator=request.user, reason=reason):
+            before = [getattr(member, field) for field in fields]
+            if decide(member=member, moderator=request.user, reason=reason, **terms):
                 changed += 1
-                member.refresh_from_db(fields=["is_active", "suspended_at"])
+                member.refresh_from_db(fields=fields)
                 history.record_action(
                     request,
                     [member],
                     action=action,
                     changes={
-                        "is_active": (before[0], member.is_active),
-                        "suspended_at": (before[1], member.suspended_at),
+                        field: (was, getattr(member, field))
+                        for field, was in zip(fields, before, strict=True)
+                        if was != getattr(member, field)
                     },
                     reason=reason,
                 )
@@ -218,9 +292,9 @@ def decisions_list(actions) -> str:
             _("%(when)s · %(kind)s · %(who)s · %(reason)s")
             % {
                 "when": date_format(localtime(action.created_at), "DATETIME_FORMAT"),
-                "kind": action.get_kind_display(),
+                "kind": decision_label(action),
                 "who": moderator_label(action),
-                "reason": action.reason,
+                "reason": shown_reason(action),
             },
         )
         for action in sorted(actions, key=lambda action: action.pk)
@@ -230,19 +304,64 @@ def decisions_list(actions) -> str:
     return format_html("<ol>{}</ol>", format_html_join("", "<li>{}</li>", rows))
 
 
+def decision_label(action: ModerationAction) -> str:
+    """What was decided, with a suspension's end: "Member suspended until 12 March 2027"."""
+    if action.suspended_until is not None:
+        # Translators: a moderator's decision ("Member suspended") and the day it ends.
+        return _("%(decision)s until %(date)s") % {
+            "decision": action.get_kind_display(),
+            "date": date_format(localtime(action.suspended_until), "DATE_FORMAT"),
+        }
+    return action.get_kind_display()
+
+
 def moderator_label(action: ModerationAction) -> str:
     if action.moderator:
         return action.moderator.staff_label
     if action.moderator_handle:
         return _("@%(handle)s (account deleted)") % {"handle": action.moderator_handle}
+    if action.kind == ModerationAction.Kind.REINSTATE:
+        return _("the site (the suspension's end date)")
     return _("the site (report threshold)")
+
+
+HELD_REASON = re.compile(r"^Reported by (\d+) members?\.$")
+# moderation.describe()'s record of an item, as the trail stores it.
+ITEM_SUBJECT = re.compile(r"^(Review|Reply) (\d+) by @([a-z0-9-]+) on (.+)$", re.DOTALL)
+
+
+def shown_subject(action: ModerationAction) -> str:
+    """What the decision was about, as the trail records it ("Reply 12 by @odile on S01E03 ·
+    …", in English), in the staff member's language."""
+    item = ITEM_SUBJECT.match(action.subject)
+    if item is None:
+        return action.subject
+    kind, pk, handle, episode = item.groups()
+    values = {"pk": pk, "handle": handle, "episode": episode}
+    if kind == "Reply":
+        # Translators: an item in the audit trail: a reply's number, author and episode.
+        return _("Reply %(pk)s by @%(handle)s on %(episode)s") % values
+    # Translators: an item in the audit trail: a review's number, author and episode.
+    return _("Review %(pk)s by @%(handle)s on %(episode)s") % values
+
+
+def shown_reason(action: ModerationAction) -> str:
+    # The reasons the site writes itself are stored in English, as records; they read in the
+    # staff member's language (moderation.SUSPENSION_ENDED is in the catalogue, the report
+    # threshold's reason is moderation.report_create's).
+    if action.moderator_id is None and not action.moderator_handle:
+        if held := HELD_REASON.match(action.reason):
+            n = int(held.group(1))
+            return ngettext("Reported by %(n)s member.", "Reported by %(n)s members.", n) % {"n": n}
+        return gettext(action.reason)
+    return action.reason
 
 
 class ModerationActionsMixin:
     """Approve, hide, remove and suspend, each through reviews.moderation, for a list of
     reviews (the queue, the reviews list)."""
 
-    action_form = ReasonActionForm
+    action_form = SuspensionActionForm
     actions = ["approve", "hide", "remove", "suspend_authors"]
 
     def has_suspend_permission(self, request) -> bool:
@@ -319,9 +438,12 @@ class ModerationActionsMixin:
         reason = self._reason(request)
         if reason is None:
             return
+        go_on, until = suspension_end(self, request)
+        if not go_on:
+            return
         authors = {review.member for review in queryset.select_related("member")}
         suspended = decide_for_members(
-            self, request, authors, moderation.member_suspend, reason=reason
+            self, request, authors, moderation.member_suspend, reason=reason, until=until
         )
         self.message_user(
             request,
@@ -384,6 +506,9 @@ class KindFilter(admin.SimpleListFilter):
 class ReportInline(admin.TabularInline):
     model = Report
     fields = ["reason", "note", "reporter", "created_at", "resolved_at"]
+    # Rows without the report's name above them (static/css/admin.css): it repeats the item
+    # the page is about, and the row says the rest.
+    classes = ["reports-inline"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -434,7 +559,11 @@ class ReviewModerationAdmin(
             (name, description)
             for name, (_func, _name, description) in self.get_actions(request).items()
         ]
-        extra_context = {"decisions": decisions, **(extra_context or {})}
+        extra_context = {
+            "decisions": decisions,
+            "may_suspend": any(name == "suspend_authors" for name, _label in decisions),
+            **(extra_context or {}),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request) -> bool:
@@ -739,9 +868,9 @@ class AppealAdmin(admin.ModelAdmin):
         decision = obj.decision
         if decision.review_id:
             url = reverse("admin:reviews_review_change", args=[decision.review_id])
-            what = format_html('<a href="{}">{}</a>', url, decision.subject)
+            what = format_html('<a href="{}">{}</a>', url, shown_subject(decision))
         else:
-            what = decision.subject
+            what = shown_subject(decision)
         return format_html(
             "{} · {}<br><small>{}</small>",
             decision.get_kind_display(),
@@ -809,7 +938,7 @@ class ReportAdmin(ReadOnlyAdmin):
 class ModerationActionAdmin(ReadOnlyAdmin):
     """The audit trail: read-only for everyone, superusers included."""
 
-    list_display = ["created_at", "moderator_name", "kind", "subject", "reason"]
+    list_display = ["created_at", "moderator_name", "decision", "what", "why"]
     list_filter = ["kind", ("moderator", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["moderator"]
     search_fields = ["subject", "reason", "text", "moderator_handle"]
@@ -817,12 +946,12 @@ class ModerationActionAdmin(ReadOnlyAdmin):
     fields = [
         "created_at",
         "moderator_name",
-        "kind",
-        "subject",
+        "decision",
+        "what",
         "review",
         "member",
         "text",
-        "reason",
+        "why",
     ]
     readonly_fields = fields
 
@@ -832,6 +961,18 @@ class ModerationActionAdmin(ReadOnlyAdmin):
     @admin.display(description=_("moderator"), ordering="moderator__handle")
     def moderator_name(self, obj):
         return moderator_label(obj)
+
+    @admin.display(description=_("action"), ordering="kind")
+    def decision(self, obj):
+        return decision_label(obj)
+
+    @admin.display(description=_("why"), ordering="reason")
+    def why(self, obj):
+        return shown_reason(obj)
+
+    @admin.display(description=_("what"), ordering="subject")
+    def what(self, obj):
+        return shown_subject(obj)
 
 
 @admin.register(Like)

@@ -3,6 +3,9 @@
 Every chart comes with the same numbers as a table, so nothing is only in the picture.
 """
 
+from django.utils import formats
+from django.utils.translation import pgettext
+
 from reviews.models import SCORES, EpisodeScores, stars_label
 
 # Distribution: ten vertical bars in a 300 × 150 box, labels beneath.
@@ -18,8 +21,16 @@ SEASON_TOP, SEASON_BASE = 16, 170
 
 
 def short_stars(score: int) -> str:
+    """A chart's label for a score, in stars without the word, as the reader's language
+    writes them (stars_label's own translations): "3½" and "½", "3,5" and "0,5"."""
     whole, half = divmod(score, 2)
-    return f"{whole if whole else ''}{'½' if half else ''}"
+    if not half:
+        return formats.number_format(whole)
+    if whole:
+        return pgettext("a whole number of stars and a half", "%(whole)s½") % {
+            "whole": formats.number_format(whole)
+        }
+    return pgettext("half a star, on its own", "½")
 
 
 def distribution_chart(scores: EpisodeScores, own_score: int | None) -> dict:

@@ -4,13 +4,16 @@ above this app (etoile_app/pages.py, etoile_app/views.py); the catalog app never
 reviews' models.
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from catalog.models import Episode
 from reviews import moderation
@@ -18,7 +21,7 @@ from reviews.charts import distribution_chart, season_chart
 from reviews.forms import RatingForm, ReplyForm, ReviewForm, WatchForm
 from reviews.models import EpisodeScores, Like, ModerationAction, Rating, Review, WatchlistEntry
 from reviews.services import earliest_watch_date
-from reviews.tracking import season_progress, watch_summary
+from reviews.tracking import season_progress
 from reviews.visibility import VISITOR, Sight, reader_of, sight_of_episode, sight_of_review
 
 REVIEWS_PER_PAGE = 20
@@ -84,13 +87,9 @@ def with_decisions(reviews, reader) -> None:
             review.decision_appealed = moderation.appeal_of(decision) is not None
 
 
-def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
-    sort = request.GET.get("sort", "newest")
-    sort = sort if sort in SORTS else "newest"
-    try:
-        number = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
-    except ValueError:
-        number = 1
+def _listed(request: HttpRequest, reviews):
+    """Reviews as a page lists them for the reader: what they may see, each with its
+    author's score, whether the reader liked it, and its replies (`visible_replies`)."""
     replies = with_reader_likes(
         request,
         with_author_scores(
@@ -99,14 +98,22 @@ def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
             .order_by("created_at", "pk")
         ),
     )
+    return with_reader_likes(
+        request, with_author_scores(reviews.seen_by(request.user))
+    ).prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
+
+
+def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
+    sort = request.GET.get("sort", "newest")
+    sort = sort if sort in SORTS else "newest"
+    try:
+        number = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
+    except ValueError:
+        number = 1
     reviews = (
-        with_reader_likes(
-            request,
-            with_author_scores(Review.objects.seen_by(request.user).top_level().for_listing()),
-        )
+        _listed(request, Review.objects.top_level().for_listing())
         .filter(episode=episode)
         .sorted_by(sort)
-        .prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
     )
     start = (number - 1) * REVIEWS_PER_PAGE
     # One row more than a page tells whether there is a next page, without a COUNT.
@@ -177,6 +184,7 @@ def rating_panel_context(request: HttpRequest, episode: Episode, *, rating_form=
     own = own_score(request.user, episode)
     scores = scores_of(episode)
     return {
+        "member": request.user.is_authenticated,
         "episode": episode,
         "scores": scores,
         "own_score": own,
@@ -186,17 +194,13 @@ def rating_panel_context(request: HttpRequest, episode: Episode, *, rating_form=
 
 
 def watch_panel_context(request: HttpRequest, episode: Episode, *, watch_form=None) -> dict:
+    """The watch form; what the member has watched and listed is the panel's region's state
+    ({% reader "watch-panel" %}, reviews/regions.py)."""
     if not request.user.is_authenticated:
         return {}
-    times, last = watch_summary(request).by_episode.get(episode.pk, (0, None))
     today = timezone.localdate()
     earliest = earliest_watch_date(episode)
     return {
-        "watch_times": times,
-        "last_watched_on": last,
-        "on_watchlist": WatchlistEntry.objects.filter(
-            member=request.user, episode=episode
-        ).exists(),
         "watch_form": watch_form
         or WatchForm(initial={"watched_on": today, "submission_key": uuid.uuid4()}),
         "watch_min": earliest,
@@ -207,11 +211,46 @@ def watch_panel_context(request: HttpRequest, episode: Episode, *, watch_form=No
 BLANK_REPLY_PREFIX = "reply-blank"
 
 
-def blank_reply_fields() -> str:
-    """The fields of an empty reply form, rendered once per page rather than once per review:
-    twenty forms through the template engine were a fifth of a member's episode page."""
+@functools.cache
+def _blank_reply_fields(language: str) -> str:
     form = ReplyForm(prefix=BLANK_REPLY_PREFIX)
     return "".join(str(field.as_field_group()) for field in form)
+
+
+def blank_reply_fields() -> str:
+    """The fields of an empty reply form, rendered once per language rather than once per
+    review: twenty forms through the template engine were a fifth of a member's episode page."""
+    return _blank_reply_fields(get_language())
+
+
+def _ready_to_show(request: HttpRequest, reviews: list[Review], episode: Episode, reply_forms):
+    # For every reader: a member's page is rendered once as a visitor's, and its reply forms
+    # shown to each member ({% reader "reply-form" %}, reviews/regions.py).
+    blank_reply = blank_reply_fields()
+    for review in reviews:
+        # A form that came back with errors is rendered as it is; the blank ones, one under
+        # each review, are the same fields but for their prefix.
+        review.reply_form = reply_forms.get(review.pk)
+        review.reply_fields = mark_safe(  # noqa: S308 (rendered by Django's forms; an int added)
+            blank_reply.replace(BLANK_REPLY_PREFIX, f"reply-{review.pk}")
+        )
+
+
+def review_thread(request: HttpRequest, pk: int) -> Review:
+    """A review (or a reply) the reader may see, as its own page shows it: its episode with
+    season, show and rating counters, its author's score, and, for a review, its replies
+    ready to show as on the episode page. A review the reader may not see is a 404."""
+    review = get_object_or_404(
+        _listed(
+            request,
+            Review.objects.select_related("member", "episode__season__show", "episode__scores"),
+        ),
+        pk=pk,
+    )
+    if not review.is_reply:
+        with_decisions([review, *review.visible_replies], request.user)
+        _ready_to_show(request, [review], review.episode, {})
+    return review
 
 
 def episode_context(
@@ -225,27 +264,13 @@ def episode_context(
     episode_numbers=None,
 ) -> dict:
     page = review_page(request, episode)
-    reply_forms = reply_forms or {}
-    blank_reply = blank_reply_fields() if request.user.is_authenticated else ""
-    reader = reader_of(request)
-    for review in page.reviews:
-        # A form that came back with errors is rendered as it is; the blank ones, one under
-        # each review, are the same fields but for their prefix.
-        review.reply_form = reply_forms.get(review.pk)
-        review.reply_fields = mark_safe(  # noqa: S308 (rendered by Django's forms; an int added)
-            blank_reply.replace(BLANK_REPLY_PREFIX, f"reply-{review.pk}")
-        )
-        review.collapsed = sight_of_review(reader, review, episode=episode) is Sight.SHIELDED
-        for reply in review.visible_replies:
-            reply.collapsed = (
-                sight_of_review(reader, reply, episode=episode, parent=review) is Sight.SHIELDED
-            )
+    _ready_to_show(request, page.reviews, episode, reply_forms or {})
     if episode_numbers is None:
         episode_numbers = list(episode.season.episodes.values_list("number", flat=True))
     return {
         **rating_panel_context(request, episode, rating_form=rating_form),
         **watch_panel_context(request, episode, watch_form=watch_form),
-        "hidden_until_watched": sight_of_episode(reader, episode) is Sight.WITHHELD,
+        "hidden_until_watched": sight_of_episode(reader_of(request), episode) is Sight.WITHHELD,
         "review_page": page,
         # What search engines are given: the reviews on this page a visitor reads in full.
         "reviews_for_visitors": [

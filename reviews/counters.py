@@ -9,6 +9,7 @@ rows (`python manage.py recount`) and says how many rows were wrong.
 """
 
 from collections import Counter
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
@@ -48,11 +49,19 @@ def shift_replies(review_id: int, delta: int) -> None:
     pagecache.changed(*pagegroups.review_author_groups(review_id))
 
 
-def recount_scores(episodes=None) -> tuple[int, int]:
-    """Rebuild the rating counters from the ratings; (episodes recounted, rows that were
-    wrong)."""
+@dataclass
+class ScoresRecount:
+    """What a recount of the rating counters did: how many episodes it recounted, and for
+    each episode whose counters were wrong, its distribution before and after (½ to 5 stars)."""
+
+    episodes: int = 0
+    drift: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)
+
+
+def recount_scores(episodes=None) -> ScoresRecount:
+    """Rebuild the rating counters from the ratings."""
     episodes = list(episodes if episodes is not None else Episode.objects.all())
-    wrong = 0
+    result = ScoresRecount(episodes=len(episodes))
     for episode in episodes:
         ensure_scores_row(episode)
         with transaction.atomic():
@@ -66,12 +75,14 @@ def recount_scores(episodes=None) -> tuple[int, int]:
                 .annotate(n=Count("pk"))
                 .order_by()
             )
-            right = {f"count_{score}": counts.get(score, 0) for score in SCORES}
-            if any(getattr(row, name) != value for name, value in right.items()):
-                wrong += 1
-                EpisodeScores.objects.filter(pk=row.pk).update(**right)
+            right = [counts.get(score, 0) for score in SCORES]
+            if row.distribution != right:
+                result.drift[episode.pk] = (row.distribution, right)
+                EpisodeScores.objects.filter(pk=row.pk).update(
+                    **{f"count_{score}": n for score, n in zip(SCORES, right, strict=True)}
+                )
                 pagecache.changed(pagegroups.RATINGS)
-    return len(episodes), wrong
+    return result
 
 
 def _recount_review_counter(field: str, rows, *, by: str) -> int:
@@ -105,9 +116,9 @@ def _recount_review_counter(field: str, rows, *, by: str) -> int:
 
 def recount() -> dict[str, int]:
     """Rebuild every counter from the rows it counts; how many rows were wrong, per counter."""
-    _episodes, scores_wrong = recount_scores()
+    scores = recount_scores()
     return {
-        "rating distribution (EpisodeScores)": scores_wrong,
+        "rating distribution (EpisodeScores)": len(scores.drift),
         "Review.like_count": _recount_review_counter("like_count", Like.objects.all(), by="review"),
         "Review.reply_count": _recount_review_counter(
             "reply_count", Review.objects.filter(parent__isnull=False), by="parent"

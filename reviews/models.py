@@ -48,15 +48,20 @@ def stars_label(score: int) -> str:
 
 class Rating(models.Model):
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ratings",
+        verbose_name=_("member"),
     )
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="ratings")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("episode")
+    )
     score = models.PositiveSmallIntegerField(_("score"))
     # When the member gave this score: now for a rating given here, the other site's date
     # for an imported one (created_at and updated_at say when the row was written).
     rated_at = models.DateTimeField(_("rated at"), default=timezone.now)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("rating")
@@ -90,7 +95,11 @@ class EpisodeScores(models.Model):
     """
 
     episode = models.OneToOneField(
-        Episode, on_delete=models.CASCADE, primary_key=True, related_name="scores"
+        Episode,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="scores",
+        verbose_name=_("episode"),
     )
     # count_1 is the number of ½-star ratings, count_10 of five-star ones.
     count_1 = models.PositiveIntegerField(default=0)
@@ -110,7 +119,8 @@ class EpisodeScores(models.Model):
         verbose_name_plural = _("episode scores")
 
     def __str__(self) -> str:
-        return f"{self.episode_id}: {self.count} ratings"
+        # The episode's name: how the staff history and the admin name these counters.
+        return str(self.episode)
 
     @property
     def distribution(self) -> list[int]:
@@ -185,11 +195,21 @@ class Review(models.Model):
         REMOVED = "removed", pgettext_lazy("status of a review or reply", "Removed")
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reviews",
+        verbose_name=_("member"),
     )
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="reviews")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("episode")
+    )
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("in reply to"),
     )
     body = models.TextField(_("review"), max_length=REVIEW_MAX_LENGTH)
     is_spoiler = models.BooleanField(_("contains spoilers"), default=False)
@@ -202,10 +222,10 @@ class Review(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status, default=Status.VISIBLE, db_index=True
     )
-    like_count = models.PositiveIntegerField(default=0)
-    reply_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
+    like_count = models.PositiveIntegerField(_("likes"), default=0)
+    reply_count = models.PositiveIntegerField(_("replies"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
 
     objects = ReviewQuerySet.as_manager()
 
@@ -287,14 +307,19 @@ class Report(models.Model):
         OTHER = "other", _("Something else")
 
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_made",
+        verbose_name=_("reported by"),
     )
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reports")
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="reports", verbose_name=_("review or reply")
+    )
     reason = models.CharField(_("reason"), max_length=12, choices=Reason)
     note = models.CharField(_("details"), max_length=REPORT_NOTE_MAX_LENGTH, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Set when a moderator decides on the item; open reports are the ones without it.
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("report")
@@ -380,11 +405,19 @@ class ModerationAction(models.Model):
     subject = models.CharField(_("what"), max_length=200)
     text = models.TextField(_("text at the time"), blank=True)
     reason = models.TextField(_("why"))
+    # A suspension's end as decided; empty for one until a moderator reinstates the member.
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("moderation action")
         verbose_name_plural = _("moderation actions")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(suspended_until__isnull=True) | Q(kind="suspend"),
+                name="moderationaction_end_only_for_suspensions",
+            )
+        ]
         permissions = [
             ("suspend_member", _("Can suspend and reinstate members")),
             ("recount_ratings", _("Can recount the rating aggregates")),
@@ -430,10 +463,15 @@ class Appeal(models.Model):
 
 class Like(models.Model):
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="likes",
+        verbose_name=_("member"),
     )
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="likes")
-    created_at = models.DateTimeField(auto_now_add=True)
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="likes", verbose_name=_("review or reply")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("like")
@@ -451,10 +489,15 @@ class Like(models.Model):
 
 class WatchlistEntry(models.Model):
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watchlist"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="watchlist",
+        verbose_name=_("member"),
     )
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="+", verbose_name=_("episode")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("watchlist entry")
@@ -471,11 +514,16 @@ class Watch(models.Model):
     """One viewing of an episode; a second one for the same episode is a rewatch."""
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="watches",
+        verbose_name=_("member"),
     )
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="+", verbose_name=_("episode")
+    )
     watched_on = models.DateField(_("watched on"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Sent by the form that marked it: the same form posted twice makes one watch, not two.
     submission_key = models.UUIDField(null=True, blank=True, editable=False)
 

@@ -6,6 +6,7 @@ so the audit trail cannot miss one or record one that did not happen.
 
 import logging
 from collections import Counter
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,8 +14,10 @@ from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kernel import security
+from members import standing
 from members.models import User
 from reviews.counters import shift_scores
 from reviews.models import Appeal, ModerationAction, Rating, Report, Review
@@ -51,7 +54,9 @@ def _locked(review: Review) -> Review | None:
     )
 
 
-def _record(*, kind, moderator, reason, review=None, member=None) -> ModerationAction:
+def _record(
+    *, kind, moderator, reason, review=None, member=None, suspended_until=None
+) -> ModerationAction:
     if review is not None:
         member = review.member
         subject, text = describe(review), review.body
@@ -66,6 +71,7 @@ def _record(*, kind, moderator, reason, review=None, member=None) -> ModerationA
         subject=subject[:200],
         text=text,
         reason=reason,
+        suspended_until=suspended_until,
     )
     # The reason is in the audit trail; the log line keeps to who, what and from where.
     security.event(None, f"moderation {kind} on {subject}", member=moderator, level=logging.INFO)
@@ -189,10 +195,11 @@ def review_remove(*, review: Review, moderator: User, reason: str) -> bool:
     )
 
 
-def _shift_member_ratings(member: User, sign: int) -> None:
-    """Take the member's ratings out of the counters (-1) or put them back (+1). Episodes in
-    id order, so two of these at once lock the counter rows in the same order, never in a
-    deadlock."""
+def shift_member_ratings(member: User, sign: int) -> None:
+    """Take the member's ratings out of the counters (-1) or put them back (+1), on their
+    suspension and reinstatement (registered with members.standing in reviews/apps.py, beside
+    the other apps' counters). Episodes in id order, so two of these at once lock the counter
+    rows in the same order, never in a deadlock."""
     by_episode: dict[int, Counter] = {}
     for episode_id, score in Rating.objects.filter(member=member).values_list(
         "episode_id", "score"
@@ -202,10 +209,15 @@ def _shift_member_ratings(member: User, sign: int) -> None:
         shift_scores(episode_id, changes)
 
 
-def member_suspend(*, member: User, moderator: User, reason: str) -> bool:
+def member_suspend(
+    *, member: User, moderator: User, reason: str, until: datetime | None = None
+) -> bool:
     """The member cannot sign in (any open session ends at its next request), their reviews,
-    replies, profile and diary disappear and their ratings leave the aggregates. All of it
-    comes back on reinstatement; nothing is deleted."""
+    replies, profile and diary disappear and their ratings (and whatever else the apps count:
+    members.standing) leave the aggregates. All of it comes back on reinstatement; nothing is
+    deleted. With `until` the suspension ends by itself then (end_due_suspensions); without,
+    when a moderator reinstates the member. Suspending a suspended member again changes when
+    it ends (recorded as a new decision)."""
     if member.pk == moderator.pk:
         raise ReportError(_("You cannot suspend yourself."))
     if member.is_superuser:
@@ -213,33 +225,69 @@ def member_suspend(*, member: User, moderator: User, reason: str) -> bool:
     if member.is_staff and not moderator.is_superuser:
         # Otherwise one moderator could lock every other one out of the admin.
         raise ReportError(_("Only an administrator can suspend a staff member."))
+    now = timezone.now()
+    if until is not None and until <= now:
+        raise ReportError(_("A suspension must end in the future."))
     with transaction.atomic():
         member = User.objects.select_for_update().get(pk=member.pk)
+        if not member.is_active and member.suspended_at is None:
+            return False  # switched off for another reason: not ours to suspend
         if not member.is_active:
-            return False
-        member.is_active = False
-        member.suspended_at = timezone.now()
-        member.session_generation += 1  # signed out everywhere, for good
-        member.save(update_fields=["is_active", "suspended_at", "session_generation"])
-        _shift_member_ratings(member, -1)
+            if member.suspended_until == until:
+                return False
+            member.suspended_until = until
+            member.save(update_fields=["suspended_until"])
+        else:
+            member.is_active = False
+            member.suspended_at = now
+            member.suspended_until = until
+            member.session_generation += 1  # signed out everywhere, for good
+            member.save(
+                update_fields=[
+                    "is_active",
+                    "suspended_at",
+                    "suspended_until",
+                    "session_generation",
+                ]
+            )
+            standing.shift_contributions(member, -1)
         action = _record(
-            kind=ModerationAction.Kind.SUSPEND, moderator=moderator, member=member, reason=reason
+            kind=ModerationAction.Kind.SUSPEND,
+            moderator=moderator,
+            member=member,
+            reason=reason,
+            suspended_until=until,
         )
         _tell(action)
     return True
 
 
-def member_reinstate(*, member: User, moderator: User, reason: str) -> bool:
-    if member.is_staff and not moderator.is_superuser:
+# A record (as describe()), stored in English: the audit trail's reason when the site ends a
+# suspension on its end date. Marked for the catalogue, so the admin shows it translated.
+SUSPENSION_ENDED = gettext_noop("The suspension ended on its end date.")
+
+
+def member_reinstate(
+    *, member: User, moderator: User | None, reason: str, due_by: datetime | None = None
+) -> bool:
+    """Lift the member's suspension: they sign in again, and what they wrote and rated is
+    back. `moderator` None is the site itself ending a suspension whose end has come by
+    `due_by` (a moderator may have changed or lifted it meanwhile: then nothing is done)."""
+    if moderator is not None and member.is_staff and not moderator.is_superuser:
         raise ReportError(_("Only an administrator can reinstate a staff member."))
     with transaction.atomic():
         member = User.objects.select_for_update().get(pk=member.pk)
         if member.is_active or member.suspended_at is None:
             return False
+        if moderator is None and (
+            due_by is None or member.suspended_until is None or member.suspended_until > due_by
+        ):
+            return False
         member.is_active = True
         member.suspended_at = None
-        member.save(update_fields=["is_active", "suspended_at"])
-        _shift_member_ratings(member, +1)
+        member.suspended_until = None
+        member.save(update_fields=["is_active", "suspended_at", "suspended_until"])
+        standing.shift_contributions(member, +1)
         action = _record(
             kind=ModerationAction.Kind.REINSTATE,
             moderator=moderator,
@@ -253,6 +301,38 @@ def member_reinstate(*, member: User, moderator: User, reason: str) -> bool:
         ).update(resolved_at=timezone.now())
         _tell(action)
     return True
+
+
+def suspension_is_over(member: User, now: datetime | None = None) -> bool:
+    return (
+        not member.is_active
+        and member.suspended_until is not None
+        and member.suspended_until <= (now or timezone.now())
+    )
+
+
+def end_suspension_if_due(member: User, now: datetime | None = None) -> bool:
+    """Reinstate the member if their suspension's end has come: at their sign-in, on the
+    inactive page, and for everyone by end_due_suspensions."""
+    now = now or timezone.now()
+    if not suspension_is_over(member, now):
+        return False
+    return member_reinstate(member=member, moderator=None, reason=SUSPENSION_ENDED, due_by=now)
+
+
+def end_due_suspensions(now: datetime | None = None) -> int:
+    """Reinstate every member whose suspension has ended; how many. `manage.py
+    end_suspensions` runs it (from cron, say, every few minutes); a member signing in is
+    reinstated at once without waiting for it. Each member in their own transaction, so one
+    failure leaves the others done, and a second run at the same time does nothing twice."""
+    now = now or timezone.now()
+    due = User.objects.filter(
+        is_active=False, suspended_at__isnull=False, suspended_until__lte=now
+    ).order_by("pk")
+    return sum(
+        member_reinstate(member=member, moderator=None, reason=SUSPENSION_ENDED, due_by=now)
+        for member in due
+    )
 
 
 # --- Appeals --------------------------------------------------------------------------------

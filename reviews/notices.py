@@ -1,18 +1,19 @@
 """The email a member gets about each moderator's decision on them or their writing: what was
 decided, the moderator's reason, and where to see it or appeal.
 
-Rendered here and queued in the decision's transaction (jobs/mail.py): a worker sends it once
-the decision is committed, never for one rolled back, and tries again while the SMTP server
-is down. Members have no stored language preference, so the email is in the site's default
-language (LANGUAGE_CODE)."""
+Written in the member's language (User.language), whatever language the moderator uses the
+admin in, and queued in the decision's transaction (jobs/mail.py): a worker sends it once the
+decision is committed, never for one rolled back, and tries again while the SMTP server is
+down."""
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from jobs.mail import queue_email
+from jobs.mail import queue_email_message
 from members.adapters import site_address
 from reviews.models import ModerationAction
 
@@ -21,6 +22,8 @@ def _subject(action: ModerationAction, is_reply: bool) -> str:
     Kind = ModerationAction.Kind
     if action.kind == Kind.SUSPEND:
         return _("Your account is suspended")
+    if action.kind == Kind.REINSTATE and action.moderator_id is None:
+        return _("Your suspension has ended")
     if action.kind == Kind.REINSTATE:
         return _("Your account is active again")
     if action.kind == Kind.UPHOLD:
@@ -36,17 +39,20 @@ def _subject(action: ModerationAction, is_reply: bool) -> str:
     return subjects[action.kind][is_reply]
 
 
-def tell_member(action: ModerationAction) -> None:
-    """Email the member concerned by the decision, if they have an address."""
+def decision_email(action: ModerationAction) -> EmailMessage | None:
+    """The email about the decision to the member it concerns, written in their language;
+    None if there is nobody to write to. Rendering it is all here, apart from sending, so a
+    background job can call it as well as tell_member."""
     member = action.member
     if member is None or not member.email:
-        return
+        return None
     review = action.review
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(member.language):
         context = {
             "member": member,
             "action": action,
             "review": review,
+            "by_the_site": action.moderator_id is None and not action.moderator_handle,
             "site_name": _(settings.ETOILE_SITE_NAME),
             "item_url": (
                 site_address(f"{review.episode.get_absolute_url()}#review-{review.pk}")
@@ -63,4 +69,11 @@ def tell_member(action: ModerationAction) -> None:
             action, bool(review and review.is_reply)
         )
         body = render_to_string("reviews/email/decision.txt", context)
-    queue_email(to=[member.email], subject=subject, body=body)
+    return EmailMessage(subject, body, None, [member.email])
+
+
+def tell_member(action: ModerationAction) -> None:
+    """Queue the email to the member concerned by the decision, if they have an address."""
+    message = decision_email(action)
+    if message is not None:
+        queue_email_message(message)

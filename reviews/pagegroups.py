@@ -6,32 +6,15 @@ on. Pages name the same groups in `@cache_for_visitors`.
 - "reviews": reviews and replies with their likes and reply counts (the episode pages, the
   feeds, the sitemap's list of profiles);
 - "member:<handle>": one member's own pages (profile, diary, review feed), so that a review
-  on one episode does not empty every profile.
+  on one episode does not empty every profile (members/pagegroups.py).
 """
 
-from members.models import User
+from members.pagegroups import member_group
+from members.pagegroups import member_group_of as _member_group_of
 from reviews.models import Like, Rating, Review, Watch
 
 RATINGS = "ratings"
 REVIEWS = "reviews"
-
-
-def member_group(handle: str) -> str:
-    return f"member:{handle.lower()}"
-
-
-def _member_group_of(row, field: str = "member") -> set[str]:
-    # The member is usually in hand (services pass it); otherwise one small query. A member
-    # already gone needs no group of their own: deleting them marked "members".
-    if row._meta.get_field(field).is_cached(row):
-        handle = getattr(row, field).handle
-    else:
-        handle = (
-            User.objects.filter(pk=getattr(row, f"{field}_id"))
-            .values_list("handle", flat=True)
-            .first()
-        )
-    return {member_group(handle)} if handle else set()
 
 
 def rating_groups(rating: Rating) -> set[str]:

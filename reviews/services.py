@@ -82,9 +82,10 @@ def rating_remove(*, member: User, episode: Episode) -> bool:
         return True
 
 
-def recount_ratings(episodes=None) -> int:
-    """Rebuild the rating counters from the ratings themselves; returns how many episodes."""
-    return counters.recount_scores(episodes)[0]
+def recount_ratings(episodes=None) -> counters.ScoresRecount:
+    """Rebuild the rating counters from the ratings themselves: how many episodes, and the
+    counts that were wrong, before and after."""
+    return counters.recount_scores(episodes)
 
 
 def review_post(
@@ -260,6 +261,8 @@ def watchlist_add(*, member: User, episodes) -> int:
         [WatchlistEntry(member=member, episode=episode) for episode in added],
         ignore_conflicts=True,
     )
+    if added:  # bulk_create sends no post_save; the member's watchlist page shows them
+        pagecache.changed(pagegroups.member_group(member.handle))
     return len(added)
 
 

@@ -8,6 +8,7 @@ from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 
 from catalog.models import Episode
+from kernel import pagecache
 from reviews.models import Watch
 
 
@@ -44,7 +45,7 @@ def watch_summary(request: HttpRequest) -> WatchSummary:
     return summary
 
 
-@dataclass
+@dataclass(frozen=True)  # a region's state (reviews/regions.py): compared and hashed
 class Progress:
     watched: int
     total: int
@@ -66,11 +67,16 @@ def show_progress(request: HttpRequest) -> Progress | None:
     """For the member menu: watched episodes of the show, and the first one not yet seen."""
     if not request.user.is_authenticated:
         return None
-    episodes = list(
-        Episode.objects.of_current_show()
-        .select_related("season")
-        .only("number", "title", "title_fr", "season__number")
-        .order_by("season__number", "number")
+    episodes = pagecache.per_version(
+        request,
+        "catalog",
+        "show-progress-episodes",
+        lambda: list(
+            Episode.objects.of_current_show()
+            .select_related("season")
+            .only("number", "title", "title_fr", "season__number")
+            .order_by("season__number", "number")
+        ),
     )
     return season_progress(request, episodes) if episodes else None
 

@@ -33,7 +33,27 @@ def episode_form_urls(render_episode: PageRenderer) -> list:
     ]
 
 
+# Share images: one address per language and version of what they show, outside the
+# language prefix (kernel/languages.py), as crawlers must not be redirected by theirs.
+share_urls = [
+    path(
+        "share/<slug:language>/season/<int:season>/episode/<int:episode>/<slug:digest>.png",
+        views.episode_share_png,
+        name="share-image-episode",
+    ),
+    path(
+        "share/<slug:language>/reviews/<int:pk>/<slug:digest>.png",
+        views.review_share_png,
+        name="share-image-review",
+    ),
+]
+
 urlpatterns = [
+    path(
+        "season/<int:season>/episode/<int:episode>/reviews/<int:pk>/",
+        views.review_detail,
+        name="review",
+    ),
     path(
         "season/<int:season>/episode/<int:episode>/watchlist/",
         views.watchlist_toggle,

@@ -1,5 +1,4 @@
 import logging
-import uuid
 from collections.abc import Callable
 
 from allauth.core import ratelimit
@@ -8,11 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Exists, OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.cache import never_cache
@@ -20,13 +19,24 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Episode, Season
+from kernel.addresses import posted_next
 from kernel.downloads import attachment
+from kernel.languages import LANGUAGE_CODES
+from kernel.memberpages import cache_for_members, fresh_uuid
 from kernel.pagecache import cache_for_visitors
-from members.adapters import refused_member_id
+from kernel.shareimages import image_response
+from members.adapters import SUSPENDED_LOGIN_KEY, refused_member_id
 from members.models import User
 from members.views import active_member_or_404
 from reviews import exports, imports, interchange, moderation, services, tasks
-from reviews.context import rating_panel_context, reader_review_of, reader_score_of
+from reviews.context import (
+    rating_panel_context,
+    reader_review_of,
+    reader_score_of,
+    review_thread,
+    scores_of,
+    with_author_scores,
+)
 from reviews.forms import (
     AppealForm,
     ImportForm,
@@ -38,6 +48,12 @@ from reviews.forms import (
 )
 from reviews.models import MemberImport, Rating, Review, Watch, WatchlistEntry
 from reviews.moderation import ReportError, has_reported, report_create
+from reviews.shareimages import (
+    episode_card,
+    public_words,
+    review_card,
+    review_share_image,
+)
 from reviews.tracking import viewing_number
 from reviews.visibility import Sight, reader_of, sight_of_episode, sight_of_review
 
@@ -48,15 +64,45 @@ security_log = logging.getLogger("etoile.security")
 PageRenderer = Callable[..., HttpResponse]
 
 
-def episode_by_numbers(season: int, episode: int, reader=None) -> Episode:
+def episode_by_numbers(season: int, episode: int, reader=None, annotations=None) -> Episode:
     """The current show's episode, its season, show, rating counters and (given a signed-in
-    reader) their own rating and latest review, in one query."""
+    reader) their own rating and latest review, in one query; with `annotations`, what the
+    page composing it reads of other apps (etoile_app/pages.py), in the same query."""
     episodes = Episode.objects.of_current_show().select_related("season__show", "scores")
     if reader is not None and reader.is_authenticated:
         episodes = episodes.annotate(
             reader_score=reader_score_of(reader), reader_review=reader_review_of(reader)
         )
+    if annotations:
+        episodes = episodes.annotate(**annotations)
     return get_object_or_404(episodes, season__number=season, number=episode)
+
+
+def reader_episode_by_numbers(
+    season: int, episode: int, *, reader, annotations=None
+) -> Episode | None:
+    """The episode's numbers with what a signed-in reader has of it: their rating, latest
+    review and watchlist entry, and whether they wrote anything on it that others do not see
+    (held or taken down), in one query; with `annotations`, what the page composing it reads
+    of other apps (etoile_app/pages.py), in the same query."""
+    hidden = Review.objects.filter(member=reader, episode=OuterRef("pk")).exclude(
+        status=Review.Status.VISIBLE
+    )
+    listed = WatchlistEntry.objects.filter(member=reader, episode=OuterRef("pk"))
+    return (
+        Episode.objects.of_current_show()
+        .select_related("season")
+        .only("pk", "number", "season__number")
+        .annotate(
+            reader_score=reader_score_of(reader),
+            reader_review=reader_review_of(reader),
+            on_reader_watchlist=Exists(listed),
+            reader_has_hidden_writing=Exists(hidden),
+            **(annotations or {}),
+        )
+        .filter(season__number=season, number=episode)
+        .first()
+    )
 
 
 def _sign_in_first(request: HttpRequest, return_to: str) -> HttpResponse:
@@ -285,7 +331,9 @@ def like_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         liked = services.like_toggle(member=request.user, review=review)
     if request.htmx:
         review.refresh_from_db(fields=["like_count"])
-        return render(request, "reviews/_like.html", {"review": review, "liked": liked})
+        return render(
+            request, "reviews/_like.html", {"review": review, "liked": liked, "member": True}
+        )
     return redirect(anchor)
 
 
@@ -393,6 +441,12 @@ def account_inactive(request: HttpRequest) -> HttpResponse:
     matched (members.adapters), never from the form; anyone else sees the plain page."""
     member_id = refused_member_id(request)
     member = User.objects.filter(pk=member_id).first() if member_id else None
+    if member is not None and moderation.end_suspension_if_due(member):
+        # Signed in through a way that does not end it first (a passkey, say), or the end
+        # came while the page was open.
+        request.session.pop(SUSPENDED_LOGIN_KEY, None)
+        messages.success(request, _("Your suspension has ended: you can sign in again."))
+        return redirect("account_login")
     decision = moderation.standing_suspension(member) if member is not None else None
     appeal = moderation.appeal_of(decision) if decision is not None else None
     form = None
@@ -413,7 +467,12 @@ def account_inactive(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "account/account_inactive.html",
-        {"decision": decision, "appeal": appeal, "form": form},
+        {
+            "decision": decision,
+            "appeal": appeal,
+            "form": form,
+            "until": member.suspended_until if decision is not None else None,
+        },
         status=status,
     )
 
@@ -423,13 +482,7 @@ def account_inactive(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest, fallback: str) -> str:
     """Where a tracking button should return: the page it was on, if it is on this site."""
-    target = request.POST.get("next", "")
-    # A path on this site only: redirect() would take a bare word for a URL pattern's name.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}
-    ):
-        return target
-    return fallback
+    return posted_next(request) or fallback
 
 
 @require_POST
@@ -532,8 +585,13 @@ def season_track(request: HttpRequest, season: int) -> HttpResponse:
     return redirect(url)
 
 
+def sees_every_rating(request: HttpRequest, **kwargs) -> bool:
+    return not request.user.hide_unwatched
+
+
 @login_required
 @require_safe
+@cache_for_members("catalog", private=True)
 def watchlist(request: HttpRequest) -> HttpResponse:
     entries = list(
         WatchlistEntry.objects.filter(member=request.user)
@@ -541,7 +599,7 @@ def watchlist(request: HttpRequest) -> HttpResponse:
         .order_by("episode__season__number", "episode__number")
     )
     for entry in entries:
-        entry.submission_key = uuid.uuid4()  # a double click marks it watched once
+        entry.submission_key = fresh_uuid(request)  # a double click marks it watched once
     return render(request, "reviews/watchlist.html", {"entries": entries})
 
 
@@ -550,6 +608,9 @@ DIARY_PER_PAGE = 50
 
 @require_safe
 @cache_for_visitors("catalog", "members", "member:{handle}", query=("page",))
+@cache_for_members(
+    "catalog", "members", "member:{handle}", query=("page",), reader=sees_every_rating
+)
 def diary(request: HttpRequest, handle: str) -> HttpResponse:
     member = active_member_or_404(handle)
     rating = Rating.objects.filter(member=member, episode=OuterRef("episode")).values("score")[:1]
@@ -668,3 +729,87 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         extension="csv",
         content_type="text/csv; charset=utf-8",
     )
+
+
+# --- A review's own page, and the share images (reviews/shareimages.py) ----------------------
+
+
+@require_safe
+@cache_for_visitors("catalog", "members", "ratings", "reviews")
+def review_detail(request: HttpRequest, season: int, episode: int, pk: int) -> HttpResponse:
+    """A review with its replies at an address of its own, to link to and share. A reply's
+    address is its review's, at the reply; another episode's numbers lead to the right ones."""
+    review = review_thread(request, pk)
+    episode_obj = review.episode
+    if review.is_reply:
+        return redirect(
+            f"{reverse('reviews:review', args=[season, episode, review.parent_id])}#review-{pk}"
+        )
+    if (episode_obj.season.number, episode_obj.number) != (season, episode):
+        return redirect(review_url(review), permanent=True)
+    public = review.is_visible and review.member.is_active
+    return render(
+        request,
+        "reviews/review.html",
+        {
+            "review": review,
+            "episode": episode_obj,
+            "season": episode_obj.season,
+            "show": episode_obj.season.show,
+            "withheld": sight_of_review(reader_of(request), review) is Sight.WITHHELD,
+            "public_words": public_words(review),
+            "share_image": review_share_image(request, review, scores_of(episode_obj))
+            if public
+            else None,
+        },
+    )
+
+
+def review_url(review: Review) -> str:
+    episode = review.episode
+    return reverse("reviews:review", args=[episode.season.number, episode.number, review.pk])
+
+
+def _language_or_404(language: str) -> str:
+    if language not in LANGUAGE_CODES:
+        raise Http404("No such language.")
+    return language
+
+
+@require_safe
+def episode_share_png(
+    request: HttpRequest, language: str, season: int, episode: int, digest: str
+) -> HttpResponse:
+    with translation.override(_language_or_404(language)):
+        episode_obj = episode_by_numbers(season, episode)
+        card = episode_card(episode_obj, scores_of(episode_obj))
+        url = reverse(
+            "share-image-episode",
+            kwargs={
+                "language": language,
+                "season": season,
+                "episode": episode,
+                "digest": card.digest(),
+            },
+        )
+        return image_response(request, card, asked=digest, url=url)
+
+
+@require_safe
+def review_share_png(request: HttpRequest, language: str, pk: int, digest: str) -> HttpResponse:
+    """Only a review anyone may read has an image: public, and not a reply."""
+    with translation.override(_language_or_404(language)):
+        review = get_object_or_404(
+            with_author_scores(
+                Review.objects.public()
+                .top_level()
+                .select_related("member", "episode__season__show", "episode__scores")
+            ),
+            pk=pk,
+        )
+        card = review_card(review, scores_of(review.episode))
+        url = reverse(
+            "share-image-review",
+            kwargs={"language": language, "pk": pk, "digest": card.digest()},
+        )
+        return image_response(request, card, asked=digest, url=url)

@@ -152,9 +152,12 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def visitor_page_cache_off(settings):
-    """Most tests read pages right after changing rows directly, as no member could; the page
-    cache is tested on its own, through every write, in tests/etoile_app/test_pagecache.py."""
+    """Most tests read pages right after changing rows directly, as no member could, in a
+    transaction that never commits (so no version moves); the page caches are tested on their
+    own, through every write: visitors' in tests/etoile_app/test_pagecache.py, members' in
+    tests/etoile_app/test_member_pages.py."""
     settings.VISITOR_PAGE_CACHE_SECONDS = 0
+    settings.MEMBER_PAGE_CACHE_BYTES = 0
 
 
 @pytest.fixture(autouse=True)

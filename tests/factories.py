@@ -87,6 +87,17 @@ def make_active_member() -> User:
         services.watch_add(member=member, episode=episode, watched_on=today)
     services.watch_add(member=member, episode=episodes[0], watched_on=today)  # a rewatch
     services.watchlist_add(member=member, episodes=list(Episode.objects.filter(number__gte=5)))
+    # Favourites and rankings, theirs and the critic's, so that the profile, the ranking
+    # page and the community ranking (with its pairwise table) show every part.
+    from picks import services as picks
+
+    season = episodes[0].season
+    all_episodes = list(Episode.objects.filter(season=season).order_by("number"))
+    picks.favourite_add(member=member, item=third)
+    picks.favourite_add(member=member, item=episodes[0])
+    picks.favourite_add(member=member, item=Character.objects.order_by("name").first())
+    picks.ranking_set(member=member, season=season, episodes=[third, *episodes[:2]])
+    picks.ranking_set(member=critic, season=season, episodes=list(reversed(all_episodes)))
     # A token, so that the tokens page shows its table (the widest a member owns).
     AccessToken.objects.create_for(member, "My tracker script")
     return member

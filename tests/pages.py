@@ -305,6 +305,25 @@ def scores_shown(client: Client, url: str) -> str:
     return page_of(client.get(url)).find(id="rating-summary").find("p").words
 
 
+def review_url(review: Review, language: str = "en") -> str:
+    """A review's own page, its address to share."""
+    episode = review.episode
+    path = reverse("reviews:review", args=[episode.season.number, episode.number, review.pk])
+    return path if language == "en" else f"/{language}{path}"
+
+
+def share_image_of(response) -> dict[str, str]:
+    """The page's share image as link previews read it: Open Graph's and Twitter's tags."""
+    head = page_of(response).find("head")
+    tags = {}
+    for meta in head.find_all("meta"):
+        key = meta.attrs.get("property") or meta.attrs.get("name") or ""
+        if key.startswith(("og:image", "twitter:")):
+            assert key not in tags, f"{key} twice"
+            tags[key] = meta.attrs["content"]
+    return tags
+
+
 # The home and episode pages each read their citations in one query.
 QUERY_BUDGETS = {
     "/": 5,  # with the show's citations
@@ -314,6 +333,8 @@ QUERY_BUDGETS = {
     "/characters/jack/": 3,
     # One query per kind of record cited (show, season, person, character, credit).
     "/sources/": 8,
+    # The season, its episodes, the pairwise counters and the number of rankings.
+    "/season/1/ranking/": 4,
 }
 
 

@@ -1,5 +1,6 @@
-"""Three members report a review; it disappears for everyone but its author; a moderator
-approves it in the admin and it is back. Everyone acts by roles and labels, as people do."""
+"""Three members report a review; it disappears for everyone but its author; a moderator who
+works in French approves it in the admin, at laptop width, and it is back. Everyone acts by
+roles and labels, as people do."""
 
 import re
 
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "grand jete across the stage 7"
 EPISODE = "/season/1/episode/2/"
+LAPTOP = {"width": 1366, "height": 900}
 TEXT = "Buy cheap tickets for every ballet at totally-real-tickets.example!"
 
 
@@ -29,7 +31,9 @@ def test_three_reports_hide_a_review_until_a_moderator_approves_it(new_context, 
     )
     for n in range(1, 5):
         make_member(f"member{n}@example.com", f"member-{n}", password=PASSWORD)
-    moderator = make_member("mod@example.com", "mod", password=PASSWORD, is_staff=True)
+    moderator = make_member(
+        "mod@example.com", "mod", password=PASSWORD, is_staff=True, language="fr"
+    )
     moderator.groups.add(staff_group("Moderators"))
     services.review_post(
         member=author, episode=Episode.objects.get(season__number=1, number=2), body=TEXT
@@ -66,31 +70,39 @@ def test_three_reports_hide_a_review_until_a_moderator_approves_it(new_context, 
     expect(review_by_author(own).get_by_text("Hidden pending review.")).to_be_visible()
     expect(review_by_author(own).get_by_role("link", name="Edit")).to_have_count(0)
 
-    # The moderator finds it from the admin's first page and approves it, with a reason.
-    admin = sign_in(new_context(), base_url, "mod@example.com", PASSWORD)
+    # The moderator finds it from the admin's first page and approves it, with a reason, in
+    # the language they chose (the admin follows it).
+    admin = sign_in(new_context(viewport=LAPTOP), base_url, "mod@example.com", PASSWORD)
     admin.goto(base_url + "/admin/")
-    glance = admin.get_by_role("region", name="At a glance")
+    glance = admin.get_by_role("region", name="En un coup d’œil")
     expect(glance.get_by_text("3", exact=True)).to_be_visible()
-    glance.get_by_role("link", name="Open reports").click()
-    expect(admin.get_by_role("heading", name=re.compile("Moderation queue"))).to_be_visible()
+    glance.get_by_role("link", name="Signalements en cours").click()
+    expect(admin.get_by_role("heading", name=re.compile("File de modération"))).to_be_visible()
     row = admin.get_by_role("row").filter(has_text=TEXT)
-    expect(row.get_by_text("Spam or advertising × 2")).to_be_visible()
-    expect(row.get_by_text("Something else", exact=True)).to_be_visible()
+    expect(row.get_by_text("Spam ou publicité × 2")).to_be_visible()
+    expect(row.get_by_text("Autre chose", exact=True)).to_be_visible()
     expect(row.get_by_text("The same advert on every episode.", exact=False)).to_be_visible()
+    assert admin.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
     row.get_by_role("checkbox").check()
-    admin.get_by_label("Action:").select_option(
-        label="Approve: show to everyone, close the reports"
+    admin.get_by_label(re.compile(r"^Action\s*:")).select_option(
+        label="Approuver : rendre visible à tous, clore les signalements"
     )
-    admin.get_by_label("Reason (recorded):").fill("An enthusiastic fan, not an advert.")
-    admin.get_by_role("button", name="Go").click()
-    expect(admin.get_by_text("1 review or reply approved.")).to_be_visible()
+    admin.get_by_label(re.compile(r"^Motif \(consigné\)")).fill(
+        "An enthusiastic fan, not an advert."
+    )
+    admin.get_by_role("button", name="Envoyer").click()
+    expect(admin.get_by_text("Approbation effectuée pour 1 avis ou réponse.")).to_be_visible()
     expect(admin.get_by_role("row").filter(has_text=TEXT)).to_have_count(0)
 
-    # The decision is in the audit trail, read-only.
+    # The decision is in the audit trail, read-only, in French but for the moderator's words.
     admin.goto(base_url + "/admin/reviews/moderationaction/")
     decision = admin.get_by_role("row").filter(has_text="An enthusiastic fan, not an advert.")
-    expect(decision.get_by_text("Approved")).to_be_visible()
+    expect(decision.get_by_text("Approuvé")).to_be_visible()
     expect(decision.get_by_text("@mod")).to_be_visible()
+    expect(decision.get_by_text(re.compile(r"^Avis \d+ de @spam sur S01E02"))).to_be_visible()
+    held = admin.get_by_role("row").filter(has_text="Retenu après signalements")
+    expect(held.get_by_text("Signalé par 3 membres.")).to_be_visible()
+    assert admin.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
 
     # Back for everyone.
     other.reload()

@@ -37,6 +37,9 @@ PAGES = [
     ("/characters/cheyenne/", 200),
     ("/characters/the-matriarch/", 200),
     ("/sources/", 200),
+    ("/season/1/episode/3/reviews/{critic_review}/", 200),
+    ("/offline/", 200),
+    ("/season/1/ranking/", 200),
     ("/no-such-page/", 404),  # templates/404.html: DEBUG is off in tests
     ("/accounts/login/", 200),
     ("/accounts/signup/", 200),
@@ -49,12 +52,16 @@ MEMBER_PAGES = [
     ("/", 200),
     ("/season/1/", 200),
     ("/season/1/episode/3/", 200),
+    ("/season/1/episode/3/reviews/{critic_review}/", 200),
     ("/me/settings/", 200),
     ("/me/watchlist/", 200),
     ("/me/import/", 200),
     ("/me/import/{member_import}/", 200),  # under way: the page checks again by itself
     ("/u/page-quality/", 200),
     ("/u/page-quality/diary/", 200),
+    ("/season/1/ranking/", 200),
+    ("/me/ranking/season/1/", 200),
+    ("/me/favourites/", 200),
     ("/accounts/email/", 200),
     ("/accounts/password/change/", 200),
     ("/accounts/2fa/", 200),
@@ -221,10 +228,11 @@ def test_pages_are_valid_html(seeded, client, tmp_path):
     require(vnu=True)
     pages = {}
     languages = ["en", "fr"]
+    make_active_member()  # visitors see the same ratings and reviews
     for language in languages:
         for english_path, status in PAGES:
             path = in_language(english_path, language)
-            pages[path] = client.get(path)
+            pages[path] = client.get(concrete(path))
             assert pages[path].status_code == status, f"{path}: HTTP {pages[path].status_code}"
         # Forms showing their errors, as a person sees them after a mistake.
         signup, login = (
@@ -237,7 +245,6 @@ def test_pages_are_valid_html(seeded, client, tmp_path):
         pages[f"{login} (errors)"] = client.post(
             login, {"login": "nobody@example.com", "password": "wrong"}
         )
-    make_active_member()
     client.post(
         "/accounts/login/", {"login": ACTIVE_MEMBER_EMAIL, "password": ACTIVE_MEMBER_PASSWORD}
     )
@@ -269,6 +276,7 @@ def test_pages_are_valid_html(seeded, client, tmp_path):
         pages[f"{tokens} (new token)"] = client.get(tokens)
         pages[f"{report} (errors)"] = client.post(report, {"reason": "other"})
     pages["/api/v1/docs"] = client.get("/api/v1/docs")  # English only: no /fr/ version
+    pages.update(moderated_member_pages(client, languages))
     for language in languages:
         logout = in_language("/accounts/logout/", language)
         pages[logout] = client.get(logout)
@@ -292,6 +300,43 @@ def test_pages_are_valid_html(seeded, client, tmp_path):
     for file, path in files.items():
         output = output.replace(f"file:{file}", path)
     assert result.returncode == 0, f"The HTML validator found errors:\n{output}"
+
+
+def moderated_member_pages(client, languages) -> dict:
+    """What a member meets after a moderator's decision: the review appeal page (for the
+    member signed in on `client`) and the inactive page of a member suspended until a day,
+    with its appeal form, in each language."""
+    import datetime
+
+    from django.utils import timezone
+
+    from reviews import moderation
+    from reviews.models import Review
+    from tests.factories import PASSWORD, make_member, make_staff
+
+    moderator = make_staff("mod-validity", "Moderators")
+    own = Review.objects.filter(member__email=ACTIVE_MEMBER_EMAIL, parent__isnull=True).first()
+    moderation.review_hide(review=own, moderator=moderator, reason="Off topic, " * 10)
+    suspended = make_member("suspended@example.com", "suspended")
+    moderation.member_suspend(
+        member=suspended,
+        moderator=moderator,
+        reason="Insulted three members",
+        until=timezone.now() + datetime.timedelta(days=10),
+    )
+    refused = type(client)()
+    refused.post("/accounts/login/", {"login": "suspended@example.com", "password": PASSWORD})
+    pages = {}
+    for language in languages:
+        appeal = in_language(f"/reviews/{own.pk}/appeal/", language)
+        pages[appeal] = client.get(appeal)
+        inactive = in_language("/accounts/inactive/", language)
+        pages[inactive] = refused.get(inactive)
+        assert "Insulted three members" in pages[inactive].content.decode()
+        pages[f"{inactive} (errors)"] = refused.post(inactive, {"text": ""})
+    for label, response in pages.items():
+        assert response.status_code in (200, 400), f"{label}: HTTP {response.status_code}"
+    return pages
 
 
 # Swagger UI builds the API's interactive documentation in the browser. Its colours, target
@@ -409,7 +454,8 @@ def admin_pages() -> list[str]:
 
 @pytest.mark.browser
 def test_admin_pages_pass_axe_and_fit_a_laptop(seeded_live_server, browser):
-    """As a superuser, who sees every column: each admin page, once, at 1366 x 768."""
+    """As a superuser, who sees every column: each admin page, once, at 1366 x 768, in French,
+    whose longer words are the harder fit (the admin follows the staff member's language)."""
     from django.contrib.auth import get_user_model
 
     from catalog.models import Person, Show
@@ -418,7 +464,7 @@ def test_admin_pages_pass_axe_and_fit_a_laptop(seeded_live_server, browser):
     make_active_member()
     every_kind_of_admin_row()
     get_user_model().objects.filter(email=ACTIVE_MEMBER_EMAIL).update(
-        is_staff=True, is_superuser=True
+        is_staff=True, is_superuser=True, language="fr"
     )
     # The pages with the widest inline, the credits: the show and a person with many roles.
     pages = admin_pages()
@@ -435,6 +481,8 @@ def test_admin_pages_pass_axe_and_fit_a_laptop(seeded_live_server, browser):
         for path in dict.fromkeys(pages):
             response = page.goto(path, wait_until="load")
             assert response is not None and response.status == 200, f"{path}: {response}"
+            if page.evaluate("() => document.documentElement.lang") != "fr":
+                problems.append(f"{path}: not in French")
             scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
             if scroll_width > LAPTOP["width"]:
                 problems.append(f"{path}: scrolls sideways, the page is {scroll_width}px wide")

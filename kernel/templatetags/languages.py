@@ -32,3 +32,22 @@ def language_versions(context) -> list[dict]:
     if len({version["path"] for version in versions}) < len(versions):
         return []  # one address for every language: nothing to switch to
     return versions
+
+
+@register.simple_tag(takes_context=True)
+def other_languages(context) -> list[dict]:
+    """The switcher's links to the languages not being read, for pages that have one address
+    in every language (the admin): the same page, in the other language."""
+    request = context.get("request")
+    if request is None:
+        return []
+    current = get_language()
+    return [
+        {
+            "code": code,
+            "name": get_language_info(code)["name_local"],
+            "switch": switch_url(request.get_full_path(), code),
+        }
+        for code, _name in settings.LANGUAGES
+        if code != current
+    ]

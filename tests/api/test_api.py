@@ -909,6 +909,12 @@ OPERATIONS = {
     ("delete", "/api/v1/me/watchlist/{season}/{episode}"),
     ("get", "/api/v1/me/watches"),
     ("post", "/api/v1/me/watches"),
+    ("get", "/api/v1/members/{handle}/picks"),
+    ("get", "/api/v1/seasons/{season}/ranking"),
+    ("get", "/api/v1/me/picks"),
+    ("put", "/api/v1/me/favourites/episodes"),
+    ("put", "/api/v1/me/favourites/characters"),
+    ("put", "/api/v1/me/rankings/{season}"),
 }
 
 

@@ -26,6 +26,9 @@ EDITORS_LISTS = {
     ("SeasonDetail", "episodes"),
     ("PersonOut", "credits"),
     ("CharacterOut", "credits"),
+    # The community ranking's pairwise counts: one per ordered pair of the season's
+    # episodes, which editors write (56 for eight), whatever the number of members.
+    ("CommunityRankingOut", "pairs"),
     # A record's citations and edited facts: as many as the seed's data file cites.
     *(
         (record, prop)

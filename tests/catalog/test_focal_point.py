@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from catalog.models import Person
-from tests.pages import admin_url, form_post_data
+from tests.pages import admin_url, form_post_data, page_of
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +132,18 @@ def test_a_focal_point_outside_the_image_is_refused_with_a_message(admin_client,
     assert response.context["adminform"].form.errors["image_focus_x"]
     person.refresh_from_db()
     assert person.image_focus_x == 50
+
+
+def test_the_preview_carries_what_its_script_needs_to_follow_the_numbers(admin_client, person):
+    save(admin_client, person, headshot=SimpleUploadedFile("ada.png", three_stripes()))
+    person.refresh_from_db()
+
+    page = page_of(admin_client.get(change_url(person)))
+
+    preview = page.find("div", class_="focal-preview")
+    assert preview.attrs["data-source"] == f"/media/{person.headshot.name}"
+    assert (preview.attrs["data-width"], preview.attrs["data-height"]) == ("160", "160")
+    assert "as you change it" in preview.attrs["data-live-note"]
+    # The script comes from the site's own files (no inline script under the CSP).
+    scripts = [node.attrs.get("src", "") for node in page.find_all("script")]
+    assert any(src.endswith("/js/focal-point.js") for src in scripts)

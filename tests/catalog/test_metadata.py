@@ -86,7 +86,9 @@ def test_every_public_page_has_its_canonical_address_and_open_graph_tags(
     assert meta(head, property="og:description")
     assert meta(head, property="og:site_name") == "Étoile companion"
     assert meta(head, property="og:type")
-    assert meta(head, name="twitter:card") == "summary"
+    # Pages with a share image of their own (tests/reviews/test_share_images.py) show it large.
+    card = "summary_large_image" if url == "/season/1/episode/3/" else "summary"
+    assert meta(head, name="twitter:card") == card
 
 
 def test_open_graph_types_say_what_the_page_is(client, seeded, odette):
@@ -116,7 +118,7 @@ def test_private_and_missing_pages_have_no_canonical_address(client, seeded, ode
     assert canonical(head_of(client.get("/accounts/login/"))) is None
 
 
-def test_a_catalog_image_becomes_the_preview_image(client, episode):
+def test_a_catalog_image_goes_into_the_structured_data_beside_the_share_image(client, episode):
     Episode.objects.filter(pk=episode.pk).update(
         still_renditions={
             "jpg": {"480": "stills/a-480.jpg", "960": "stills/a-960.jpg"},
@@ -124,12 +126,12 @@ def test_a_catalog_image_becomes_the_preview_image(client, episode):
         }
     )
     response = client.get("/season/1/episode/3/")
-    head = head_of(response)
-    assert meta(head, property="og:image") == ORIGIN + "/media/stills/a-960.jpg"
-    assert meta(head, property="og:image:alt") == "Still from Episode 3"
     assert one_json_ld(response)["image"] == ORIGIN + "/media/stills/a-960.jpg"
-    # Without one, no preview image rather than a made-up one.
-    assert meta(head_of(client.get("/season/1/episode/4/")), property="og:image") is None
+    # The preview image is the episode's share image, which names it and its ratings.
+    head = head_of(response)
+    assert meta(head, property="og:image").startswith(ORIGIN + "/share/en/season/1/episode/3/")
+    # Without a poster, the home page has no preview image rather than a made-up one.
+    assert meta(head_of(client.get("/")), property="og:image") is None
 
 
 def test_pages_link_their_feeds(client, episode, odette):
@@ -294,7 +296,7 @@ def test_a_review_cannot_break_out_of_the_data_block(client, episode, odette):
 
 # As the pages' own tests (the episode's reviews and their replies are one query each): the
 # tags add none. The show's and the episode's citations are one query each.
-VISITOR_BUDGETS = {"/": 5, "/season/1/": 4, "/season/1/episode/3/": 5, "/u/odette/": 4}
+VISITOR_BUDGETS = {"/": 5, "/season/1/": 4, "/season/1/episode/3/": 5, "/u/odette/": 6}
 
 
 @pytest.mark.parametrize("url", VISITOR_BUDGETS)

@@ -32,6 +32,8 @@ from django.urls import resolve, reverse
 from catalog.models import Character, Citation, Episode, Person
 from kernel import pagecache
 from members.models import User
+from picks import services as picks
+from picks.models import Preference
 from reviews import moderation, services
 from reviews.models import EpisodeScores, Review
 from tests.factories import PASSWORD, fill_in_episode, make_member, many_reviews, signed_in
@@ -985,11 +987,11 @@ NOT_ON_VISITORS_PAGES = {
     "reviews.Report": "reports are for moderators; a hold changes the Review, which is shown",
     "reviews.ModerationAction": "the audit trail, in the admin only",
     "reviews.Appeal": "appeals are for moderators; their author sees theirs on uncached pages",
-    "reviews.WatchlistEntry": "the watchlist is the member's own page, never cached",
     "etoile_app.HistoryVisit": "when a staff member last opened the staff history, admin only",
     "reviews.MemberImport": "an import's own page is the member's, never cached",
+    "picks.RankedEpisode": "rewritten with each ranking change, which saves its Ranking too",
 }
-PAGE_GROUPS = {"catalog", "members", "ratings", "reviews", "member:{handle}"}
+PAGE_GROUPS = {"catalog", "members", "ratings", "reviews", "rankings", "member:{handle}"}
 
 
 def concrete_models() -> set[str]:
@@ -997,7 +999,7 @@ def concrete_models() -> set[str]:
 
     return {
         model._meta.label
-        for label in ("catalog", "etoile_app", "reviews")
+        for label in ("catalog", "etoile_app", "reviews", "picks")
         for model in apps.get_app_config(label).get_models()
         if not model._meta.proxy  # ModerationQueueItem's rows are Reviews
     }
@@ -1191,6 +1193,36 @@ def F_plus(n):  # noqa: N802 (reads as the F() it builds)
     return F("count_2") + n
 
 
+COMMUNITY_URL = "/season/1/ranking/"
+
+
+def episode_number(number: int) -> Episode:
+    return Episode.objects.select_related("season").get(season__number=1, number=number)
+
+
+def picked_before(w) -> None:
+    """What the visitor saw first: Odette's favourite episodes 3 and 5, and her ranking of
+    episodes 3 and 4."""
+    picks.favourite_add(member=w.odette, item=w.episode)
+    picks.favourite_add(member=w.odette, item=episode_number(5))
+    picks.ranking_set(
+        member=w.odette, season=w.episode.season, episodes=[w.episode, episode_number(4)]
+    )
+
+
+def rankings_drift_then_recount(w):
+    from django.core.management import call_command
+
+    Preference.objects.update(members=F_plus_members(3))
+    call_command("recount", verbosity=0)
+
+
+def F_plus_members(n):  # noqa: N802 (reads as the F() it builds)
+    from django.db.models import F
+
+    return F("members") + n
+
+
 def a_watch(w):
     return services.watch_add(
         member=w.odette, episode=w.episode, watched_on=datetime.date(2025, 5, 1)
@@ -1339,6 +1371,61 @@ WRITES = [
         EPISODE_URL,
         lambda w: admin_bulk_delete(w.admin, "reviews", "like", [w.like.pk]),
     ),
+    (
+        "picks.FavouriteEpisode",
+        "service add, on the profile",
+        "profile",
+        lambda w: picks.favourite_add(member=w.odette, item=episode_number(1)),
+    ),
+    (
+        "picks.FavouriteEpisode",
+        "service move",
+        "profile",
+        lambda w: picks.favourite_move(member=w.odette, item=episode_number(5), by=-1),
+    ),
+    (
+        "picks.FavouriteEpisode",
+        "service remove",
+        "profile",
+        lambda w: picks.favourite_remove(member=w.odette, item=w.episode),
+    ),
+    (
+        "picks.FavouriteCharacter",
+        "service add, on the profile",
+        "profile",
+        lambda w: picks.favourite_add(member=w.odette, item=Character.objects.get(slug="jack")),
+    ),
+    (
+        "picks.Ranking",
+        "service move, on the profile",
+        "profile",
+        lambda w: picks.ranking_move(
+            member=w.odette, season=w.episode.season, episode=episode_number(4), by=-1
+        ),
+    ),
+    (
+        "picks.Preference",
+        "a ranking change, on the community ranking",
+        COMMUNITY_URL,
+        lambda w: picks.ranking_move(
+            member=w.odette, season=w.episode.season, episode=episode_number(4), by=-1
+        ),
+    ),
+    (
+        "picks.SeasonRankings",
+        "a member's first ranking",
+        COMMUNITY_URL,
+        lambda w: picks.ranking_add(member=w.odile, season=w.episode.season, episode=w.episode),
+    ),
+    ("picks.Preference", "recount command after drift", COMMUNITY_URL, rankings_drift_then_recount),
+    (
+        "etoile_app.User",
+        "suspension, on the community ranking",
+        COMMUNITY_URL,
+        lambda w: moderation.member_suspend(
+            member=w.odette, moderator=User.objects.get(is_superuser=True), reason="Brigading"
+        ),
+    ),
     ("reviews.Watch", "service create", "profile", a_watch),
     ("reviews.Watch", "API create", "profile", watch_by_api),
     (
@@ -1358,6 +1445,20 @@ WRITES = [
         "admin bulk delete",
         "profile",
         lambda w: admin_bulk_delete(w.admin, "reviews", "watch", [w.watch.pk]),
+    ),
+    # Nobody else sees a watchlist; its member's group moves for their own page, kept for
+    # them alone (kernel/memberpages.py), and so their profile is rendered again too.
+    (
+        "reviews.WatchlistEntry",
+        "service add",
+        "profile",
+        lambda w: services.watchlist_add(member=w.odette, episodes=[w.episode]),
+    ),
+    (
+        "reviews.WatchlistEntry",
+        "service remove",
+        "profile",
+        lambda w: services.watchlist_remove(member=w.odette, episodes=[w.other_listed]),
     ),
 ]
 
@@ -1381,6 +1482,9 @@ def test_a_write_through_each_path_gives_the_next_visitor_a_new_page(
     world.like = a_like(world) if "Like" in label and "delete" in path else None
     world.citations = Citation.objects.count()
     world.watch = a_watch(world) if "Watch" in label and "create" not in path else None
+    world.other_listed = world.episode.season.episodes.exclude(pk=world.episode.pk).first()
+    services.watchlist_add(member=world.odette, episodes=[world.other_listed])
+    picked_before(world)
     url = world.profile if url == "profile" else url
     warm(url)
     before = etag_of(url)

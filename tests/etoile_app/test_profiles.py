@@ -715,6 +715,8 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         "watchlist.csv",
         "reports.csv",
         "imports.csv",
+        "favourites.csv",
+        "rankings.csv",
     }
 
 
@@ -963,7 +965,8 @@ def add_members(count: int) -> None:
 # Measured, then pinned. The profile: the member shown, their ratings, their latest reviews
 # and their watch statistics; a signed-in viewer adds the session, their own user row and the
 # watch progress in their menu. Settings: the session, the member and that menu progress.
-PROFILE_QUERIES = {"visitor": 4, "signed-in": 8}
+# The profile reads the member's favourites and rankings in two more (picks/context.py).
+PROFILE_QUERIES = {"visitor": 6, "signed-in": 10}
 SETTINGS_QUERIES = 4
 
 

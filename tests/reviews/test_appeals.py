@@ -244,3 +244,84 @@ def test_the_same_decision_again_from_the_queue_answers_the_appeal(
     assert hidden.pk not in listed(moderator_client.get(QUEUE))
     [told] = mail.outbox
     assert "Still mocking them" in told.body
+
+
+# What the member-facing pages cost ------------------------------------------------------------
+
+# Queries per page, the same whatever the member's history or the site's size. The inactive
+# page: the session, the member refused, their suspension with its appeal. The appeal page:
+# the session, the member, the review, its standing decision with its appeal, and the
+# header's episode list and the member's progress (every page's).
+INACTIVE_QUERIES = 3
+APPEAL_QUERIES = 6
+
+
+def a_long_history(member, moderator, episode, others):
+    """Many reviews, earlier suspensions and takedowns, appeals of them, and other members'
+    reports and replies: what could make a page's queries grow with the data. (The caller
+    raises the report threshold, so every report stays open.)"""
+    reviews = [
+        review_post(member=member, episode=episode, body=f"Review number {n}") for n in range(30)
+    ]
+    for review in reviews[:10]:
+        moderation.review_hide(review=review, moderator=moderator, reason="Off topic")
+        moderation.appeal_create(
+            member=member,
+            decision=ModerationAction.objects.filter(review=review).latest("pk"),
+            text="Please look again",
+        )
+    for other in others:
+        moderation.report_create(reporter=other, review=reviews[-1], reason="spam")
+        review_post(member=other, episode=episode, body="A reply", parent=reviews[-1])
+    for n in range(5):
+        moderation.member_suspend(member=member, moderator=moderator, reason=f"Round {n}")
+        moderation.member_reinstate(member=member, moderator=moderator, reason="Served")
+    return reviews
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_the_inactive_page_and_its_appeal_form_cost_a_few_queries(
+    size, settings, moderator, episode, reporters, django_assert_max_num_queries
+):
+    settings.REVIEW_REPORTS_TO_HOLD = 100
+    member = make_member("rothbart@example.com", "rothbart")
+    if size == "large":
+        a_long_history(member, moderator, episode, reporters)
+    moderation.member_suspend(member=member, moderator=moderator, reason=REASON)
+    client = Client()
+    sign_in(client, "rothbart@example.com")
+
+    with django_assert_max_num_queries(INACTIVE_QUERIES):
+        response = client.get(INACTIVE)
+
+    assert REASON in text_of(response)
+    assert "Send the appeal" in text_of(response)
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_the_review_appeal_page_costs_a_few_queries(
+    size,
+    settings,
+    moderator,
+    episode,
+    odile,
+    reporters,
+    django_assert_max_num_queries,
+):
+    settings.REVIEW_REPORTS_TO_HOLD = 100
+    review = review_post(member=odile, episode=episode, body="The swans were off the beat")
+    if size == "large":
+        a_long_history(odile, moderator, episode, reporters)
+        for other in reporters:
+            review_post(member=other, episode=episode, body="Agreed", parent=review)
+            moderation.report_create(reporter=other, review=review, reason="spam")
+    moderation.review_hide(review=review, moderator=moderator, reason="Mocks the corps")
+    url = reverse("reviews:review-appeal", args=[review.pk])
+    odile.refresh_from_db()  # her earlier suspensions ended every session before them
+    client = signed_in(odile)
+
+    with django_assert_max_num_queries(APPEAL_QUERIES):
+        response = client.get(url)
+
+    assert "Mocks the corps" in text_of(response)
+    assert "Send the appeal" in text_of(response)

@@ -5,6 +5,7 @@ ratings with their recount, the first page's counts, and bounded queries.
 Every test looks at what a moderator would see (the page, its messages, who is listed) and
 then at the database only to prove what the decision did, or that nothing changed."""
 
+import html
 from types import SimpleNamespace
 
 import pytest
@@ -34,6 +35,7 @@ from tests.pages import (
     listed,
     messages_of,
     result_rows,
+    text_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -896,6 +898,50 @@ def test_recount_every_episode_button_rebuilds_corrupted_counters(ratings, moder
     assert f"Recounted all {episodes} episodes from their ratings." in messages_of(response)
     assert_counters_exact(ratings)
     assert not EpisodeScores.objects.filter(count_5__gt=0).exists()
+
+
+def history_lines(client) -> list[str]:
+    """The staff history's "what changed" column, newest first, as staff read it."""
+    page = client.get(reverse("admin:admin_logentry_changelist"))
+    return [html.unescape(text_of(row)) for row in result_rows(page)]
+
+
+def test_the_recount_button_writes_who_ran_it_and_the_drift_it_fixed(ratings, moderator_client):
+    EpisodeScores.objects.filter(episode=ratings.first).update(count_5=99)
+
+    moderator_client.post(RECOUNT_ALL)
+
+    [row] = history_lines(moderator_client)
+    assert "@mod-ada" in row
+    assert str(ratings.first) in row
+    assert "Recount every episode" in row
+    assert "½ to 5 stars: 0 · 0 · 0 · 0 · 99 · 0 · 0 · 2 · 0 · 0 → " in row
+    assert "0 · 0 · 0 · 0 · 0 · 0 · 0 · 2 · 0 · 0" in row
+
+
+def test_a_recount_that_finds_nothing_wrong_says_so_in_the_history(ratings, moderator_client):
+    moderator_client.post(RECOUNT_ALL)
+    act(moderator_client, SCORES, "recount", [scores_of(ratings.first)])
+
+    lines = history_lines(moderator_client)
+    episodes = Episode.objects.count()
+    assert len(lines) == 2
+    assert "Recount the selected episodes from their ratings" in lines[0]
+    assert "Nothing was wrong: 1 episodes recounted." in lines[0]
+    assert "Every episode's rating counters" in lines[1]
+    assert f"Nothing was wrong: {episodes} episodes recounted." in lines[1]
+    assert all("@mod-ada" in line for line in lines)
+
+
+def test_the_recount_history_reads_in_french(ratings, moderator, moderator_client):
+    corrupt_counters()
+    moderator_client.post(RECOUNT_ALL)
+    User.objects.filter(pk=moderator.pk).update(language="fr")
+
+    lines = " ".join(history_lines(moderator_client))
+
+    assert "Recalculer tous les épisodes" in lines
+    assert "De ½ à 5 étoiles : 0 · 0 · 0 · 0 · 99" in lines
 
 
 def test_recount_leaves_suspended_members_ratings_out(ratings, moderator, moderator_client):

@@ -1123,9 +1123,10 @@ def add_reviews(episode: Episode, count: int, viewer: User) -> None:
 # (spoilers, the watch panel, progress), watchlist entry and menu progress add three. The
 # episode's citations are one more.
 EPISODE_QUERIES = {"visitor": 5, "member": 10}
-# The member shown, their ratings, their latest reviews, their watch statistics; a signed-in
-# viewer adds the session, their own user row and the two queries of their menu progress.
-PROFILE_QUERIES = {"visitor": 4, "member": 8}
+# The member shown, their ratings, their latest reviews, their watch statistics, their
+# favourite and ranked episodes, their favourite characters; a signed-in viewer adds the
+# session, their own user row and the two queries of their menu progress.
+PROFILE_QUERIES = {"visitor": 6, "member": 10}
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "member"])

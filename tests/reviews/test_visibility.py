@@ -6,23 +6,26 @@ members who have watched different episodes, with their "hide unwatched" setting
 For each case the table says what the reader gets: the text in full, the text shielded (behind
 "Show spoiler" on a page; left out of feeds and the API), or nothing but that it exists
 (withheld: no score, no text). Each surface then shows exactly that. A surface added later
-(activity, notifications, emails, share images) adds itself to SURFACES.
+(activity, notifications, emails) adds itself to SURFACES, as share images have.
 """
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from unittest import mock
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from catalog.models import Episode
+from kernel import memberpages
+from kernel.shareimages import image_response
 from members.models import AccessToken, User
 from reviews import services
 from reviews.models import Review
 from reviews.visibility import VISITOR, Reader, Sight, sight
 from tests.factories import make_member, signed_in
-from tests.pages import page_of, review_article
+from tests.pages import page_of, review_article, review_url, share_image_of
 
 PREMIERE = datetime.date(2025, 4, 15)
 HIDDEN_NOTICE = "You asked to keep scores and reviews hidden until you have watched an episode."
@@ -193,12 +196,42 @@ def in_api(scene: Scene) -> tuple[Sight, Sight]:
     return review, reply
 
 
+def on_episode_page_from_a_skeleton(scene: Scene) -> tuple[Sight, Sight]:
+    """The episode page as members get it from the skeleton another member's visit left
+    (kernel/memberpages.py), its shields filled in for this reader."""
+    memberpages.store.clear()
+    with override_settings(MEMBER_PAGE_CACHE_BYTES=64 * 1024 * 1024):
+        other = make_member("first.reader@example.com", "first-reader")
+        assert signed_in(other).get("/season/1/episode/3/").status_code == 200
+        try:
+            return on_episode_page(scene)
+        finally:
+            memberpages.store.clear()
+
+
+def in_share_image(scene: Scene) -> tuple[Sight, Sight]:
+    """The review's share image, named by its own page: public, so drawn as for a visitor
+    whoever asks. A reply has no image of its own and is never drawn in its review's."""
+    tags = share_image_of(scene.client.get(review_url(scene.review)))
+    with mock.patch("reviews.views.image_response", wraps=image_response) as serving:
+        assert Client().get(tags["og:image"].removeprefix("http://testserver")).status_code == 200
+    card = serving.call_args.args[1]
+    drawn = str(asdict(card))
+    assert REPLY not in drawn and "The Author" in card.byline
+    if BODY in card.quote:
+        return FULL, FULL
+    assert BODY not in drawn and card.note.startswith("This review contains spoilers")
+    return SHIELDED, SHIELDED
+
+
 # name: (how it reads the scene, whether it reads as the reader or always as a visitor)
 SURFACES: dict[str, tuple[Callable[[Scene], tuple[Sight, Sight]], bool]] = {
     "episode page": (on_episode_page, True),
+    "episode page from a skeleton": (on_episode_page_from_a_skeleton, True),
     "profile": (on_profile, True),
     "feed": (in_feed, False),
     "API": (in_api, True),
+    "share image": (in_share_image, False),
 }
 
 
@@ -252,4 +285,5 @@ def test_every_surface_shows_what_the_rule_says(episodes, flags, reader, hide_un
         # The episode page asks first about the episode as a whole, which belongs to nobody:
         # its whole review section waits, the reader's own review with it.
         wanted["episode page"] = (WITHHELD, WITHHELD)
+        wanted["episode page from a skeleton"] = (WITHHELD, WITHHELD)
     assert seen == wanted

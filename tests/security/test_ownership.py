@@ -44,8 +44,10 @@ from django.urls import reverse
 from django.utils.html import escape
 from PIL import Image
 
-from catalog.models import Episode, Season, Show
+from catalog.models import Character, Episode, Season, Show
 from members.models import AccessToken, HistoryVisit, User
+from picks import services as picks
+from picks.models import FavouriteCharacter, FavouriteEpisode, RankedEpisode, Ranking
 from reviews import imports, moderation, services
 from reviews.models import (
     Appeal,
@@ -156,6 +158,7 @@ def minimal_catalog() -> tuple[Episode, Episode]:
     season = Season.objects.create(show=show, number=1, episode_count=2)
     first = Episode.objects.create(season=season, number=1, title="Episode 1")
     second = Episode.objects.create(season=season, number=2, title="Episode 2")
+    Character.objects.create(show=show, name="Jack", slug="jack")
     return first, second
 
 
@@ -199,7 +202,16 @@ def build_world() -> World:
     moderation.report_create(reporter=bystander, review=review, reason="spam")
     assert moderation.review_approve(review=review, moderator=moderator, reason="Fine as it is.")
 
+    # Favourites and a ranking: the owner's both episodes, the intruder's one.
+    season = episode.season
+    picks.favourite_add(member=owner, item=episode)
+    picks.favourite_add(member=owner, item=other_episode)
+    picks.favourite_add(member=owner, item=Character.objects.get())
+    picks.ranking_set(member=owner, season=season, episodes=[other_episode, episode])
+
     # The intruder's own data, for the "mine" actions to act on.
+    picks.favourite_add(member=intruder, item=episode)
+    picks.ranking_set(member=intruder, season=season, episodes=[episode])
     give_avatar(intruder)
     services.rating_set(member=intruder, episode=episode, score=4)
     services.watchlist_add(member=intruder, episodes=[other_episode])
@@ -279,6 +291,10 @@ OWNER_FIELD: dict[type[models.Model], str] = {
     AccessToken: "member",
     Appeal: "member",
     MemberImport: "member",
+    FavouriteEpisode: "member",
+    FavouriteCharacter: "member",
+    Ranking: "member",
+    RankedEpisode: "ranking__member",
 }
 
 
@@ -1025,8 +1041,95 @@ TOKEN_CASES = [
     ),
 ]
 
+
+def intruders_ranking(world: World) -> list[int]:
+    return list(
+        RankedEpisode.objects.filter(ranking__member=world.intruder)
+        .order_by("position")
+        .values_list("episode_id", flat=True)
+    )
+
+
+PICK_CASES = [
+    # Favourites and rankings are addressed as the member's own: the ids in the form name
+    # episodes and characters, never another member's rows.
+    Case(
+        "favourite",
+        "take out an episode the owner also chose",
+        MINE,
+        (FavouriteEpisode,),
+        "post",
+        lambda w: reverse("picks:favourites-change"),
+        lambda w: {"kind": "episode", "remove": str(w.episode.pk)},
+        then=lambda w, r: not intruders(FavouriteEpisode, w).exists(),
+    ),
+    Case(
+        "favourite",
+        "move up the owner's second",
+        MINE,
+        (FavouriteEpisode,),
+        "post",
+        lambda w: reverse("picks:favourites-change"),
+        lambda w: {"kind": "episode", "up": str(w.other_episode.pk)},
+        then=lambda w, r: (
+            list(intruders(FavouriteEpisode, w).values_list("episode", flat=True)) == [w.episode.pk]
+        ),
+    ),
+    Case(
+        "favourite",
+        "add the owner's character",
+        MINE,
+        (FavouriteCharacter,),
+        "post",
+        lambda w: reverse("picks:favourites-change"),
+        lambda w: {"kind": "character", "add": str(Character.objects.get().pk)},
+        then=lambda w, r: intruders(FavouriteCharacter, w).exists(),
+    ),
+    Case(
+        "favourite",
+        "list (/me/favourites/)",
+        MINE,
+        (FavouriteEpisode, FavouriteCharacter),
+        "get",
+        lambda w: reverse("picks:favourites"),
+        then=lambda w, r: [e.pk for e in r.context["favourite_episodes"]] == [w.episode.pk],
+    ),
+    *with_htmx(
+        Case(
+            "ranking",
+            "move an episode the owner ranked too",
+            MINE,
+            (Ranking,),
+            "post",
+            lambda w: reverse("picks:ranking-change", args=[1]),
+            lambda w: {"add": str(w.other_episode.pk)},
+            then=lambda w, r: intruders_ranking(w) == [w.episode.pk, w.other_episode.pk],
+        )
+    ),
+    Case(
+        "ranking",
+        "clear",
+        MINE,
+        (Ranking,),
+        "post",
+        lambda w: reverse("picks:ranking-change", args=[1]),
+        lambda w: {"clear": "1"},
+        then=lambda w, r: intruders_ranking(w) == [],
+    ),
+    Case(
+        "ranking",
+        "page (/me/ranking/season/1/)",
+        MINE,
+        (Ranking,),
+        "get",
+        lambda w: reverse("picks:ranking", args=[1]),
+        then=lambda w, r: [e.pk for e in r.context["ranked"]] == [w.episode.pk],
+    ),
+]
+
 CASES = [
     *REVIEW_CASES,
+    *PICK_CASES,
     *LIKE_CASES,
     *RATING_CASES,
     *WATCHING_CASES,

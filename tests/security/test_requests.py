@@ -31,6 +31,7 @@ from PIL import Image
 
 from catalog.models import Character, Episode, Person, Season, Show
 from members.models import AccessToken, User
+from picks.models import FavouriteCharacter, FavouriteEpisode, Preference, RankedEpisode
 from reviews import imports, moderation, services
 from reviews.models import (
     Appeal,
@@ -174,6 +175,22 @@ def state(client: Client | None = None) -> dict:
         "decisions": list(ModerationAction.objects.order_by("pk").values_list("pk", "kind")),
         "tokens": list(AccessToken.objects.order_by("pk").values_list("pk", "member_id", "name")),
         "imports": list(MemberImport.objects.order_by("pk").values_list("pk", "status")),
+        "favourites": list(
+            FavouriteEpisode.objects.order_by("member_id", "position").values_list(
+                "member_id", "episode_id", "position"
+            )
+        )
+        + list(
+            FavouriteCharacter.objects.order_by("member_id", "position").values_list(
+                "member_id", "character_id", "position"
+            )
+        ),
+        "rankings": list(
+            RankedEpisode.objects.order_by("ranking__member_id", "position").values_list(
+                "ranking__member_id", "episode_id", "position"
+            )
+        ),
+        "preferences": list(Preference.objects.order_by("pk").values_list("pk", "members")),
         "signed_in": client.session.get(SESSION_KEY) if client is not None else None,
     }
 
@@ -370,6 +387,22 @@ MUTATIONS = [
         "ratings",
         405,
     ),
+    Mutation(
+        "favourite add",
+        "picks:favourites-change",
+        NONE,
+        lambda w: {"kind": "episode", "add": str(w.episode.pk)},
+        "favourites",
+        405,
+    ),
+    Mutation(
+        "ranking add",
+        "picks:ranking-change",
+        SEASON,
+        lambda w: {"add": str(w.episode.pk)},
+        "rankings",
+        405,
+    ),
     Mutation("sign out", "account_logout", NONE, fixed({}), "signed_in", 200),
     Mutation(
         "email add",
@@ -465,6 +498,9 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
     "catalog:sources": lambda w: reverse("catalog:sources"),
     "reviews:watchlist": lambda w: reverse("reviews:watchlist"),
     "reviews:diary": lambda w: reverse("reviews:diary", args=[w.odette.handle]),
+    "picks:community-ranking": lambda w: reverse("picks:community-ranking", args=[1]),
+    "picks:ranking": lambda w: reverse("picks:ranking", args=[1]),
+    "picks:favourites": lambda w: reverse("picks:favourites"),
     "profile": lambda w: reverse("profile", args=[w.odette.handle]),
     "member-export": lambda w: reverse("member-export"),
     "reviews:export-trakt": lambda w: reverse("reviews:export-trakt"),
@@ -474,6 +510,16 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
         args=[MemberImport.objects.create(member=w.odette, language="en", status="done").pk],
     ),
     "favicon": lambda w: reverse("favicon"),
+    "web-app-manifest": lambda w: reverse("web-app-manifest", args=["en"]),
+    "service-worker": lambda w: reverse("service-worker"),
+    "offline": lambda w: reverse("offline"),
+    "share-image-episode": lambda w: reverse(
+        "share-image-episode", kwargs={"language": "en", "season": 1, "episode": 3, "digest": "x"}
+    ),
+    "share-image-review": lambda w: reverse(
+        "share-image-review", kwargs={"language": "en", "pk": w.theirs.pk, "digest": "x"}
+    ),
+    "reviews:review": lambda w: reverse("reviews:review", args=[1, 3, w.theirs.pk]),
     "healthz": lambda w: reverse("healthz"),
     "sitemap": lambda w: reverse("sitemap"),
     "robots-txt": lambda w: reverse("robots-txt"),

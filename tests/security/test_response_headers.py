@@ -96,12 +96,22 @@ MEMBER_PAGES: dict[str, Callable[[User], list]] = {
     "mfa_reauthenticate_webauthn": NONE,
     "mfa_remove_webauthn": NO_SUCH_KEY,
     "mfa_edit_webauthn": NO_SUCH_KEY,
+    "picks:ranking": lambda m: [1],
+    "picks:ranking-change": lambda m: [1],
+    "picks:favourites": NONE,
+    "picks:favourites-change": NONE,
 }
 # Open to anyone: the catalog's pages, members' public pages and feeds, the forms one uses
 # before signing in, and addresses for machines. A member reading one gets it private and
 # no-store too (checked below on the pages that show their own progress).
 OPEN_TO_ANYONE = {
     "favicon",
+    "web-app-manifest",
+    "service-worker",
+    "offline",
+    "share-image-episode",
+    "share-image-review",
+    "reviews:review",
     "healthz",
     "sitemap",
     "robots-txt",
@@ -113,6 +123,7 @@ OPEN_TO_ANYONE = {
     "catalog:season",
     "catalog:episode",
     "reviews:diary",
+    "picks:community-ranking",
     "profile",
     "reviews:feed",
     "reviews:episode-feed",

@@ -10,5 +10,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        episodes = recount_ratings()
+        episodes = recount_ratings().episodes
         self.stdout.write(self.style.SUCCESS(f"Recounted the ratings of {episodes} episodes."))

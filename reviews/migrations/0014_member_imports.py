@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0011_watch_per_episode_limit"),
+        ("reviews", "0013_admin_field_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

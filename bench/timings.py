@@ -1,0 +1,160 @@
+"""Time and profile pages in one process, against a bench database (`make bench` builds them).
+
+    .venv/bin/python bench/timings.py [--member] [--database etoile_bench] [--runs 200]
+        [--profile] [--cprofile] PATH...
+
+Each page is asked for `--runs` times through Django's WSGI handler (the whole middleware
+stack, production settings, Redis as the cache as in `make bench`), after a few warm-up
+requests, and the median and 90th percentile per request are printed with the number of
+database queries one request makes. The median CPU time of this process per request is
+printed too: on a loaded machine the wall time is mostly waiting for PostgreSQL. `--member` asks as the bench member (`bench-000001`,
+signed in with a session made as `login()` makes one). `--profile` prints pyinstrument's
+profile of the runs (pip install pyinstrument), `--cprofile` the top of cProfile's.
+
+On a machine shared with other work, wrk's figures move with the load; the median of a few
+hundred requests in one process moves much less, so this is what guides changes, and
+`make bench` says what they bring under load.
+"""
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import SCALES, site_env  # noqa: E402
+
+
+def member_session() -> str:
+    """A session for the bench member, made as Django's login() makes one."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from members.models import User
+
+    member = User.objects.get(handle="bench-000001")
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(member.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = member.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--member", action="store_true", help="as the signed-in bench member")
+    parser.add_argument("--database", default="etoile_bench", choices=sorted(SCALES))
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="pyinstrument's profile")
+    parser.add_argument("--cprofile", action="store_true", help="cProfile's top functions")
+    parser.add_argument("--method", default="GET")
+    parser.add_argument("--body", default="", help="a form body for POST (the CSRF token added)")
+    args = parser.parse_args()
+
+    # Production settings read static files from a manifest: collect them once, aside.
+    static_root = Path(tempfile.gettempdir()) / "etoile-bench-static"
+    os.environ.update(site_env(args.database, DJANGO_STATIC_ROOT=str(static_root)))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "etoile_app.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    from bench.run import CSRF_TOKEN
+
+    handler = WSGIHandler()
+    cookie = f"sessionid={member_session()}; csrftoken={CSRF_TOKEN}" if args.member else ""
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    def ask(path: str) -> tuple[int, int]:
+        body = args.body + f"&csrfmiddlewaretoken={CSRF_TOKEN}" if args.method == "POST" else ""
+        path, _, query = path.partition("?")
+        environ = {
+            "REQUEST_METHOD": args.method,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": os.environ["ETOILE_SITE_URL"].rsplit(":", 1)[1],
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": os.environ["ETOILE_SITE_URL"].split("//", 1)[1],
+            "HTTP_ACCEPT_ENCODING": "gzip, deflate, br",
+            "HTTP_COOKIE": cookie,
+            "REMOTE_ADDR": "127.0.0.1",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body.encode()),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        status = []
+        response = handler(environ, lambda s, headers, exc_info=None: status.append(s))
+        size = sum(len(chunk) for chunk in response)
+        response.close()
+        return int(status[0].split()[0]), size
+
+    profiler = None
+    for path in args.paths:
+        for _ in range(5):
+            status, size = ask(path)
+        queries.clear()
+        with connection.execute_wrapper(count):
+            ask(path)
+        per_request = len(queries)
+        if os.environ.get("SHOW_QUERIES"):
+            print("\n".join(q[:300] for q in queries))
+        if args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0002)
+            profiler.start()
+        elif args.cprofile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        timings, cpu = [], []
+        for _ in range(args.runs):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            ask(path)
+            timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        if args.profile:
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+        elif args.cprofile:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(35)
+        timings.sort()
+        print(
+            f"{path:<40} {status} {size / 1024:6.1f} KB  median {statistics.median(timings):6.2f} ms"
+            f"  p90 {timings[int(len(timings) * 0.9)]:6.2f} ms  CPU {statistics.median(cpu):6.2f} ms"
+            f"  {per_request} queries",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

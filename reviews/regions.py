@@ -1,0 +1,230 @@
+"""The parts of the pages that are the reader's own (`{% reader %}` in the templates; see
+kernel/memberpages.py): what state each reader is in, decided here from the request, the
+spoiler shield by reviews/visibility.py as everywhere else.
+
+Each state holds everything its template shows of the reader: the HTML rendered for one
+member in a state is served to the next member in the same state.
+"""
+
+from django.utils import timezone
+
+from kernel.memberpages import MARKERS, region
+from reviews.charts import distribution_chart, season_chart
+from reviews.forms import RatingForm, WatchForm
+from reviews.models import Like, Rating, WatchlistEntry
+from reviews.services import earliest_watch_date
+from reviews.tracking import season_progress, watch_summary
+from reviews.visibility import Sight, reader_of, sight_of_review
+
+# The episode of the page with the reader's own rating, latest review and watchlist entry,
+# read in the page's one query (etoile_app/pages.py); otherwise read here.
+PAGE_EPISODE = "_reader_episode"
+
+
+def _member(request) -> bool:
+    return request is not None and request.user.is_authenticated
+
+
+def reader_episode(request, episode):
+    found = getattr(request, PAGE_EPISODE, None)
+    return found if found is not None and found.pk == episode.pk else episode
+
+
+# A review or reply in a list ------------------------------------------------------------------
+
+
+def _liked(request, review) -> bool:
+    liked = getattr(review, "liked_by_reader", None)  # read with the list by a full render
+    if liked is not None:
+        return liked
+    found = getattr(request, "_liked_reviews", None)
+    if found is None or review.pk not in found[1]:
+        _read_likes(request, [review])
+        found = request._liked_reviews
+    return review.pk in found[0]
+
+
+def _read_likes(request, reviews) -> None:
+    ids = {review.pk for review in reviews}
+    liked = Like.objects.filter(member=request.user, review_id__in=ids).values_list(
+        "review_id", flat=True
+    )
+    request._liked_reviews = (set(liked), ids)
+
+
+def review_actions_state(request, review) -> dict:
+    if not _member(request):
+        return {"member": False}
+    if review.member_id == request.user.pk:
+        return {"member": True, "own": True}
+    return {"member": True, "own": False, "liked": _liked(request, review)}
+
+
+region(
+    "review-actions",
+    facts=lambda context: context["review"],
+    state=review_actions_state,
+    prepare=lambda request, reviews: _read_likes(request, reviews) if _member(request) else None,
+)
+
+
+def review_body_state(request, facts) -> dict:
+    review, episode = facts
+    parent = review.parent if review.parent_id is not None else None
+    sight = sight_of_review(reader_of(request), review, episode=episode, parent=parent)
+    return {"collapsed": sight is Sight.SHIELDED}
+
+
+region(
+    "review-body",
+    facts=lambda context: (context["review"], context.get("episode") or context["review"].episode),
+    state=lambda request, facts: review_body_state(request, facts),
+)
+
+
+region("reply-form", state=lambda request, facts: {"member": _member(request)})
+
+
+# The episode's panels -------------------------------------------------------------------------
+
+
+def own_review_state(request, episode) -> dict:
+    from reviews.context import own_review_id
+
+    if not _member(request):
+        return {"member": False}
+    return {
+        "member": True,
+        "own_review_id": own_review_id(request.user, reader_episode(request, episode)),
+    }
+
+
+region("review-compose", facts=lambda context: context["episode"], state=own_review_state)
+
+
+def rating_state(request, episode) -> dict:
+    from reviews.context import own_score
+
+    if not _member(request):
+        return {"member": False}
+    return {"member": True, "own_score": own_score(request.user, reader_episode(request, episode))}
+
+
+def _rating_extra(state, context) -> dict:
+    from reviews.context import scores_of
+
+    own = state.get("own_score")
+    return {
+        "distribution": distribution_chart(scores_of(context["episode"]), own),
+        "rating_form": RatingForm(initial={"score": own} if own else None),
+    }
+
+
+region(
+    "rating-panel",
+    facts=lambda context: context["episode"],
+    state=rating_state,
+    fill_context=_rating_extra,
+)
+
+
+def watch_state(request, episode) -> dict:
+    if not _member(request):
+        return {"member": False}
+    times, last = watch_summary(request).by_episode.get(episode.pk, (0, None))
+    listed = getattr(reader_episode(request, episode), "on_reader_watchlist", None)
+    if listed is None:
+        listed = WatchlistEntry.objects.filter(member=request.user, episode=episode).exists()
+    return {
+        "member": True,
+        "watch_times": times,
+        "last_watched_on": last,
+        "on_watchlist": listed,
+        "today": timezone.localdate(),
+    }
+
+
+def _watch_extra(state, context) -> dict:
+    if not state["member"]:
+        return {}
+    return {
+        "watch_min": earliest_watch_date(context["episode"]),
+        "watch_max": state["today"],
+        # Each form's submission key is its own: the marker becomes a new one on each page.
+        "watch_form": WatchForm(
+            initial={"watched_on": state["today"], "submission_key": MARKERS.uuid}
+        ),
+    }
+
+
+region(
+    "watch-panel",
+    facts=lambda context: context["episode"],
+    state=watch_state,
+    fill_context=_watch_extra,
+)
+
+
+# The season at a glance (home and season pages) ------------------------------------------------
+
+
+def _own_scores(request) -> dict:
+    found = getattr(request, "_own_scores", None)
+    if found is None:
+        found = request._own_scores = dict(
+            Rating.objects.filter(member=request.user).values_list("episode_id", "score")
+        )
+    return found
+
+
+def season_actions_state(request, episodes) -> dict:
+    if not _member(request):
+        return {"member": False}
+    listed = {e.pk for e in episodes if getattr(e, "on_reader_watchlist", False)}
+    if not all(hasattr(e, "on_reader_watchlist") for e in episodes):
+        listed = set(
+            WatchlistEntry.objects.filter(member=request.user, episode__in=episodes).values_list(
+                "episode_id", flat=True
+            )
+        )
+    progress = season_progress(request, episodes)
+    return {
+        "member": True,
+        "progress": progress,
+        "season_on_watchlist": bool(episodes) and len(listed) == len(episodes),
+        "today": timezone.localdate(),
+    }
+
+
+region(
+    "season-actions",
+    facts=lambda context: list(context["season"].episodes.all()),
+    state=season_actions_state,
+)
+
+
+def season_chart_state(request, episodes) -> dict:
+    if not _member(request):
+        return {"own": ()}
+    own = _own_scores(request)
+    return {"own": tuple(sorted((e.pk, own[e.pk]) for e in episodes if e.pk in own))}
+
+
+def _season_chart_extra(state, context) -> dict:
+    from reviews.context import scores_of
+
+    # Members who hide unwatched episodes' means get the full render (etoile_app/pages.py).
+    shown = [(e, scores_of(e)) for e in context["season"].episodes.all()]
+    return {"chart": season_chart(shown, dict(state["own"]), hidden=set())}
+
+
+region(
+    "season-chart",
+    facts=lambda context: list(context["season"].episodes.all()),
+    state=season_chart_state,
+    fill_context=_season_chart_extra,
+    fill_only=True,
+)
+
+# The member menu: the reader's name, avatar and progress, rendered for every request.
+region("member-menu", live=True)
