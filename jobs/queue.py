@@ -48,7 +48,8 @@ def enqueue(task: Task, **kwargs) -> None:
     The database queue is a table: the job's row is written in the caller's transaction, so
     it exists if and only if the rows it is about were committed. Any other queue (RQ) is told
     once the transaction commits: a worker could otherwise start before the rows exist, or run
-    a job whose transaction was rolled back."""
+    a job whose transaction was rolled back. (The immediate backend, which the tests use, runs
+    the job there and then, inside the caller's transaction.)"""
     if isinstance(task.get_backend(), DatabaseBackend | ImmediateBackend):
         task.enqueue(**kwargs)
     else:
