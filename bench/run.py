@@ -555,9 +555,10 @@ def explain(database: str) -> dict[str, str]:
 # --- Search (issue 22): its rows, measured as the pages are, and its queries counted --------
 
 # The fake reviews draw their words from sixteen: "rehearsal" is in nearly every one (the
-# worst case: counted and ranked among the first 200 found), a number in a hundred or so.
+# worst case: counted and ranked among the first 200 found), "4242" starts a number in a
+# hundred or so reviews and replies, and one member's name.
 SEARCHES = {
-    "search, rare words": "/search/?q=review+1234",
+    "search, a rare word": "/search/?q=4242",
     "search, common word": "/search/?q=rehearsal",
     "search, reviews p. 2": "/search/?q=rehearsal&kind=reviews&page=2",
 }
@@ -588,7 +589,7 @@ def measure_search(database: str, static_root: str) -> tuple[list[dict], dict[st
     output = subprocess.run(  # noqa: S603 (our own manage.py)
         [PYTHON, "manage.py", "shell", "-v", "0", "-c", script],
         cwd=ROOT,
-        env=site_env(database),
+        env=site_env(database, DJANGO_STATIC_ROOT=static_root),
         check=True,
         capture_output=True,
         text=True,

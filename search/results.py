@@ -23,8 +23,8 @@ from catalog.models import Character, Credit, Episode, Person
 from members.models import User
 from reviews.models import Review
 from reviews.visibility import Reader, Sight, sight_of_review
-from search.backends import Document, matching
-from search.terms import Part, Query, marked, snippet
+from search.backends import Part, matching
+from search.terms import Query, Span, marked, snippet
 
 MATCHES_RANKED = 200
 PER_PAGE = 20
@@ -36,10 +36,10 @@ TIME_LIMIT_MS = 3000
 @dataclass
 class Hit:
     record: object
-    title: list[Part]
+    title: list[Span]
     title_language: str = ""
-    subtitle: list[Part] = field(default_factory=list)
-    snippet: list[Part] | None = None
+    subtitle: list[Span] = field(default_factory=list)
+    snippet: list[Span] | None = None
     snippet_language: str = ""
     sight: Sight = Sight.FULL  # reviews: what the reader may see of the text
 
@@ -48,7 +48,7 @@ class Hit:
 class Kind:
     key: str  # in the address: ?kind=reviews
     label: str
-    documents: tuple[Document, ...]
+    document: tuple[Part, ...]  # its text, as search/backends.py reads it
     rows: Callable[[], QuerySet]  # what may be found, with what its hit shows
     hit: Callable[[object, Query, Reader], Hit]
 
@@ -107,13 +107,25 @@ def review_hit(review: Review, query: Query, reader: Reader) -> Hit:
 
 ENGLISH, FRENCH, NAMES = "etoile_en", "etoile_fr", "etoile_simple"
 
+
+def document(*fields: tuple[str, str, str]) -> tuple[Part, ...]:
+    """Each (field, configuration, weight) as a part; "both": read by both stemmers."""
+    parts = []
+    for name, config, weight in fields:
+        configs = (ENGLISH, FRENCH) if config == "both" else (config,)
+        parts += [Part(name, each, weight) for each in configs]
+    return tuple(parts)
+
+
 KINDS = (
     Kind(
         key="episodes",
         label=_("Episodes"),
-        documents=(
-            Document(ENGLISH, (("title", "A"), ("synopsis", "B"))),
-            Document(FRENCH, (("title_fr", "A"), ("synopsis_fr", "B"))),
+        document=document(
+            ("title", ENGLISH, "A"),
+            ("synopsis", ENGLISH, "B"),
+            ("title_fr", FRENCH, "A"),
+            ("synopsis_fr", FRENCH, "B"),
         ),
         rows=lambda: Episode.objects.of_current_show().select_related("season"),
         hit=episode_hit,
@@ -121,9 +133,11 @@ KINDS = (
     Kind(
         key="people",
         label=_("People"),
-        documents=(
-            Document(ENGLISH, (("name", "A"), ("also_known_as", "A"), ("about", "B"))),
-            Document(FRENCH, (("name", "A"), ("also_known_as", "A"), ("about_fr", "B"))),
+        document=document(
+            ("name", ENGLISH, "A"),
+            ("also_known_as", ENGLISH, "A"),
+            ("about", ENGLISH, "B"),
+            ("about_fr", FRENCH, "B"),
         ),
         rows=lambda: Person.objects.all(),
         hit=person_hit,
@@ -131,9 +145,10 @@ KINDS = (
     Kind(
         key="characters",
         label=_("Characters"),
-        documents=(
-            Document(ENGLISH, (("name", "A"), ("description", "B"))),
-            Document(FRENCH, (("name", "A"), ("description_fr", "B"))),
+        document=document(
+            ("name", ENGLISH, "A"),
+            ("description", ENGLISH, "B"),
+            ("description_fr", FRENCH, "B"),
         ),
         rows=lambda: Character.objects.prefetch_related(
             Prefetch(
@@ -147,7 +162,7 @@ KINDS = (
     Kind(
         key="members",
         label=_("Members"),
-        documents=(Document(NAMES, (("handle", "A"), ("display_name", "A"))),),
+        document=document(("handle", NAMES, "A"), ("display_name", NAMES, "A")),
         rows=lambda: User.objects.filter(is_active=True),
         hit=member_hit,
     ),
@@ -155,7 +170,7 @@ KINDS = (
         key="reviews",
         label=_("Reviews"),
         # Members write in either language: each review is read with both stemmers.
-        documents=(Document(ENGLISH, (("body", "B"),)), Document(FRENCH, (("body", "B"),))),
+        document=document(("body", "both", "B")),
         rows=lambda: Review.objects.public().select_related("member", "episode__season", "parent"),
         hit=review_hit,
     ),
@@ -189,9 +204,9 @@ def _ranked(kind: Kind, query: Query) -> QuerySet:
     # standing, say), a rare word looked like a common one to its planner, which chose to
     # read the table in another order and compute every text's vector: 18 s at 200,000
     # reviews, against 15 ms this way.
-    table, condition, _ = matching(rows.model._base_manager.all(), kind.documents, query)
+    table, condition, _ = matching(rows.model._base_manager.all(), kind.document, query)
     found = table.filter(condition).order_by().values("pk")[: MATCHES_RANKED + 1]
-    aliased, _, rank = matching(rows, kind.documents, query)
+    aliased, _, rank = matching(rows, kind.document, query)
     return (
         aliased.filter(pk__in=found)
         .annotate(search_rank=rank, search_found=Window(Count("pk")))
@@ -246,10 +261,11 @@ def bounded() -> Iterator[None]:
         yield
         return
     try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL statement_timeout = {int(TIME_LIMIT_MS)}")
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = %s", [int(TIME_LIMIT_MS)])
             yield
+            # Inside a caller's transaction too, the limit ends with the search.
+            cursor.execute("SET LOCAL statement_timeout = DEFAULT")
     except OperationalError as error:
         from psycopg.errors import QueryCanceled
 

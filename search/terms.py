@@ -63,16 +63,16 @@ class Query:
 
 
 @dataclass(frozen=True)
-class Part:
+class Span:
     """A run of text, marked where it matched. Plain text: the template escapes it."""
 
     text: str
     marked: bool = False
 
 
-def marked(text: str, stems: tuple[str, ...]) -> list[Part]:
+def marked(text: str, stems: tuple[str, ...]) -> list[Span]:
     """The text in parts, each word that starts with one of the stems marked."""
-    parts: list[Part] = []
+    parts: list[Span] = []
     pieces = WORDS_AND_GAPS.split(unicodedata.normalize("NFC", text))
     # Gaps at even places, words at odd ones.
     for index, piece in enumerate(pieces):
@@ -80,13 +80,13 @@ def marked(text: str, stems: tuple[str, ...]) -> list[Part]:
             continue
         is_match = index % 2 == 1 and fold(piece).startswith(stems)
         if parts and parts[-1].marked == is_match:
-            parts[-1] = Part(parts[-1].text + piece, is_match)
+            parts[-1] = Span(parts[-1].text + piece, is_match)
         else:
-            parts.append(Part(piece, is_match))
+            parts.append(Span(piece, is_match))
     return parts
 
 
-def snippet(text: str, stems: tuple[str, ...], length: int = SNIPPET_LENGTH) -> list[Part]:
+def snippet(text: str, stems: tuple[str, ...], length: int = SNIPPET_LENGTH) -> list[Span]:
     """About `length` characters of the text around its first match (its start when none
     shows), cut between words, with an ellipsis where it is cut."""
     text = " ".join(text.split())
@@ -106,7 +106,7 @@ def snippet(text: str, stems: tuple[str, ...], length: int = SNIPPET_LENGTH) -> 
         end = space if space > first else end
     parts = marked(text[start:end], stems)
     if start:
-        parts.insert(0, Part("…"))
+        parts.insert(0, Span("…"))
     if end < len(text):
-        parts.append(Part("…"))
+        parts.append(Span("…"))
     return parts

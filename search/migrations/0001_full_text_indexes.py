@@ -1,6 +1,6 @@
-"""PostgreSQL's full-text search: three text search configurations and a GIN index on each
-document that search/backends.py searches. Nothing on SQLite, which folds and compares text
-instead.
+"""PostgreSQL's full-text search: three text search configurations and a GIN index on the
+document of each kind that search/backends.py searches. Nothing on SQLite, which folds and
+compares text instead.
 
 The configurations are PostgreSQL's English and French stemmers, and its "simple" one for
 names, each after `unaccent` (created by kernel/migrations/0001_unaccent.py), so "répétition"
@@ -18,24 +18,33 @@ CONFIGURATIONS = {
     "etoile_simple": ("simple", "simple"),
 }
 
-# (index name, app label, model, configuration, ((field, weight), …))
+# (index name, app label, model, ((field, configuration, weight), …)): one document a kind.
 INDEXES = [
-    ("search_episode_en", "catalog", "Episode", "etoile_en", (("title", "A"), ("synopsis", "B"))),
-    ("search_episode_fr", "catalog", "Episode", "etoile_fr", (("title_fr", "A"), ("synopsis_fr", "B"))),
-    ("search_person_en", "catalog", "Person", "etoile_en", (("name", "A"), ("also_known_as", "A"), ("about", "B"))),
-    ("search_person_fr", "catalog", "Person", "etoile_fr", (("name", "A"), ("also_known_as", "A"), ("about_fr", "B"))),
-    ("search_character_en", "catalog", "Character", "etoile_en", (("name", "A"), ("description", "B"))),
-    ("search_character_fr", "catalog", "Character", "etoile_fr", (("name", "A"), ("description_fr", "B"))),
-    ("search_member_names", "etoile_app", "User", "etoile_simple", (("handle", "A"), ("display_name", "A"))),
-    ("search_review_en", "reviews", "Review", "etoile_en", (("body", "B"),)),
-    ("search_review_fr", "reviews", "Review", "etoile_fr", (("body", "B"),)),
+    ("search_episode", "catalog", "Episode", (
+        ("title", "etoile_en", "A"), ("synopsis", "etoile_en", "B"),
+        ("title_fr", "etoile_fr", "A"), ("synopsis_fr", "etoile_fr", "B"),
+    )),
+    ("search_person", "catalog", "Person", (
+        ("name", "etoile_en", "A"), ("also_known_as", "etoile_en", "A"),
+        ("about", "etoile_en", "B"), ("about_fr", "etoile_fr", "B"),
+    )),
+    ("search_character", "catalog", "Character", (
+        ("name", "etoile_en", "A"), ("description", "etoile_en", "B"),
+        ("description_fr", "etoile_fr", "B"),
+    )),
+    ("search_member", "etoile_app", "User", (
+        ("handle", "etoile_simple", "A"), ("display_name", "etoile_simple", "A"),
+    )),
+    ("search_review", "reviews", "Review", (
+        ("body", "etoile_en", "B"), ("body", "etoile_fr", "B"),
+    )),
 ]  # fmt: skip
 
 
-def document_sql(config: str, fields) -> str:
+def document_sql(parts) -> str:
     return " || ".join(
         f"setweight(to_tsvector('{config}'::regconfig, \"{name}\"), '{weight}')"
-        for name, weight in fields
+        for name, config, weight in parts
     )
 
 
@@ -52,11 +61,11 @@ def create(apps, schema_editor):
             END IF;
             END $$"""  # noqa: S608 (names from this file, never input)
         )
-    for index, app_label, model, config, fields in INDEXES:
+    for index, app_label, model, parts in INDEXES:
         table = apps.get_model(app_label, model)._meta.db_table
         schema_editor.execute(
             f'CREATE INDEX CONCURRENTLY IF NOT EXISTS {index} ON "{table}"'
-            f" USING gin (({document_sql(config, fields)}))"
+            f" USING gin (({document_sql(parts)}))"
         )
 
 

@@ -1,10 +1,10 @@
 """What a typed search becomes, and how a text is marked where it matches: plain Python, the
 same on both databases."""
 
-from search.terms import MAX_TERMS, Part, Query, marked, snippet, stem
+from search.terms import MAX_TERMS, Span, Query, marked, snippet, stem
 
 
-def marks(parts: list[Part]) -> list[str]:
+def marks(parts: list[Span]) -> list[str]:
     return [part.text for part in parts if part.marked]
 
 
