@@ -42,6 +42,8 @@ class Hit:
     snippet: list[Span] | None = None
     snippet_language: str = ""
     sight: Sight = Sight.FULL  # reviews: what the reader may see of the text
+    episode_title: str = ""  # reviews: their episode's, unless it is "Episode 3" (said already)
+    cast_names: str = ""  # characters: who plays them
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def character_hit(character: Character, query: Query, reader: Reader) -> Hit:
     return Hit(
         record=character,
         title=marked(character.name, query.stems),
+        cast_names=", ".join(credit.person.name for credit in character.cast),
         snippet=snippet(description, query.stems) if description else None,
         snippet_language=language,
     )
@@ -102,6 +105,11 @@ def review_hit(review: Review, query: Query, reader: Reader) -> Hit:
         # Only text the reader may read whole is cut into a snippet: never a spoiler's.
         snippet=snippet(review.body, query.stems) if sight is Sight.FULL else None,
         sight=sight,
+        episode_title=(
+            ""
+            if review.episode.translated_placeholder("title")
+            else review.episode.localized("title")
+        ),
     )
 
 

@@ -8,15 +8,18 @@ matching (search/backends.py), and the page must answer the same on both.
 import datetime
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from catalog.models import Episode, Person
 from members.models import User
 from reviews import services
 from reviews.models import Review
 from search.results import MATCHES_RANKED, PER_PAGE
-from tests.factories import make_member, signed_in
+from tests.factories import fuzz, make_member, signed_in
 from tests.pages import page_of
 
 pytestmark = pytest.mark.django_db
@@ -211,6 +214,18 @@ def test_a_spoiler_found_by_its_text_says_whose_and_which_episode_but_not_a_word
     assert secret in hit
 
 
+def test_a_review_found_names_its_episode_by_title_once_it_has_one(client, odette):
+    services.review_post(member=odette, episode=episode(3), body="The gala at last.")
+    assert "Season 1 · Episode 3 ·" in hits(search(client, "gala"), "reviews")[0]
+
+    Episode.objects.filter(season__number=1, number=3).update(title="Opening Night")
+
+    assert "Season 1 · Episode 3: Opening Night ·" in hits(search(client, "gala"), "reviews")[0]
+    french = page_of(search(client, "gala", path="/fr/search/"))
+    assert "Saison 1 · Épisode 3 : Opening Night" in french.find("article").words
+    assert french.find("span", lang="en").words == "Opening Night"  # not yet in French
+
+
 # What is never found ---------------------------------------------------------------------------
 
 
@@ -317,6 +332,31 @@ def test_operators_and_signs_are_plain_text(client, seeded, q):
     response = search(client, q)
 
     assert response.status_code == 200
+
+
+ODD_TEXT = st.one_of(
+    st.text(max_size=120),
+    st.text(st.characters(codec="utf-8"), max_size=30),
+    st.sampled_from(["\x00", "a\x00b", "' OR 1=1 --", "&|!:*()", "'a':* & !b", "\\", "%_"]),
+)
+
+
+@fuzz(40)
+@given(q=ODD_TEXT, kind=st.sampled_from(["", "reviews", "members", "x"]), page=ODD_TEXT)
+@example(q="\x00", kind="", page="1")
+@example(q="é" * 101, kind="reviews", page="9" * 30)
+def test_any_search_answers_a_page_or_a_refusal_never_a_500(seeded, q, kind, page):
+    caches["default"].clear()  # the rate limit counts every example otherwise
+
+    response = Client().get(SEARCH, {"q": q, "kind": kind, "page": page})
+
+    if "\x00" in q + page:
+        assert response.status_code == 400  # kernel/querystring.py refuses NUL
+    elif len(q.strip()) > 100:
+        assert response.status_code == 400
+        assert "characters at most" in page_of(response).find("main").words
+    else:
+        assert response.status_code == 200
 
 
 def test_signs_alone_get_a_clear_message(client, seeded):

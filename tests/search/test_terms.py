@@ -1,7 +1,7 @@
 """What a typed search becomes, and how a text is marked where it matches: plain Python, the
 same on both databases."""
 
-from search.terms import MAX_TERMS, Span, Query, marked, snippet, stem
+from search.terms import MAX_TERMS, Query, Span, marked, snippet, stem
 
 
 def marks(parts: list[Span]) -> list[str]:
