@@ -42,7 +42,7 @@ class Hit:
     snippet: list[Span] | None = None
     snippet_language: str = ""
     sight: Sight = Sight.FULL  # reviews: what the reader may see of the text
-    episode_title: str = ""  # reviews: their episode's, unless it is "Episode 3" (said already)
+    episode_titled: bool = False  # reviews: their episode has more of a title than its number
     cast_names: str = ""  # characters: who plays them
 
 
@@ -105,11 +105,7 @@ def review_hit(review: Review, query: Query, reader: Reader) -> Hit:
         # Only text the reader may read whole is cut into a snippet: never a spoiler's.
         snippet=snippet(review.body, query.stems) if sight is Sight.FULL else None,
         sight=sight,
-        episode_title=(
-            ""
-            if review.episode.translated_placeholder("title")
-            else review.episode.localized("title")
-        ),
+        episode_titled=not review.episode.translated_placeholder("title"),
     )
 
 

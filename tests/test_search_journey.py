@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 
 from catalog.models import Episode
 from reviews import services
+from tests.browser import csp_refusals
 from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
@@ -19,13 +20,7 @@ def test_a_visitor_searches_from_the_header_and_follows_a_result(page: Page, see
     services.review_post(
         member=critic, episode=third, body="The répétition ends in tears.", is_spoiler=True
     )
-    refused = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    refused = csp_refusals(page)
 
     # A phone: the box is in the header, under the links.
     page.set_viewport_size({"width": 390, "height": 844})
