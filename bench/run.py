@@ -8,7 +8,8 @@
    the home, episode and profile pages as a visitor; home, season, episode, another member's
    profile, the diary, the watchlist and the settings as a signed-in member with a history
    (member_history()); then rating, review and like posts. The member pages and the visitor's
-   episode page again on the small database, for the scale comparison.
+   episode page again on the small database, for the scale comparison; then searches
+   (`measure_search`, with each search's query count).
 3. Prints one table (requests per second, p50, p99, ratio to the bare view measured in the
    same run, each row's target met or missed), the scale comparison and the machine's load
    average, and writes them to bench/results/ as JSON.
@@ -80,6 +81,7 @@ def site_env(database: str, **extra: str) -> dict[str, str]:
         "DJANGO_LOG_LEVEL": "WARNING",
         "ETOILE_BENCH_VIEW": "1",
         "ETOILE_SITE_URL": f"http://127.0.0.1:{PORT}",
+        "ETOILE_SEARCH_RATE_LIMIT": "",  # wrk searches from one address: no limit
         **extra,
     }
     env.pop("REDIS_URL", None)
@@ -550,6 +552,51 @@ def explain(database: str) -> dict[str, str]:
     return plans
 
 
+# --- Search (issue 22): its rows, measured as the pages are, and its queries counted --------
+
+# The fake reviews draw their words from sixteen: "rehearsal" is in nearly every one (the
+# worst case: counted and ranked among the first 200 found), "4242" starts a number in a
+# hundred or so reviews and replies, and one member's name.
+SEARCHES = {
+    "search, a rare word": "/search/?q=4242",
+    "search, common word": "/search/?q=rehearsal",
+    "search, reviews p. 2": "/search/?q=rehearsal&kind=reviews&page=2",
+}
+SEARCH_QUERIES_SCRIPT = """
+import json
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+counts = {}
+for name, path in PATHS.items():
+    with CaptureQueriesContext(connection) as queries:
+        assert Client().get(path, HTTP_HOST="127.0.0.1").status_code == 200, path
+    counts[name] = len(queries)
+print(json.dumps(counts))
+"""
+
+
+def measure_search(database: str, static_root: str) -> tuple[list[dict], dict[str, int]]:
+    """wrk on each search, and one as a signed-in member; then each search's query count."""
+    member_cookie = f"sessionid={sign_in_cookies(database)[0]}"
+    with Server(database, static_root):
+        for path in SEARCHES.values():
+            wrk_warm(path)
+        runs = [{"name": name, **wrk(path)} for name, path in SEARCHES.items()]
+        common = SEARCHES["search, common word"]
+        runs.append({"name": "search, member", **wrk(common, cookie=member_cookie)})
+    script = SEARCH_QUERIES_SCRIPT.replace("PATHS", repr(SEARCHES))
+    output = subprocess.run(  # noqa: S603 (our own manage.py)
+        [PYTHON, "manage.py", "shell", "-v", "0", "-c", script],
+        cwd=ROOT,
+        env=site_env(database, DJANGO_STATIC_ROOT=static_root),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return runs, json.loads(output.strip().splitlines()[-1])
+
+
 def table(runs: list[dict], ceiling: float) -> str:
     """The runs, each with its share of the bare view and whether it meets its target."""
     lines = [
@@ -630,6 +677,7 @@ def main() -> None:
     say(f"Load average before (1, 5, 15 min): {load_before}: other work on the machine skews it")
     runs = measure("etoile_bench", static_root)
     small = measure("etoile_bench_small", static_root, small=True)
+    search_runs, search_queries = measure_search("etoile_bench", static_root)
     shutil.rmtree(static_root, ignore_errors=True)
     load_after = load()
     ceiling = runs[0]["requests_per_second"]
@@ -640,6 +688,9 @@ def main() -> None:
     say(scales)
     say("")
     say(f"Load average after: {load_after}. The whole run took {time.monotonic() - started:.0f} s.")
+    say("")
+    say(table(search_runs, ceiling))
+    say("queries per search: " + ", ".join(f"{k} {v}" for k, v in search_queries.items()))
     plans = explain("etoile_bench")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
@@ -657,6 +708,13 @@ def main() -> None:
         "runs": [{**run, "ratio_to_bare": run["requests_per_second"] / ceiling} for run in runs],
         "scale_comparison": comparison,
         "explain": plans,
+        "search": {
+            "runs": [
+                {**run, "ratio_to_bare": run["requests_per_second"] / ceiling}
+                for run in search_runs
+            ],
+            "queries": search_queries,
+        },
     }
     path = RESULTS / f"{stamp}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")

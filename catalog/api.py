@@ -24,7 +24,9 @@ class Problem(Schema):
     detail: str | list
 
 
-ERRORS = {404: Problem, 422: Problem}
+# 400: a query string the site refuses whole, before any operation (a NUL, bytes that are not
+# UTF-8: kernel/querystring.py), whatever the operation's parameters.
+ERRORS = {400: Problem, 404: Problem, 422: Problem}
 
 # Numbers in addresses are small: anything else is a 422 before a query, never an overflow.
 # The catalog is small and written by editors: a page holds more than most clients need.

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "catalog",
     "reviews",
     "picks",
+    "search",
     "etoile_app.admin_apps.EtoileAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -345,6 +346,9 @@ ACCOUNT_RATE_LIMITS = {
     # Not allauth's: changes to a member's favourites and rankings (picks/views.py): a whole
     # season reordered by hand takes a few dozen moves; a script hammering the counters does not.
     "picks_change": "60/m/user,1000/d/user",
+    # Not allauth's: searches per address (search/views.py), each five full-text queries;
+    # `make bench` sets it empty (no limit) to load the page from one address.
+    "search": env_str("ETOILE_SEARCH_RATE_LIMIT", "60/m/ip"),
     # Not allauth's: avatars uploaded per member (members/views.py); each costs about 2 s of CPU.
     "avatar_upload": "3/m/user,10/d/user",
 }

@@ -93,12 +93,13 @@ def sitemap(request: HttpRequest) -> HttpResponse:
 
 
 # Crawlers may read every public page and feed; not the member's own pages, sign-in forms,
-# the admin, or the API beyond its documentation (its data is the pages').
-MEMBER_ONLY = ["/accounts/", "/me/", "/reviews/"]
+# the admin, the API beyond its documentation (its data is the pages'), or search results
+# (each a handful of full-text queries, and nothing the pages do not show).
+IN_BOTH_LANGUAGES = ["/accounts/", "/me/", "/reviews/", "/search/"]
 ROBOTS_DISALLOW = [
     "/admin/",
-    *MEMBER_ONLY,
-    *(f"/fr{path}" for path in MEMBER_ONLY),
+    *IN_BOTH_LANGUAGES,
+    *(f"/fr{path}" for path in IN_BOTH_LANGUAGES),
     "/api/",
     "/language/",  # the switcher: the pages themselves are listed in both languages
 ]

@@ -20,7 +20,7 @@ from picks.models import FAVOURITES_MAX, FavouriteCharacter, FavouriteEpisode, R
 
 router = Router(tags=["picks"])
 
-ERRORS = {404: Problem, 422: Problem}
+ERRORS = {400: Problem, 404: Problem, 422: Problem}  # 400: catalog.api.ERRORS
 WRITE_ERRORS = {**ERRORS, 400: Problem, 401: Problem, 403: Problem, 409: Problem, 429: Problem}
 EPISODES_MAX = 999  # no season has more; bounds what a request may send
 SEASONS_MAX = 999

@@ -52,8 +52,9 @@ REVIEWS_PAGE_SIZE = 20
 # also capped per episode (reviews.services.WATCHES_PER_EPISODE_MAX), which bounds the pages.
 LIST_PAGE_SIZE = 100
 Handle = Annotated[str, Path(max_length=HANDLE_MAX_LENGTH, pattern=r"^[-a-zA-Z0-9_]+$")]
-ERRORS = {401: Problem, 404: Problem, 422: Problem}
-LIST_ERRORS = {404: Problem, 422: Problem}
+# 400: a query string refused whole (catalog.api.ERRORS).
+ERRORS = {400: Problem, 401: Problem, 404: Problem, 422: Problem}
+LIST_ERRORS = {400: Problem, 404: Problem, 422: Problem}
 WRITE_ERRORS = {**ERRORS, 400: Problem, 403: Problem, 429: Problem}
 
 

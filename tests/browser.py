@@ -42,6 +42,19 @@ def sign_in_and_confirm(page: Page) -> None:
     page.get_by_role("button", name="Confirm").click()
 
 
+def csp_refusals(page: Page) -> list[str]:
+    """What the browser refuses under the site's Content-Security-Policy from now on, as it
+    says in the console: a list that fills as the page runs."""
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
+
+
 def concrete(path: str) -> str:
     """A page path with the ids of the rows make_active_member() created filled in; the
     member's import, under way, is made the first time a page asks for it."""

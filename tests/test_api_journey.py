@@ -14,7 +14,7 @@ import requests
 from playwright.sync_api import expect
 
 from reviews.models import Rating
-from tests.browser import sign_in
+from tests.browser import csp_refusals, sign_in
 from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
@@ -117,13 +117,7 @@ def test_a_visitor_reads_the_api_documentation_under_the_content_security_policy
     new_context, seeded_live_server
 ):
     page = new_context().new_page()
-    refused = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    refused = csp_refusals(page)
 
     response = page.goto(f"{seeded_live_server.url}/api/v1/docs", wait_until="load")
 

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from catalog.models import Episode
 from reviews import services
+from tests.browser import csp_refusals
 from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
@@ -27,13 +28,7 @@ def test_a_visitor_finds_an_episodes_feed_and_opens_it(page: Page, seeded_live_s
     services.review_post(
         member=critic, episode=episode, body="She leaves in the finale.", is_spoiler=True
     )
-    refused = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    refused = csp_refusals(page)
 
     page.goto(seeded_live_server.url + EPISODE)
     reviews = page.get_by_role("region", name="Reviews")

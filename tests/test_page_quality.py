@@ -40,6 +40,8 @@ PAGES = [
     ("/season/1/episode/3/reviews/{critic_review}/", 200),
     ("/offline/", 200),
     ("/season/1/ranking/", 200),
+    ("/search/?q=the", 200),  # characters, and reviews: one whole, a spoiler shielded
+    ("/search/?q=critic&kind=members", 200),
     ("/no-such-page/", 404),  # templates/404.html: DEBUG is off in tests
     ("/accounts/login/", 200),
     ("/accounts/signup/", 200),
@@ -53,6 +55,7 @@ MEMBER_PAGES = [
     ("/season/1/", 200),
     ("/season/1/episode/3/", 200),
     ("/season/1/episode/3/reviews/{critic_review}/", 200),
+    ("/search/?q=the", 200),
     ("/me/settings/", 200),
     ("/me/watchlist/", 200),
     ("/me/import/", 200),

@@ -224,6 +224,30 @@ def in_share_image(scene: Scene) -> tuple[Sight, Sight]:
     return SHIELDED, SHIELDED
 
 
+SEARCH_SPOILER_NOTE = "It contains spoilers, so its words are not shown here"
+SEARCH_WITHHELD_NOTE = "Hidden until you watch this episode, as your settings ask."
+
+
+def in_search(scene: Scene) -> tuple[Sight, Sight]:
+    """The search page, found by their own words: the review and the reply under it are
+    listed (whose, of which episode), and their words shown only where the reader may read
+    them whole, in the snippet and its marks alike."""
+
+    def seen(text: str, item: Review) -> Sight:
+        page = page_of(scene.client.get("/search/", {"q": text, "kind": "reviews"}))
+        (hit,) = page.find_all("article", id=f"found-review-{item.pk}")
+        if SEARCH_WITHHELD_NOTE in hit.words:
+            assert text not in hit.words and not hit.find_all("mark")
+            return WITHHELD
+        if SEARCH_SPOILER_NOTE in hit.words:
+            assert text not in hit.words and not hit.find_all("mark")
+            return SHIELDED
+        assert text in hit.words and hit.find_all("mark")
+        return FULL
+
+    return seen(BODY, scene.review), seen(REPLY, scene.reply)
+
+
 # name: (how it reads the scene, whether it reads as the reader or always as a visitor)
 SURFACES: dict[str, tuple[Callable[[Scene], tuple[Sight, Sight]], bool]] = {
     "episode page": (on_episode_page, True),
@@ -232,6 +256,7 @@ SURFACES: dict[str, tuple[Callable[[Scene], tuple[Sight, Sight]], bool]] = {
     "feed": (in_feed, False),
     "API": (in_api, True),
     "share image": (in_share_image, False),
+    "search": (in_search, True),
 }
 
 

@@ -496,6 +496,7 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
         "catalog:character", args=[Character.objects.order_by("pk").first().slug]
     ),
     "catalog:sources": lambda w: reverse("catalog:sources"),
+    "search:results": lambda w: f"{reverse('search:results')}?q=gala",
     "reviews:watchlist": lambda w: reverse("reviews:watchlist"),
     "reviews:diary": lambda w: reverse("reviews:diary", args=[w.odette.handle]),
     "picks:community-ranking": lambda w: reverse("picks:community-ranking", args=[1]),

@@ -122,6 +122,7 @@ OPEN_TO_ANYONE = {
     "catalog:sources",
     "catalog:season",
     "catalog:episode",
+    "search:results",
     "reviews:diary",
     "picks:community-ranking",
     "profile",
