@@ -18,10 +18,10 @@ NODE_TOOLS := $(if $(shell command -v npm),node_modules/.installed)
 .PHONY: help run test test-suite serve check-bind bench lighthouse admin seed migrate lint format install install-dev clean
 
 help:
-	@echo "make run     install, migrate, seed and serve http://$(HOST):$(PORT) (SQLite by default)"
+	@echo "make run     install, migrate, seed and serve http://$(HOST):$(PORT) with a job worker (SQLite by default)"
 	@echo "make test    lint, check migrations and run the whole test suite"
 	@echo "make test-suite  the same without lint"
-	@echo "make serve   production-like: gunicorn + whitenoise, DEBUG off"
+	@echo "make serve   production-like: gunicorn + whitenoise and a job worker, DEBUG off"
 	@echo "make bench   load test on PostgreSQL with wrk (docs/PERFORMANCE.md)"
 	@echo "make lighthouse  Lighthouse on home, episode, profile and sign in (mobile)"
 	@echo "make admin   create a superuser for /admin/"
@@ -54,8 +54,10 @@ migrate: install
 seed: migrate
 	$(MANAGE) seed_etoile
 
+# The web server and a worker for background jobs (emails, imports, image sizes), under one
+# honcho (Procfile): Ctrl-C stops both. The worker runs the jobs queued in the database.
 run: seed
-	ETOILE_SITE_URL="$(SITE_URL)" $(MANAGE) runserver $(HOST):$(PORT)
+	ETOILE_SITE_URL="$(SITE_URL)" ETOILE_BIND="$(HOST):$(PORT)" $(BIN)/honcho start web worker
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -101,8 +103,7 @@ check-bind:
 
 serve: check-bind seed
 	$(SERVE_ENV) $(MANAGE) collectstatic --no-input --verbosity 0
-	$(SERVE_ENV) $(BIN)/gunicorn etoile_app.wsgi --config gunicorn.conf.py \
-		--bind $(HOST):$(PORT) --workers 2 --no-control-socket --access-logfile -
+	$(SERVE_ENV) ETOILE_BIND="$(HOST):$(PORT)" $(BIN)/honcho start serve worker
 
 # PostgreSQL (BENCH_POSTGRES) and wrk needed; see docs/PERFORMANCE.md.
 bench: install-dev

@@ -31,13 +31,15 @@ from catalog.models import (
     citable_fields,
 )
 from catalog.seeding import load_seed_data
+from catalog.tasks import make_renditions
+from jobs.queue import enqueue
 from kernel import history, pagecache
 from kernel.history import ChangeHistoryMixin
 from kernel.images import (
     RenditionSpec,
-    build_renditions,
     clean_upload,
     delete_stored,
+    renditions_current,
     stored_names,
 )
 from kernel.search import AccentFoldingSearchMixin
@@ -172,8 +174,9 @@ class ImageStorageError(Exception):
 
 
 class ImageAdminMixin:
-    """Makes the renditions once, when an image is uploaded, previews it, and removes the
-    files of the image it replaces."""
+    """Stores an uploaded image and queues the job that makes its renditions
+    (catalog.tasks.make_renditions), previews it, and removes the files of the image it
+    replaces."""
 
     image_specs: tuple[RenditionSpec, ...] = ()
     # A plain file field: Django's ImageField would open the upload with Pillow before
@@ -203,29 +206,56 @@ class ImageAdminMixin:
             for spec in self.image_specs
             if spec.field in form.changed_data or (focus_moved and getattr(obj, spec.field))
         ]
-        replaced = []
-        if change and changed_specs:
-            before = type(obj).objects.get(pk=obj.pk)
-            replaced = [name for spec in changed_specs for name in stored_names(before, spec)]
+        before = type(obj).objects.get(pk=obj.pk) if change and changed_specs else None
         written = []
         try:
             with transaction.atomic():
                 super().save_model(request, obj, form, change)
+                removed = []
                 for spec in changed_specs:
-                    if getattr(obj, spec.field):
-                        written.append(getattr(obj, spec.field).name)
-                    renditions = build_renditions(obj, spec, focus=obj.image_focus)
-                    written += [name for widths in renditions.values() for name in widths.values()]
-                    setattr(obj, spec.renditions_field, renditions)
-                if changed_specs:
-                    obj.save(update_fields=[spec.renditions_field for spec in changed_specs])
-                # The old files go only once the new ones are the record's, for good; an
-                # image kept under a new focal point keeps its file.
-                replaced = [name for name in replaced if name not in written]
-                transaction.on_commit(partial(delete_stored, replaced))
+                    image = getattr(obj, spec.field)
+                    old_image = getattr(before, spec.field) if before else None
+                    if image:
+                        # The pages show the image before, with its renditions, until the job
+                        # has made the new ones; the job then removes the old files.
+                        written.append(image.name)
+                        enqueue(
+                            make_renditions,
+                            model=obj._meta.label,
+                            pk=obj.pk,
+                            field=spec.field,
+                            image=image.name,
+                            focus=list(obj.image_focus),
+                            previous=old_image.name if old_image else "",
+                        )
+                    elif before:
+                        # The image was cleared: it and its renditions go once this commits.
+                        removed += stored_names(before, spec)
+                        setattr(obj, spec.renditions_field, {})
+                        obj.save(update_fields=[spec.renditions_field])
+                transaction.on_commit(partial(delete_stored, removed))
         except OSError as error:
             delete_stored(written)
             raise ImageStorageError from error
+        if not written:
+            return
+        # As the job may have left it (at once, when jobs run in the request).
+        obj.refresh_from_db(fields=[f for spec in changed_specs for f in spec.fields])
+        if any(getattr(obj, spec.field).name not in written for spec in changed_specs):
+            self.message_user(
+                request,
+                _("This picture could not be processed; the picture before is kept."),
+                messages.ERROR,
+            )
+        elif not all(renditions_current(obj, spec, obj.image_focus) for spec in changed_specs):
+            self.message_user(
+                request,
+                _(
+                    "The picture is stored; its sizes for the pages are being made, and the "
+                    "pages show it in a moment."
+                ),
+                messages.INFO,
+            )
 
     @admin.display(description=_("image"))
     def image_preview(self, obj):
@@ -242,10 +272,16 @@ class ImageAdminMixin:
     @admin.display(description=_("as the site crops it"))
     def crop_preview(self, obj):
         """The rendition the pages show, at its size on the page: cropped around the focal
-        point. Saved with a new focal point, the crop here is the new one. With JavaScript
-        (static/js/focal-point.js) it follows the numbers as they change, from the whole
-        image, which a click on it also moves the point on."""
+        point. Saved with a new focal point, the crop here is the new one once its job has
+        made it (until then, a line says so). With JavaScript (static/js/focal-point.js) it
+        follows the numbers as they change, from the whole image, which a click on it also
+        moves the point on."""
         for spec in self.image_specs:
+            if getattr(obj, spec.field) and not renditions_current(obj, spec, obj.image_focus):
+                return _(
+                    "The crops of this picture are being made: reload this page in a moment "
+                    "to see them."
+                )
             renditions = getattr(obj, spec.renditions_field)
             if renditions:
                 width = min(spec.widths)

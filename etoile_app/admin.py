@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_tasks_db.models import DBTaskResult
 
 from etoile_app.accounts import member_purge
+from kernel.admin_filters import set_or_not_filter
 from kernel.history import ChangeHistoryMixin
 from members.admin import EmailsForAdministratorsMixin, may_see_emails
 from members.models import User
@@ -19,7 +21,6 @@ from reviews.admin import (
     decide_for_members,
     decision_reason,
     decisions_list,
-    set_or_not_filter,
     suspension_end,
 )
 from reviews.models import ModerationAction
@@ -182,3 +183,9 @@ class UserAdmin(ChangeHistoryMixin, EmailsForAdministratorsMixin, DjangoUserAdmi
             },
         )
     ]
+
+
+# django-tasks-db registers its queue table in the admin: every job's arguments, in English
+# column names. Staff have the failed jobs instead (jobs/admin.py), with their errors; the
+# queue itself is for operators (docs/DEPLOY.md, "Workers").
+admin.site.unregister(DBTaskResult)

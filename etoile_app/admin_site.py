@@ -29,6 +29,7 @@ def at_a_glance(request) -> list[dict]:
     """The site's vital counts. Ratings come from the episodes' counters, not a COUNT over
     millions of rows; the others are single COUNTs on indexed columns."""
     from catalog.models import Character, Episode, Person, Season, Show
+    from jobs.models import FailedJob
     from members.models import User
     from reviews.models import (
         SCORES,
@@ -75,6 +76,13 @@ def at_a_glance(request) -> list[dict]:
             "label": _("Appeals waiting"),
             "count": lambda: Appeal.objects.filter(resolved_at__isnull=True).count(),
             "url": _changelist(request, Appeal),
+            "urgent": True,
+        },
+        {
+            # Jobs that failed every attempt (an email never sent), not yet run again.
+            "label": _("Failed jobs"),
+            "count": lambda: FailedJob.objects.filter(retried_at__isnull=True).count(),
+            "url": _changelist(request, FailedJob, "?run_again=no"),
             "urgent": True,
         },
     ]

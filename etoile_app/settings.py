@@ -50,6 +50,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_seconds_list(name: str, default: list[int]) -> list[int]:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        seconds = [int(item) for item in value.split(",") if item.strip()]
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"{name} must be whole numbers of seconds separated by commas, not {value!r}"
+        ) from error
+    if any(delay < 0 for delay in seconds):
+        raise ImproperlyConfigured(f"{name} must not hold a negative delay: {value!r}")
+    return seconds
+
+
 def env_site_url(name: str, default: str) -> str:
     value = (os.environ.get(name, "").strip() or default).rstrip("/")
     if not value:
@@ -100,6 +115,7 @@ INSTALLED_APPS = [
     # Layers, lowest first (README, "Architecture"); etoile_app, the project package above
     # them, is no app of its own: it only composes.
     "kernel",
+    "jobs",
     "members",
     "catalog",
     "reviews",
@@ -120,6 +136,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_htmx",
     "ninja",  # serves the API documentation's scripts from our own static files
+    "django_tasks",
+    "django_tasks_db",  # its table is the queue unless ETOILE_JOBS_REDIS_URL names a Redis
 ]
 
 MIDDLEWARE = [
@@ -194,6 +212,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The web server and a worker write the same file (`make run`). SQLite's default deferred
+    # transactions take the write lock only at their first write, and two that read first
+    # then both want to write fail at once with "database is locked" instead of waiting:
+    # IMMEDIATE takes it at BEGIN, so the second waits its turn, up to `timeout` seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits (allauth's, which always use the default cache, and the site's own) and the
@@ -310,6 +336,8 @@ ACCOUNT_RATE_LIMITS = {
     "appeal": "3/m/key,20/d/key,10/m/ip",
     # Not allauth's: import previews per member (reviews/views.py); each reads a file of up to 5 MB.
     "member_import": "5/m/user,50/d/user",
+    # Not allauth's: confirmed imports per member (reviews/views.py); each is a job for a worker.
+    "import_confirm": "5/m/user,50/d/user",
     # Not allauth's: changes through the API per member (members/api.py).
     "api_write": "60/m/user,2000/d/user",
     # Not allauth's: watches marked per member, on the site and through the API (reviews/views.py,
@@ -401,6 +429,38 @@ EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Étoile <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Emails are sent by a worker (jobs/mail.py) inside a database transaction: an SMTP server that
+# hangs must not hold it for long. A send that times out is tried again later.
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+
+# Background jobs (jobs/; README, "Background jobs"): Django 6's task API through the
+# django-tasks backport. Without ETOILE_JOBS_REDIS_URL the queue is a table in the site's own
+# database (django-tasks-db), which needs nothing installed: `python manage.py worker` runs
+# its jobs, and `make run` starts one beside the web server. With it, jobs go to RQ on that
+# Redis, which workers on other machines share (docs/DEPLOY.md): an instance of its own that
+# never evicts and keeps its data on disk, as a job evicted is a job lost.
+JOBS_REDIS_URL = env_str("ETOILE_JOBS_REDIS_URL")
+# Seconds before each new attempt of a job that failed (an email while the SMTP server is
+# down) or whose worker died; after the last one the job is recorded failed, for staff to see
+# and run again in the admin (Failed jobs). Every job is safe to run twice.
+JOBS_RETRY_DELAYS = env_seconds_list("ETOILE_JOBS_RETRY_DELAYS", [10, 60, 300, 1800])
+# The database queue only (RQ has its own heartbeats): a worker that has not said it is alive
+# for this long is taken for dead, and the job it was running is tried again.
+JOBS_WORKER_TIMEOUT_SECONDS = env_int("ETOILE_JOBS_WORKER_TIMEOUT_SECONDS", 60)
+if JOBS_REDIS_URL:
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {
+        "default": {
+            "URL": JOBS_REDIS_URL,
+            "DEFAULT_TIMEOUT": 300,  # seconds a job may run before RQ stops it
+            # Every job carries RQ's own Retry (jobs/rq.py): raised, or left by a dead worker.
+            "QUEUE_CLASS": "jobs.rq.RetryingQueue",
+        }
+    }
+    RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job", "WORKER_CLASS": "jobs.rq.Worker"}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # How long the catalog's pages are kept rendered for visitors (kernel/pagecache.py);
 # every visible write makes them fresh at once anyway. 0 turns the page cache off.

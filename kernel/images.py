@@ -4,7 +4,9 @@ An upload is checked before Pillow decodes it (size in bytes, format and pixel c
 from the header), then re-encoded from its pixels alone: anything appended to the file, EXIF
 and GPS data and colour-profile tricks are left behind, and the EXIF orientation is applied
 first so that photos stand the right way up. Renditions (WebP plus a JPEG fallback at each
-width a page asks for) are made once, when the image is saved.
+width a page asks for) are made once per image, by a background job after the image is saved
+(refresh_renditions): the request that uploads only checks and stores it. Until they are
+ready, pages keep showing the renditions of the image before (or none).
 """
 
 import hashlib
@@ -12,11 +14,13 @@ import io
 import math
 import secrets
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -33,6 +37,10 @@ class RenditionSpec:
     @property
     def renditions_field(self) -> str:
         return f"{self.field}_renditions"
+
+    @property
+    def fields(self) -> list[str]:
+        return [self.field, self.renditions_field]
 
     def height_for(self, width: int) -> int:
         return round(width * self.ratio[1] / self.ratio[0])
@@ -146,9 +154,6 @@ def build_renditions(instance, spec: RenditionSpec, *, focus: tuple[int, int] = 
             source = image.convert("RGB")
     finally:
         image_file.close()
-    stem = image_file.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    if tuple(focus) != (50, 50):
-        stem = f"{stem}-at-{focus[0]}-{focus[1]}"
     centering = (focus[0] / 100, focus[1] / 100)
     renditions: dict[str, dict[str, str]] = {}
     for extension, pil_format, _mime in RENDITION_FORMATS:
@@ -162,13 +167,100 @@ def build_renditions(instance, spec: RenditionSpec, *, focus: tuple[int, int] = 
             )
             buffer = io.BytesIO()
             fitted.save(buffer, pil_format, quality=82)
-            name = f"renditions/{spec.field}/{stem}-{width}.{extension}"
+            name = rendition_name(image_file.name, spec, focus, width, extension)
             if default_storage.exists(name):
                 default_storage.delete(name)
             renditions[extension][str(width)] = default_storage.save(
                 name, ContentFile(buffer.getvalue())
             )
     return renditions
+
+
+def rendition_name(image_name: str, spec: RenditionSpec, focus, width, extension: str) -> str:
+    stem = image_name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if tuple(focus) != (50, 50):
+        stem = f"{stem}-at-{focus[0]}-{focus[1]}"
+    return f"renditions/{spec.field}/{stem}-{width}.{extension}"
+
+
+def renditions_current(instance, spec: RenditionSpec, focus=(50, 50)) -> bool:
+    """Whether the instance's renditions are those of its image at this focal point: False
+    while a job is still making them (or one failed)."""
+    image_file = getattr(instance, spec.field)
+    if not image_file:
+        return True
+    width = min(spec.widths)
+    made = (getattr(instance, spec.renditions_field) or {}).get("jpg", {}).get(str(width))
+    return made == rendition_name(image_file.name, spec, focus, width, "jpg")
+
+
+def refresh_renditions(
+    model, *, pk, spec: RenditionSpec, image: str, focus=(50, 50), previous: str = ""
+) -> bool:
+    """Make the renditions of one record's image and put them in place of the old ones: the
+    body of the background job that follows an upload or a new focal point. `previous` is the
+    image the upload replaced, whose file goes once the record no longer shows it.
+
+    False when there was nothing to do: the record is gone, holds another image or focal
+    point since (a later job has that one), or has these renditions already (this job ran
+    before). The old renditions' files go once the new ones are the record's; on any failure
+    the new files go and the record keeps the old ones: nothing half-written."""
+
+    def wanted(record) -> bool:
+        return (
+            record is not None
+            and getattr(record, spec.field).name == image
+            and tuple(getattr(record, "image_focus", (50, 50))) == tuple(focus)
+        )
+
+    record = model._default_manager.filter(pk=pk).first()
+    if not wanted(record):
+        # Replaced again, or deleted: the later job (or the deletion) has the rest of the
+        # work; the image this upload replaced is unused, unless it is the record's again.
+        current = getattr(record, spec.field).name if record is not None else ""
+        if previous and previous not in {current, image}:
+            delete_stored([previous])
+        return False
+    if renditions_current(record, spec, focus):
+        return False
+    written: list[str] = []
+    try:
+        renditions = build_renditions(record, spec, focus=focus)
+        written = [name for widths in renditions.values() for name in widths.values()]
+        with transaction.atomic():
+            record = model._default_manager.select_for_update().filter(pk=pk).first()
+            if not wanted(record):
+                delete_stored(written)
+                return False
+            replaced = [
+                name
+                for widths in (getattr(record, spec.renditions_field) or {}).values()
+                for name in widths.values()
+                if name not in written
+            ]
+            if previous and previous != image:
+                replaced.append(previous)
+            setattr(record, spec.renditions_field, renditions)
+            # save(), not update(): the pages that show the record hear of it (kernel/pagecache).
+            record.save(update_fields=[spec.renditions_field])
+            transaction.on_commit(partial(delete_stored, replaced))
+    except BaseException:
+        delete_stored(written)
+        raise
+    return True
+
+
+def restore_previous_image(model, *, pk, spec: RenditionSpec, image: str, previous: str) -> None:
+    """The job making `image`'s renditions failed for good: the record goes back to the image
+    before, whose renditions it still has, and the new file goes. Nothing if the record has
+    moved on to another image since."""
+    with transaction.atomic():
+        record = model._default_manager.select_for_update().filter(pk=pk).first()
+        if record is None or getattr(record, spec.field).name != image or previous == image:
+            return
+        setattr(record, spec.field, previous or None)
+        record.save(update_fields=[spec.field])
+        transaction.on_commit(partial(delete_stored, [image]))
 
 
 def stored_names(instance, spec: RenditionSpec) -> list[str]:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
+from jobs.mail import queue_email_message
 from kernel import languages, security
 from members.models import User, handle_from_name, new_member_handle
 
@@ -128,8 +129,11 @@ class AccountAdapter(DefaultAccountAdapter):
             return super().render_mail(template_prefix, email, context, headers)
 
     def send_mail(self, template_prefix: str, email: str, context_data: dict) -> None:
+        # Rendered here, in the request's language; sent by a worker (jobs/mail.py), so that a
+        # slow or failing SMTP server neither holds the page nor loses the email.
         request = context.request
         if request is not None:
             host = request.get_host()
             context_data = {key: on_the_site(value, host) for key, value in context_data.items()}
-        super().send_mail(template_prefix, email, {**context_data, "current_site": SiteIdentity()})
+        ctx = {"request": request, "email": email, **context_data, "current_site": SiteIdentity()}
+        queue_email_message(self.render_mail(template_prefix, email, ctx))

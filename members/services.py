@@ -5,33 +5,43 @@ from functools import partial
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from kernel.images import build_renditions, delete_stored, stored_names
+from jobs.queue import enqueue
+from kernel.images import delete_stored, renditions_current, stored_names
 from members.models import ACCESS_TOKENS_PER_MEMBER, AccessToken, User
+from members.tasks import make_avatar_renditions
 
 
 class AccessTokenLimitReached(Exception):
     """The member already has ACCESS_TOKENS_PER_MEMBER tokens."""
 
 
-def avatar_set(*, member: User, image: ContentFile) -> None:
-    """Store a cleaned avatar and its renditions; the old files go once this commits."""
-    previous = stored_names(member, User.AVATAR)
-    written: list[str] = []
+def avatar_set(*, member: User, image: ContentFile) -> bool:
+    """Store a cleaned avatar and queue the job that makes its renditions; until it has, pages
+    show the avatar before (or the initials). The job removes the files of the avatar before;
+    if it fails for good, the avatar before comes back (members.tasks). False when that has
+    happened already, which only a job run at once, in this request, can do."""
+    previous = member.avatar.name if member.avatar else ""
+    written = ""
     try:
         with transaction.atomic():
             member.avatar = image
             member.save(update_fields=["avatar"])
-            written.append(member.avatar.name)
-            renditions = build_renditions(member, User.AVATAR)
-            written.extend(name for widths in renditions.values() for name in widths.values())
-            member.avatar_renditions = renditions
-            member.save(update_fields=["avatar_renditions"])
-            transaction.on_commit(partial(delete_stored, previous))
+            written = member.avatar.name
+            enqueue(make_avatar_renditions, member_id=member.pk, image=written, previous=previous)
     except Exception:
-        # Nothing half-written: the old avatar stays and the new files are removed.
-        delete_stored(written)
-        member.refresh_from_db(fields=["avatar", "avatar_renditions"])
+        # Nothing half-written: the old avatar stays and the new file is removed.
+        if written:
+            delete_stored([written])
         raise
+    finally:
+        # As the job may have left it (at once, when jobs run in the request).
+        member.refresh_from_db(fields=["avatar", "avatar_renditions"])
+    return member.avatar.name == written
+
+
+def avatar_pending(member: User) -> bool:
+    """Whether the member's new avatar is still being made into the sizes pages show."""
+    return not renditions_current(member, User.AVATAR)
 
 
 def avatar_remove(*, member: User) -> None:

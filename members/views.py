@@ -61,7 +61,13 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "etoile_app/settings.html",
-        {"profile_form": profile_form, "avatar_form": AvatarForm()},
+        {
+            "profile_form": profile_form,
+            "avatar_form": AvatarForm(),
+            "avatar_pending": services.avatar_pending(member),
+            # Said when the page's own check (htmx) finds the new avatar ready.
+            "avatar_ready_now": request.htmx and not services.avatar_pending(member),
+        },
         status=400 if profile_form.errors else 200,
     )
 
@@ -86,16 +92,27 @@ def avatar_upload(request: HttpRequest) -> HttpResponse:
         status = 429
     elif avatar_form.is_valid():
         try:
-            services.avatar_set(member=request.user, image=avatar_form.cleaned_data["avatar"])
+            kept = services.avatar_set(
+                member=request.user, image=avatar_form.cleaned_data["avatar"]
+            )
         except (OSError, ValidationError):
+            kept = False
+        if not kept:
             avatar_form.add_error("avatar", _("This picture could not be processed."))
         else:
-            messages.success(request, _("Your new avatar is in place."))
+            if services.avatar_pending(request.user):
+                messages.success(request, _("Your new avatar is uploaded: it appears in a moment."))
+            else:
+                messages.success(request, _("Your new avatar is in place."))
             return redirect("member-settings")
     return render(
         request,
         "etoile_app/settings.html",
-        {"profile_form": ProfileForm(instance=request.user), "avatar_form": avatar_form},
+        {
+            "profile_form": ProfileForm(instance=request.user),
+            "avatar_form": avatar_form,
+            "avatar_pending": services.avatar_pending(request.user),
+        },
         status=status,
     )
 

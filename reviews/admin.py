@@ -5,8 +5,6 @@ from collections import Counter
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpResponseRedirect
@@ -21,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.models import Episode
 from kernel import history
+from kernel.admin_filters import DateHierarchyAdmin, set_or_not_filter
 from members.admin import EmailsForAdministratorsMixin
 from reviews import moderation
 from reviews.models import (
@@ -42,24 +41,6 @@ from reviews.services import (
     watches_delete,
     watchlist_remove,
 )
-
-
-class DateHierarchyChangeList(ChangeList):
-    """Django's list turns a date hierarchy's year into a datetime and lets an OverflowError
-    (?created_at__year=99999999999999999999999) or a ValueError past its own try (9999, whose
-    next year does not exist) become a 500: here they are the admin's usual answer to a
-    filter it cannot apply, the list again with "?e=1"."""
-
-    def get_filters(self, request):
-        try:
-            return super().get_filters(request)
-        except (OverflowError, ValueError) as error:
-            raise IncorrectLookupParameters(error) from error
-
-
-class DateHierarchyAdmin(admin.ModelAdmin):
-    def get_changelist(self, request, **kwargs):
-        return DateHierarchyChangeList
 
 
 class ReadOnlyAdmin(DateHierarchyAdmin):
@@ -496,25 +477,6 @@ class ReportedFilter(admin.SimpleListFilter):
         if self.value() == "none":
             return queryset.filter(~Exists(Report.objects.filter(review=OuterRef("pk"))))
         return queryset
-
-
-def set_or_not_filter(field: str, *, title, parameter: str, empty, is_set) -> type:
-    """A filter on whether a date is set, in words ("Open" / "Resolved") where Django's
-    EmptyFieldListFilter says "By resolved at: Empty / Not empty"."""
-
-    class SetOrNotFilter(admin.SimpleListFilter):
-        parameter_name = parameter
-
-        def lookups(self, request, model_admin):
-            return [("no", empty), ("yes", is_set)]
-
-        def queryset(self, request, queryset):
-            if self.value() in {"no", "yes"}:
-                return queryset.filter(**{f"{field}__isnull": self.value() == "no"})
-            return queryset
-
-    SetOrNotFilter.title = title
-    return SetOrNotFilter
 
 
 ReportStatusFilter = set_or_not_filter(

@@ -13,7 +13,7 @@ from catalog.models import Episode, Show
 from kernel import spreadsheets
 from members.models import User
 from reviews.interchange import CSV_COLUMNS, TRAKT_READER_COLUMNS
-from reviews.models import Like, Rating, Report, Review, Watch, WatchlistEntry
+from reviews.models import Like, MemberImport, Rating, Report, Review, Watch, WatchlistEntry
 from reviews.tracking import viewing_number
 
 
@@ -107,6 +107,22 @@ def report_rows(member: User) -> list[dict]:
     ]
 
 
+def import_rows(member: User) -> list[dict]:
+    """The imports the member confirmed and how each ended (what they added is in the
+    sections above)."""
+    return [
+        {
+            "confirmed_at": run.created_at.isoformat(),
+            "status": run.status,
+            "ratings": run.ratings,
+            "viewings": run.watches,
+            "watchlist_entries": run.watchlist,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else "",
+        }
+        for run in MemberImport.objects.filter(member=member).order_by("created_at", "pk")
+    ]
+
+
 # Each section's columns, so that its CSV file has its header row even with no rows.
 COLUMNS = {
     "ratings": ["season", "episode", "episode_title", "score", "stars", "rated_at", "updated_at"],
@@ -126,6 +142,14 @@ COLUMNS = {
     "watches": ["season", "episode", "episode_title", "watched_on", "viewing", "marked_at"],
     "watchlist": ["season", "episode", "episode_title", "added_at"],
     "reports": ["review", "reason", "note", "reported_at", "resolved"],
+    "imports": [
+        "confirmed_at",
+        "status",
+        "ratings",
+        "viewings",
+        "watchlist_entries",
+        "finished_at",
+    ],
 }
 
 
@@ -137,6 +161,7 @@ def export_sections(member: User) -> dict[str, list[dict]]:
         "watches": watch_rows(member),
         "watchlist": watchlist_rows(member),
         "reports": report_rows(member),
+        "imports": import_rows(member),
     }
 
 

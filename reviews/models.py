@@ -1,3 +1,4 @@
+import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -543,3 +544,54 @@ class Watch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} watched {self.episode_id} on {self.watched_on}"
+
+
+class MemberImport(models.Model):
+    """A confirmed import (reviews/imports.py), applied by a background job
+    (reviews.tasks.apply_import); the page at its address says it is under way, then how it
+    ended. Its address is its random id: one member cannot guess another's."""
+
+    class Status(models.TextChoices):
+        UNDER_WAY = "under_way", _("under way")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imports"
+    )
+    # What the preview showed, until it is applied; emptied then (the data is in the member's
+    # ratings and watches by then, and a copy here would outlive their deleting it).
+    plan = models.JSONField(default=dict)
+    # The language of the confirmation, for the job's messages about it.
+    language = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNDER_WAY)
+    ratings = models.PositiveIntegerField(default=0)
+    watches = models.PositiveIntegerField(default=0)
+    watchlist = models.PositiveIntegerField(default=0)
+    problem = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        indexes = [models.Index(fields=["member", "-created_at"], name="import_member_recent")]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} by {self.member_id} ({self.status})"
+
+    @property
+    def total(self) -> int:
+        return self.ratings + self.watches + self.watchlist
+
+    def summary(self) -> str:
+        """What it added, in the reader's language: "Imported: 3 ratings, 2 viewings and…"."""
+        if not self.total:
+            return gettext("Nothing new to import: all of it was already here.")
+        return gettext("Imported: %(ratings)s, %(watches)s and %(watchlist)s.") % {
+            "ratings": ngettext("%d rating", "%d ratings", self.ratings) % self.ratings,
+            "watches": ngettext("%d viewing", "%d viewings", self.watches) % self.watches,
+            "watchlist": ngettext("%d watchlist entry", "%d watchlist entries", self.watchlist)
+            % self.watchlist,
+        }

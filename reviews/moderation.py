@@ -78,10 +78,10 @@ def _record(
     return action
 
 
-def _tell_after_commit(action: ModerationAction) -> None:
-    # Once the decision is in the database for good: inside a caller's transaction, an email
-    # sent at once could announce a decision that is then rolled back.
-    transaction.on_commit(lambda: tell_member(action))
+def _tell(action: ModerationAction) -> None:
+    # In the decision's transaction: the email is queued with it (jobs/mail.py), so it goes
+    # out once the decision is committed, and never for one that is rolled back.
+    tell_member(action)
 
 
 def has_reported(reporter: User, review: Review) -> Report | None:
@@ -153,10 +153,10 @@ def _decide(*, review: Review, moderator: User, status: str, kind: str, reason: 
         review.status = status
         review.save(update_fields=["status"])
         action = _record(kind=kind, moderator=moderator, review=review, reason=reason)
-    # Approving an item its author never saw taken down (reported, still visible) tells
-    # them nothing new; every other decision is theirs to know.
-    if not (kind == ModerationAction.Kind.APPROVE and was_visible):
-        _tell_after_commit(action)
+        # Approving an item its author never saw taken down (reported, still visible) tells
+        # them nothing new; every other decision is theirs to know.
+        if not (kind == ModerationAction.Kind.APPROVE and was_visible):
+            _tell(action)
     return True
 
 
@@ -258,7 +258,7 @@ def member_suspend(
             reason=reason,
             suspended_until=until,
         )
-    _tell_after_commit(action)
+        _tell(action)
     return True
 
 
@@ -299,7 +299,7 @@ def member_reinstate(
             decision__kind=ModerationAction.Kind.SUSPEND,
             resolved_at__isnull=True,
         ).update(resolved_at=timezone.now())
-    _tell_after_commit(action)
+        _tell(action)
     return True
 
 
@@ -414,7 +414,7 @@ def appeal_reject(*, appeal: Appeal, moderator: User, reason: str) -> bool:
             member=decision.member,
             reason=reason,
         )
-    _tell_after_commit(action)
+        _tell(action)
     return True
 
 

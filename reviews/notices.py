@@ -1,11 +1,10 @@
 """The email a member gets about each moderator's decision on them or their writing: what was
 decided, the moderator's reason, and where to see it or appeal.
 
-Sent synchronously through Django's email API, after the decision is committed; a failure to
-send is logged and never undoes the decision. Written in the member's language (User.language),
-whatever language the moderator uses the admin in."""
-
-import logging
+Written in the member's language (User.language), whatever language the moderator uses the
+admin in, and queued in the decision's transaction (jobs/mail.py): a worker sends it once the
+decision is committed, never for one rolled back, and tries again while the SMTP server is
+down."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -14,10 +13,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from jobs.mail import queue_email_message
 from members.adapters import site_address
 from reviews.models import ModerationAction
-
-log = logging.getLogger("etoile.moderation")
 
 
 def _subject(action: ModerationAction, is_reply: bool) -> str:
@@ -75,11 +73,7 @@ def decision_email(action: ModerationAction) -> EmailMessage | None:
 
 
 def tell_member(action: ModerationAction) -> None:
-    """Email the member concerned by the decision, if they have an address."""
+    """Queue the email to the member concerned by the decision, if they have an address."""
     message = decision_email(action)
-    if message is None:
-        return
-    try:
-        message.send()
-    except Exception:  # noqa: BLE001 (the decision is made; the email is a courtesy)
-        log.exception("could not email member %s about decision %s", action.member_id, action.pk)
+    if message is not None:
+        queue_email_message(message)

@@ -68,6 +68,7 @@ urlpatterns = [
     path("me/watchlist/", views.watchlist, name="watchlist"),
     path("me/import/", views.data_import, name="import"),
     path("me/import/confirm/", views.data_import_confirm, name="import-confirm"),
+    path("me/import/<uuid:pk>/", views.data_import_status, name="import-status"),
     path("me/export/trakt/", views.export_trakt, name="export-trakt"),
     path("me/export/csv/", views.export_csv, name="export-csv"),
     path("u/<handle:handle>/diary/", views.diary, name="diary"),

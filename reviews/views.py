@@ -28,7 +28,7 @@ from kernel.shareimages import image_response
 from members.adapters import SUSPENDED_LOGIN_KEY, refused_member_id
 from members.models import User
 from members.views import active_member_or_404
-from reviews import exports, imports, interchange, moderation, services
+from reviews import exports, imports, interchange, moderation, services, tasks
 from reviews.context import (
     rating_panel_context,
     reader_review_of,
@@ -46,7 +46,7 @@ from reviews.forms import (
     ReviewForm,
     WatchForm,
 )
-from reviews.models import Rating, Review, Watch, WatchlistEntry
+from reviews.models import MemberImport, Rating, Review, Watch, WatchlistEntry
 from reviews.moderation import ReportError, has_reported, report_create
 from reviews.shareimages import (
     episode_card,
@@ -673,27 +673,29 @@ def data_import(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def data_import_confirm(request: HttpRequest) -> HttpResponse:
+    """Queue the confirmed plan for a worker and send the member to the page that follows it."""
     try:
         plan = imports.plan_load(member=request.user, token=request.POST.get("plan", ""))
-        applied = imports.import_apply(member=request.user, plan=plan)
-    except (imports.PlanError, imports.ImportApplyError) as error:
+    except imports.PlanError as error:
         return _import_page(request, ImportForm(), status=400, problem=str(error))
-    if applied.total:
-        messages.success(
+    if not ratelimit.consume(request, action="import_confirm", user=request.user):
+        return _import_page(
             request,
-            _("Imported: %(ratings)s, %(watches)s and %(watchlist)s.")
-            % {
-                "ratings": ngettext("%d rating", "%d ratings", applied.ratings) % applied.ratings,
-                "watches": ngettext("%d viewing", "%d viewings", applied.watches) % applied.watches,
-                "watchlist": ngettext(
-                    "%d watchlist entry", "%d watchlist entries", applied.watchlist
-                )
-                % applied.watchlist,
-            },
+            ImportForm(),
+            status=429,
+            problem=_("You are importing faster than we allow: try again in a minute."),
         )
-    else:
-        messages.info(request, _("Nothing new to import: all of it was already here."))
-    return redirect("reviews:import")
+    run = tasks.import_queue(member=request.user, plan=plan)
+    return redirect("reviews:import-status", run.pk)
+
+
+@login_required
+@never_cache
+@require_safe
+def data_import_status(request: HttpRequest, pk) -> HttpResponse:
+    """Under way (the page checks again by itself), then what was imported, or why not."""
+    run = get_object_or_404(MemberImport, pk=pk, member=request.user)
+    return render(request, "reviews/import_status.html", {"run": run})
 
 
 def _download(request: HttpRequest, content, *, kind: str, extension: str, content_type: str):

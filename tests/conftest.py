@@ -93,6 +93,16 @@ def fast_password_hashing():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def jobs_run_at_once():
+    """A job runs as it is queued, in the test's own process and transaction, so a test reads
+    the email in mail.outbox or the renditions on the record right after the request. The
+    queues themselves, with real workers, are tested in tests/jobs/."""
+    immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(TASKS=immediate):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def emails_link_to_the_test_client():
     """Every link in an email starts with ETOILE_SITE_URL, the address the site is reached at:
     in tests the test client's host, so a test can follow what it was mailed."""

@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,14 +37,16 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def redis_server(*, maxmemory: str, policy: str) -> Iterator[RedisServer]:
+def redis_server(*, maxmemory: str, policy: str, appendonly: bool = False) -> Iterator[RedisServer]:
     """A redis-server subprocess capped at `maxmemory`, evicting by `policy`, kept in memory
-    only; stopped when the block ends."""
+    only (or, with `appendonly`, with an append-only file in its own temporary folder);
+    stopped when the block ends."""
     if REDIS_SERVER is None:
         if os.environ.get("CI"):
             pytest.fail("redis-server is required in CI (apt-get install redis-server)")
         pytest.skip("redis-server not found (apt-get install redis-server)")
     port = free_port()
+    folder = tempfile.mkdtemp(prefix="redis-")
     process = subprocess.Popen(
         [
             REDIS_SERVER,
@@ -58,7 +61,9 @@ def redis_server(*, maxmemory: str, policy: str) -> Iterator[RedisServer]:
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if appendonly else "no",
+            "--dir",
+            folder,
         ],  # fmt: skip
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -78,3 +83,4 @@ def redis_server(*, maxmemory: str, policy: str) -> Iterator[RedisServer]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)

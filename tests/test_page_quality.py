@@ -59,6 +59,7 @@ MEMBER_PAGES = [
     ("/me/settings/", 200),
     ("/me/watchlist/", 200),
     ("/me/import/", 200),
+    ("/me/import/{member_import}/", 200),  # under way: the page checks again by itself
     ("/u/page-quality/", 200),
     ("/u/page-quality/diary/", 200),
     ("/season/1/ranking/", 200),
@@ -403,6 +404,7 @@ HEADERS_OUTSIDE_JS = """() => [...document.querySelectorAll('#result_list thead 
 def every_kind_of_admin_row() -> None:
     """Beside make_active_member()'s activity: reports, a decision and its appeal, a token, so
     that every admin list has rows to draw."""
+    from jobs.models import FailedJob
     from members.models import TokenScope
     from members.services import access_token_create
     from reviews import moderation
@@ -426,6 +428,14 @@ def every_kind_of_admin_row() -> None:
         member=removed.member, decision=decision, text="I meant no harm by it, " * 15
     )
     access_token_create(member=reporters[0], name="My tracker", scope=TokenScope.READ)
+    FailedJob.objects.create(
+        task_path="jobs.mail.deliver_email",
+        job_id="3f1c0b8e-6a55-4c7e-9a38-0d5e2b1f6c11",
+        arguments={"args": [], "kwargs": {"email_id": "7d2a9c4e-1b3f-4e8a-b6d0-5c9e8f7a2b13"}},
+        attempts=5,
+        error="SMTPConnectError: (421, b'Service not available, closing channel')",
+        traceback="Traceback (most recent call last):\n  …\nSMTPConnectError: (421, …)",
+    )
 
 
 def admin_pages() -> list[str]:

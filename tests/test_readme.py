@@ -11,6 +11,10 @@ def quick_start() -> str:
     return readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
 
 
+def procfile() -> str:
+    return (ROOT / "Procfile").read_text()
+
+
 def test_quick_start_keeps_the_two_commands():
     block = re.search(r"```sh\n(.*?)```", quick_start(), re.S).group(1)
     commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
@@ -20,10 +24,12 @@ def test_quick_start_keeps_the_two_commands():
 def test_quick_start_says_how_to_serve_on_another_port():
     text = quick_start()
     assert "`make run PORT=8001`" in text
-    # The Makefile really takes the variable the README names.
+    # The Makefile really takes the variable the README names, and hands it to the web
+    # server that honcho starts beside the worker (Procfile).
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^PORT \?= 8000$", makefile, re.M)
-    assert "runserver $(HOST):$(PORT)" in makefile
+    assert 'ETOILE_BIND="$(HOST):$(PORT)" $(BIN)/honcho start web worker' in makefile
+    assert re.search(r'^web: .* runserver "\$ETOILE_BIND"$', procfile(), re.M)
 
 
 # Documents that deploy behind the proxy. README.md's "Running in production" block joins them
@@ -56,7 +62,8 @@ def test_no_documented_gunicorn_listens_on_every_interface_behind_the_proxy():
 
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^HOST \?= 127\.0\.0\.1$", makefile, re.M)
-    assert "--bind $(HOST):$(PORT)" in makefile
+    assert 'ETOILE_BIND="$(HOST):$(PORT)" $(BIN)/honcho start serve worker' in makefile
+    assert re.search(r'^serve: .*gunicorn .*--bind "\$ETOILE_BIND"', procfile(), re.M)
     refused = subprocess.run(
         ["make", "--no-print-directory", "check-bind", "HOST=0.0.0.0"],
         env={**os.environ, "DJANGO_BEHIND_PROXY": "1"},

@@ -988,6 +988,7 @@ NOT_ON_VISITORS_PAGES = {
     "reviews.ModerationAction": "the audit trail, in the admin only",
     "reviews.Appeal": "appeals are for moderators; their author sees theirs on uncached pages",
     "etoile_app.HistoryVisit": "when a staff member last opened the staff history, admin only",
+    "reviews.MemberImport": "an import's own page is the member's, never cached",
     "picks.RankedEpisode": "rewritten with each ranking change, which saves its Ranking too",
 }
 PAGE_GROUPS = {"catalog", "members", "ratings", "reviews", "rankings", "member:{handle}"}

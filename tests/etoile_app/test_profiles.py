@@ -572,7 +572,8 @@ def test_avatar_that_fails_while_making_renditions_leaves_the_old_one_in_place(
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("members.services.build_renditions", disk_full)
+    # The renditions are a job's, here run at once and failing every attempt.
+    monkeypatch.setattr("kernel.images.build_renditions", disk_full)
     with django_capture_on_commit_callbacks(execute=True):
         response = post_avatar(client, "fine.png", png_bytes(), "image/png")
 
@@ -713,6 +714,7 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         "watches.csv",
         "watchlist.csv",
         "reports.csv",
+        "imports.csv",
         "favourites.csv",
         "rankings.csv",
     }

@@ -53,6 +53,7 @@ from reviews.models import (
     Appeal,
     EpisodeScores,
     Like,
+    MemberImport,
     ModerationAction,
     ModerationQueueItem,
     Rating,
@@ -133,6 +134,7 @@ class World:
     decision: ModerationAction  # a moderator's decision on the owner's review
     token: AccessToken  # the owner's personal access token for the API
     appeal: Appeal  # the owner's appeal of the decision on their review
+    member_import: MemberImport  # the owner's confirmed import, applied
     pristine: dict | None = None  # `snapshot()` as built, which every test starts from
 
     def client_for(self, actor: str) -> Client:
@@ -242,6 +244,9 @@ def build_world() -> World:
             member=owner,
             text="Odette's appeal.",
         ),
+        member_import=MemberImport.objects.create(
+            member=owner, language="en", status=MemberImport.Status.DONE, ratings=1
+        ),
     )
 
 
@@ -285,6 +290,7 @@ OWNER_FIELD: dict[type[models.Model], str] = {
     ModerationAction: "member",
     AccessToken: "member",
     Appeal: "member",
+    MemberImport: "member",
     FavouriteEpisode: "member",
     FavouriteCharacter: "member",
     Ranking: "member",
@@ -962,6 +968,14 @@ def owners_import_plan(world: World) -> dict:
 
 
 IMPORT_CASES = [
+    Case(
+        "import",
+        "see how it went",
+        THEIRS,
+        (MemberImport,),
+        "get",
+        lambda w: reverse("reviews:import-status", args=[w.member_import.pk]),
+    ),
     Case(
         "import",
         "confirm the owner's previewed plan",

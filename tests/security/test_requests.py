@@ -37,6 +37,7 @@ from reviews.models import (
     Appeal,
     EpisodeScores,
     Like,
+    MemberImport,
     ModerationAction,
     Rating,
     Report,
@@ -173,6 +174,7 @@ def state(client: Client | None = None) -> dict:
         "curation": list(Episode.objects.order_by("pk").values_list("pk", "awaiting_curation")),
         "decisions": list(ModerationAction.objects.order_by("pk").values_list("pk", "kind")),
         "tokens": list(AccessToken.objects.order_by("pk").values_list("pk", "member_id", "name")),
+        "imports": list(MemberImport.objects.order_by("pk").values_list("pk", "status")),
         "favourites": list(
             FavouriteEpisode.objects.order_by("member_id", "position").values_list(
                 "member_id", "episode_id", "position"
@@ -504,6 +506,10 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
     "member-export": lambda w: reverse("member-export"),
     "reviews:export-trakt": lambda w: reverse("reviews:export-trakt"),
     "reviews:export-csv": lambda w: reverse("reviews:export-csv"),
+    "reviews:import-status": lambda w: reverse(
+        "reviews:import-status",
+        args=[MemberImport.objects.create(member=w.odette, language="en", status="done").pk],
+    ),
     "favicon": lambda w: reverse("favicon"),
     "web-app-manifest": lambda w: reverse("web-app-manifest", args=["en"]),
     "service-worker": lambda w: reverse("service-worker"),

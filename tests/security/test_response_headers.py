@@ -17,7 +17,7 @@ from django.urls import reverse
 from catalog.models import Character, Episode, Person
 from members.models import AccessToken, User
 from reviews import services
-from reviews.models import Review
+from reviews.models import MemberImport, Review
 from tests.factories import make_member, signed_in
 from tests.pages import project_routes
 
@@ -40,6 +40,10 @@ def OWN_TOKEN(m: User) -> list:
     return [AccessToken.objects.filter(member=m).values_list("pk", flat=True).get()]
 
 
+def OWN_IMPORT(m: User) -> list:
+    return [MemberImport.objects.filter(member=m).values_list("pk", flat=True).get()]
+
+
 def NO_SUCH_KEY(m: User) -> list:
     return [1]  # the member has no passkey: the answer is a refusal, for them all the same
 
@@ -54,6 +58,7 @@ MEMBER_PAGES: dict[str, Callable[[User], list]] = {
     "reviews:watchlist": NONE,
     "reviews:import": NONE,
     "reviews:import-confirm": NONE,
+    "reviews:import-status": OWN_IMPORT,
     "reviews:export-trakt": NONE,
     "reviews:export-csv": NONE,
     "reviews:review-edit": OWN_REVIEW,
@@ -180,6 +185,7 @@ def member(seeded) -> User:
         submission_key=uuid.uuid4(),
     )
     AccessToken.objects.create_for(member, "Script")
+    MemberImport.objects.create(member=member, language="en", status=MemberImport.Status.DONE)
     return member
 
 
