@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "reviews",
     "picks",
     "search",
+    "community",
     "etoile_app.admin_apps.EtoileAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
