@@ -100,6 +100,10 @@ MEMBER_PAGES: dict[str, Callable[[User], list]] = {
     "picks:ranking-change": lambda m: [1],
     "picks:favourites": NONE,
     "picks:favourites-change": NONE,
+    "community:activity": NONE,
+    "follow": lambda m: ["odile"],
+    "block": lambda m: ["odile"],
+    "mute": lambda m: ["odile"],
 }
 # Open to anyone: the catalog's pages, members' public pages and feeds, the forms one uses
 # before signing in, and addresses for machines. A member reading one gets it private and
@@ -129,6 +133,9 @@ OPEN_TO_ANYONE = {
     "reviews:feed",
     "reviews:episode-feed",
     "reviews:member-feed",
+    "community:member-activity-feed",
+    "followers",
+    "following",
     "account_login",
     "account_inactive",
     "account-inactive",  # the site's own, with the moderator's reason: never_cache
@@ -174,6 +181,7 @@ def is_private_no_store(response) -> bool:
 
 @pytest.fixture
 def member(seeded) -> User:
+    make_member("odile@example.com", "odile", display_name="Odile Black")
     member = make_member("odette@example.com", "odette", display_name="Odette Swan")
     episode = Episode.objects.get(season__number=1, number=3)
     services.rating_set(member=member, episode=episode, score=8)
