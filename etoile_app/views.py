@@ -48,14 +48,19 @@ ROLE_ORDER = list(Credit.Role.values)
 
 def sees_every_mean(request: HttpRequest, **kwargs) -> bool:
     """Members who hide what they have not watched get the full render: the season chart
-    draws only the means they may see. So do members who blocked or muted someone (or were
-    blocked): the community section leaves those members out for them."""
-    return not request.user.hide_unwatched and not hidden_for(request)
+    draws only the means they may see."""
+    return not request.user.hide_unwatched
+
+
+def sees_the_whole_community(request: HttpRequest, **kwargs) -> bool:
+    """On the home page, members who blocked or muted someone (or were blocked) get the full
+    render too: its community section leaves those members out for them."""
+    return sees_every_mean(request) and not hidden_for(request)
 
 
 @require_safe
 @cache_for_visitors("catalog", "ratings", "reviews", "members")
-@cache_for_members("catalog", "ratings", "reviews", "members", reader=sees_every_mean)
+@cache_for_members("catalog", "ratings", "reviews", "members", reader=sees_the_whole_community)
 def home(request: HttpRequest) -> HttpResponse:
     show = Show.objects.current()
     if show is None:

@@ -1,7 +1,7 @@
 """The follow, block and mute forms on a member's profile: the reader's own part of a page
 kept as a skeleton (kernel/memberpages.py). The state holds everything the forms show."""
 
-from django.db.models import Q
+from django.db.models import CharField, Value
 
 from kernel.memberpages import region
 from members.models import Block, Follow, Mute
@@ -13,18 +13,29 @@ def follow_state(request, member) -> dict:
     me = request.user.pk
     if member.pk == me:
         return {"signed_in": True, "own": True}
-    blocks = set(
-        Block.objects.filter(
-            Q(blocker_id=me, blocked_id=member.pk) | Q(blocker_id=member.pk, blocked_id=me)
-        ).values_list("blocker_id", flat=True)
+    # One query for the four facts: which of the relations between the two exist.
+    rows = (
+        Follow.objects.filter(follower_id=me, followed_id=member.pk)
+        .annotate(fact=Value("following", output_field=CharField()))
+        .values_list("fact")
+        .union(
+            Block.objects.filter(blocker_id=me, blocked_id=member.pk)
+            .annotate(fact=Value("blocking", output_field=CharField()))
+            .values_list("fact"),
+            Block.objects.filter(blocker_id=member.pk, blocked_id=me)
+            .annotate(fact=Value("blocked_by", output_field=CharField()))
+            .values_list("fact"),
+            Mute.objects.filter(muter_id=me, muted_id=member.pk)
+            .annotate(fact=Value("muting", output_field=CharField()))
+            .values_list("fact"),
+            all=True,
+        )
     )
+    facts = {fact for (fact,) in rows}
     return {
         "signed_in": True,
         "own": False,
-        "following": Follow.objects.filter(follower_id=me, followed_id=member.pk).exists(),
-        "blocking": me in blocks,
-        "blocked_by": member.pk in blocks,
-        "muting": Mute.objects.filter(muter_id=me, muted_id=member.pk).exists(),
+        **{name: name in facts for name in ("following", "blocking", "blocked_by", "muting")},
     }
 
 

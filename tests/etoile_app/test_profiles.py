@@ -965,9 +965,11 @@ def add_members(count: int) -> None:
 # Measured, then pinned. The profile: the member shown, their ratings, their latest reviews
 # and their watch statistics; a signed-in viewer adds the session, their own user row and the
 # watch progress in their menu. Settings: the session, the member and that menu progress.
-# The profile reads the member's favourites and rankings in two more (picks/context.py).
-PROFILE_QUERIES = {"visitor": 6, "signed-in": 10}
-SETTINGS_QUERIES = 4
+# The profile reads the member's favourites and rankings in two more (picks/context.py), and
+# their follower and following counts in one more (members.services.follow_counts). Settings
+# also lists the members they blocked and muted, one query each.
+PROFILE_QUERIES = {"visitor": 7, "signed-in": 11}
+SETTINGS_QUERIES = 6
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "signed-in"])
