@@ -251,7 +251,13 @@ def followed_authors(member_id: int, hidden: set[int]):
 
 
 def activity_for(
-    member: User, reader: Reader, *, hidden: set[int] | None = None, cursor=None, limit=PAGE_SIZE
+    member: User,
+    reader: Reader,
+    *,
+    hidden: set[int] | None = None,
+    cursor=None,
+    limit=PAGE_SIZE,
+    group=True,
 ) -> Page:
     """What the people `member` follows did, as `reader` (the member) may see it."""
     hidden = hidden_ids(member.pk) if hidden is None else hidden
@@ -261,6 +267,7 @@ def activity_for(
         hidden=hidden,
         cursor=cursor,
         limit=limit,
+        group=group,
     )
 
 
