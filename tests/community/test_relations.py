@@ -135,3 +135,36 @@ def test_followers_and_following_lists_are_paged(client, odette, odile):
     assert "Fan 0" in text_of(second)
     assert "Odile Black" in text_of(client.get("/u/fan-3/following/"))
     assert "60 followers" in text_of(client.get("/u/odile/"))
+
+
+def test_the_export_holds_the_members_follows_blocks_and_mutes(client, odette, odile, critic):
+    import io
+    import json
+    import zipfile
+
+    services.follow_set(follower=odette, followed=odile, following=True)
+    services.follow_set(follower=critic, followed=odette, following=True)
+    services.block_set(blocker=odette, blocked=critic, blocking=True)
+    services.mute_set(muter=odette, muted=odile, muting=True)
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/me/export/").content))
+    document = json.loads(archive.read("etoile-export.json"))
+    assert [row["handle"] for row in document["following"]] == ["odile"]
+    assert [row["handle"] for row in document["blocked"]] == ["critic"]
+    assert [row["handle"] for row in document["muted"]] == ["odile"]
+    assert archive.read("following.csv").decode().splitlines()[0] == "handle,since"
+
+
+def test_deleting_an_account_takes_its_follows_blocks_and_mutes_with_it(odette, odile, critic):
+    from etoile_app.accounts import member_purge
+
+    services.follow_set(follower=odette, followed=odile, following=True)
+    services.follow_set(follower=odile, followed=odette, following=True)
+    services.follow_set(follower=critic, followed=odile, following=True)
+    services.block_set(blocker=odette, blocked=critic, blocking=True)
+    services.mute_set(muter=critic, muted=odette, muting=True)
+    member_purge(member=odette)
+    assert list(Follow.objects.values_list("follower__handle", "followed__handle")) == [
+        ("critic", "odile")
+    ]
+    assert not Block.objects.exists() and not Mute.objects.exists()
+    assert services.follow_counts(odile) == {"followers": 1, "following": 0}
