@@ -100,6 +100,14 @@ def make_active_member() -> User:
     picks.ranking_set(member=critic, season=season, episodes=list(reversed(all_episodes)))
     # A token, so that the tokens page shows its table (the widest a member owns).
     AccessToken.objects.create_for(member, "My tracker script")
+    # They follow each other (the activity page, the lists, the profiles' counts), and the
+    # member muted someone (the settings page lists them).
+    from members import services as member_services
+
+    member_services.follow_set(follower=member, followed=critic, following=True)
+    member_services.follow_set(follower=critic, followed=member, following=True)
+    quiet = make_member("quiet@example.com", "quiet", password=None, confirmed=False)
+    member_services.mute_set(muter=member, muted=quiet, muting=True)
     return member
 
 
