@@ -3,7 +3,7 @@
 from functools import partial
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 
 from jobs.queue import enqueue
@@ -82,6 +82,13 @@ class RelationRefused(Exception):
     """Not between these two members: oneself, or a block between them."""
 
 
+def _lock_pair(a: User, b: User) -> None:
+    """Hold both members' rows until the transaction ends, in one order (no deadlock): a
+    follow and a block between the same two then run one after the other, so a follow
+    checked before a block cannot be written after it."""
+    list(User.objects.select_for_update().filter(pk__in=[a.pk, b.pk]).order_by("pk").values("pk"))
+
+
 def follow_set(*, follower: User, followed: User, following: bool) -> bool:
     """Follow or stop following; returns whether `follower` now follows `followed`."""
     if not following:
@@ -89,13 +96,11 @@ def follow_set(*, follower: User, followed: User, following: bool) -> bool:
         return False
     if follower.pk == followed.pk:
         raise RelationRefused("Members do not follow themselves.")
-    if is_blocked_between(follower.pk, followed.pk):
-        raise RelationRefused("There is a block between these members.")
-    try:
-        with transaction.atomic():
-            Follow.objects.create(follower=follower, followed=followed)
-    except IntegrityError:
-        pass  # already following (the same form sent twice at once)
+    with transaction.atomic():
+        _lock_pair(follower, followed)
+        if is_blocked_between(follower.pk, followed.pk):
+            raise RelationRefused("There is a block between these members.")
+        Follow.objects.get_or_create(follower=follower, followed=followed)
     return True
 
 
@@ -107,6 +112,7 @@ def block_set(*, blocker: User, blocked: User, blocking: bool) -> bool:
     if blocker.pk == blocked.pk:
         raise RelationRefused("Members do not block themselves.")
     with transaction.atomic():
+        _lock_pair(blocker, blocked)
         Block.objects.get_or_create(blocker=blocker, blocked=blocked)
         Follow.objects.filter(follower=blocker, followed=blocked).delete()
         Follow.objects.filter(follower=blocked, followed=blocker).delete()

@@ -915,6 +915,11 @@ OPERATIONS = {
     ("put", "/api/v1/me/favourites/episodes"),
     ("put", "/api/v1/me/favourites/characters"),
     ("put", "/api/v1/me/rankings/{season}"),
+    ("get", "/api/v1/members/{handle}/followers"),
+    ("get", "/api/v1/members/{handle}/following"),
+    ("put", "/api/v1/me/following/{handle}"),
+    ("delete", "/api/v1/me/following/{handle}"),
+    ("get", "/api/v1/me/activity"),
 }
 
 
