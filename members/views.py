@@ -243,7 +243,8 @@ def relation_change(request: HttpRequest, handle: str, relation: str) -> HttpRes
             "notice": text,
             **_relation_state(request, member),
         }
-        return render(request, "etoile_app/_follow.html", context, status=status)
+        # 200 even when refused: htmx swaps only a 2xx answer in, and this one says why.
+        return render(request, "etoile_app/_follow.html", context)
     (messages.success if status == 200 else messages.error)(request, text)
     back = posted_next(request) or profile_url
     return redirect(back)

@@ -168,3 +168,12 @@ def test_deleting_an_account_takes_its_follows_blocks_and_mutes_with_it(odette, 
     ]
     assert not Block.objects.exists() and not Mute.objects.exists()
     assert services.follow_counts(odile) == {"followers": 1, "following": 0}
+
+
+def test_a_refused_follow_with_htmx_answers_the_form_with_the_reason(client, odette, odile):
+    services.block_set(blocker=odile, blocked=odette, blocking=True)
+    response = client.post("/u/odile/follow/", {"on": "1"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200  # htmx swaps only a 2xx answer in
+    assert "there is a block between you" in text_of(response)
+    assert 'id="follow-button"' not in response.content.decode()
+    assert not Follow.objects.exists()
