@@ -1124,9 +1124,10 @@ def add_reviews(episode: Episode, count: int, viewer: User) -> None:
 # episode's citations are one more.
 EPISODE_QUERIES = {"visitor": 5, "member": 10}
 # The member shown, their ratings, their latest reviews, their watch statistics, their
-# favourite and ranked episodes, their favourite characters; a signed-in viewer adds the
-# session, their own user row and the two queries of their menu progress.
-PROFILE_QUERIES = {"visitor": 6, "member": 10}
+# favourite and ranked episodes, their favourite characters, their follower and following
+# counts; a signed-in viewer adds the session, their own user row, the two queries of their
+# menu progress and their relations with the member (the follow, block and mute forms).
+PROFILE_QUERIES = {"visitor": 7, "member": 12}
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "member"])
