@@ -166,10 +166,13 @@ def my_activity(
         str | None, Query(max_length=60, description="`older` from the page before.")
     ] = None,
 ):
+    cursor = Cursor.decode(before)
+    if before is not None and cursor is None:
+        raise HttpError(422, "`before` takes the `older` of a page of your activity.")
     page = activity_for(
         request.auth,
         reader_for(request.auth),
-        cursor=Cursor.decode(before),
+        cursor=cursor,
         limit=ACTIVITY_PAGE_SIZE,
         group=False,
     )

@@ -84,3 +84,8 @@ def test_the_activity_pages_with_a_cursor(odette, odile, episode):
     second = api.get("/api/v1/me/activity", {"before": first["older"]}, headers=headers).json()
     assert len(second["results"]) == 10 and second["older"] is None
     assert second["results"][-1]["body"] == "Review number 0."
+
+
+def test_a_cursor_that_is_not_one_is_refused(odette):
+    response = Client().get("/api/v1/me/activity", {"before": "9999"}, headers=bearer(odette))
+    assert response.status_code == 422 and "older" in response.json()["detail"]
