@@ -93,6 +93,7 @@ class Figures:
     own_mean: Decimal | None
     others_mean: Decimal | None  # everyone else's ratings of the same episodes
     distribution: EpisodeScores
+    withheld_ratings: int = 0  # ratings of episodes the reader keeps hidden until they watch
     agree: Line | None = None
     disagree: Line | None = None
 
@@ -129,6 +130,7 @@ class Recap:
             own_mean=_scores([line.own for line in compared]).mean_stars if compared else None,
             others_mean=others.mean_stars if compared else None,
             distribution=own,
+            withheld_ratings=sum(1 for line in lines if line.withheld and line.own),
         )
         if len(compared) >= 2:
             by_gap = sorted(compared, key=lambda line: (abs(line.difference), line.episode.number))

@@ -317,3 +317,26 @@ def test_the_share_image_costs_the_same_queries_with_one_rating_or_a_whole_busy_
     with django_assert_num_queries(IMAGE_QUERIES):
         assert Client().get(url).status_code == 200
     assert text_of(Client().get(URL)).count(SPOILER) == 1  # behind its shield, not in the image
+
+
+def test_from_the_members_skeleton_each_reader_gets_their_own_spoiler_shield(
+    settings, dancer, others, season_episodes
+):
+    """Members read another's recap from one skeleton (kernel/memberpages.py): the spoiler's
+    shield is filled in for each of them, as the rule decides."""
+    from kernel import memberpages
+
+    settings.MEMBER_PAGE_CACHE_BYTES = 64 * 1024 * 1024
+    memberpages.store.clear()
+    a_season(dancer, others, season_episodes)
+    services.watch_add(member=others[0], episode=season_episodes[2], watched_on=PREMIERE)
+    try:
+        first = page_of(signed_in(others[1]).get(URL)).find("main")
+        second = page_of(signed_in(others[0]).get(URL)).find("main")
+        assert len(memberpages.store.items) == 1
+    finally:
+        memberpages.store.clear()
+    assert [d.words for d in first.find_all("details", class_="spoiler")] == [
+        f"Show spoiler {SPOILER}"
+    ]
+    assert SPOILER in second.words and not second.find_all("details", class_="spoiler")
