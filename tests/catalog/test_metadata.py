@@ -26,6 +26,7 @@ PUBLIC_PAGES = [
     "/sources/",
     "/u/odette/",
     "/u/odette/diary/",
+    "/u/odette/season/1/",
 ]
 
 
@@ -87,7 +88,8 @@ def test_every_public_page_has_its_canonical_address_and_open_graph_tags(
     assert meta(head, property="og:site_name") == "Étoile companion"
     assert meta(head, property="og:type")
     # Pages with a share image of their own (tests/reviews/test_share_images.py) show it large.
-    card = "summary_large_image" if url == "/season/1/episode/3/" else "summary"
+    large = {"/season/1/episode/3/", "/u/odette/season/1/"}
+    card = "summary_large_image" if url in large else "summary"
     assert meta(head, name="twitter:card") == card
 
 
