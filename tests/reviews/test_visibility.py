@@ -11,7 +11,7 @@ For each case the table says what the reader gets: the text in full, the text sh
 
 import datetime
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from unittest import mock
 
 import pytest
@@ -117,6 +117,14 @@ class Scene:
     author: User
     client: Client
     token: str | None
+    # Pages the reader has read, by address, for surfaces that look at the same page twice
+    # (the recap and its share image).
+    read: dict = field(default_factory=dict)
+
+    def get(self, url: str):
+        if url not in self.read:
+            self.read[url] = self.client.get(url)
+        return self.read[url]
 
 
 def on_episode_page(scene: Scene) -> tuple[Sight, Sight]:
@@ -225,10 +233,9 @@ def in_share_image(scene: Scene) -> tuple[Sight, Sight]:
     return SHIELDED, SHIELDED
 
 
-def on_recap(scene: Scene) -> tuple[Sight, Sight]:
-    """The author's season recap: their rating of episode 3 in the chart's table and their
-    review (the reply is another member's: not on the author's recap)."""
-    response = scene.client.get(f"/u/{scene.author.handle}/season/1/")
+def recap_sight(response) -> tuple[Sight, Sight]:
+    """What a season recap shows of the author's rating of episode 3 (in the chart's table)
+    and of their review (the reply is another member's: not on the author's recap)."""
     page = page_of(response)
     rows = table_in(response.content.decode(), RECAP_CAPTION)
     rating = rows[3]["cells"]  # the header, then episodes 1, 2 and 3
@@ -247,18 +254,28 @@ def on_recap(scene: Scene) -> tuple[Sight, Sight]:
     return FULL, FULL
 
 
+def on_recap(scene: Scene) -> tuple[Sight, Sight]:
+    """The author's season recap, as the reader reads it."""
+    return recap_sight(scene.get(f"/u/{scene.author.handle}/season/1/"))
+
+
 def in_recap_share_image(scene: Scene) -> tuple[Sight, Sight]:
-    """The recap's share image: the same picture whoever reads the page, as for a visitor,
-    with the author's rating counted and never a word of a review or a reply."""
+    """The recap's share image: the same picture whoever reads the page, the visitor's, with
+    the author's rating counted and never a word of a review or a reply. (What it is drawn
+    from is checked here; the drawing itself in tests/etoile_app/test_recap.py.)"""
     url = f"/u/{scene.author.handle}/season/1/"
-    image = share_image_of(scene.client.get(url))["og:image"]
-    assert image == share_image_of(Client().get(url))["og:image"]
-    with mock.patch("etoile_app.views.image_response", wraps=image_response) as serving:
+    as_visitor = scene.get(url) if scene.token is None else Client().get(url)
+    image = share_image_of(as_visitor)["og:image"]
+    assert share_image_of(scene.get(url))["og:image"] == image
+    with (
+        mock.patch("etoile_app.views.image_response", wraps=image_response) as serving,
+        mock.patch("kernel.shareimages._stored_or_drawn", return_value=b"drawn"),
+    ):
         assert Client().get(image.removeprefix("http://testserver")).status_code == 200
     card = serving.call_args.args[1]
     drawn = str(asdict(card))
     assert BODY not in drawn and REPLY not in drawn and "1 rating" in card.byline
-    return on_recap(Scene(scene.review, scene.reply, scene.author, Client(), None))
+    return recap_sight(as_visitor)
 
 
 SEARCH_SPOILER_NOTE = "It contains spoilers, so its words are not shown here"
