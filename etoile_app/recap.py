@@ -90,8 +90,8 @@ class Figures:
     watches: int
     rewatched: int
     ratings: int
-    own_mean: Decimal | None
-    others_mean: Decimal | None  # everyone else's ratings of the same episodes
+    own_mean: Decimal | None  # of every rating the reader may see
+    others_mean: Decimal | None  # everyone else's ratings of the episodes the member rated
     distribution: EpisodeScores
     withheld_ratings: int = 0  # ratings of episodes the reader keeps hidden until they watch
     agree: Line | None = None
@@ -127,7 +127,7 @@ class Recap:
             watches=sum(line.watches for line in shown),
             rewatched=sum(1 for line in shown if line.watches > 1),
             ratings=len(rated),
-            own_mean=_scores([line.own for line in compared]).mean_stars if compared else None,
+            own_mean=own.mean_stars,
             others_mean=others.mean_stars if compared else None,
             distribution=own,
             withheld_ratings=sum(1 for line in lines if line.withheld and line.own),
@@ -243,13 +243,15 @@ def recap_card(recap: Recap) -> Card:
         "count": count(figures.ratings)
     }
     byline = gettext("%(watched)s, %(rated)s") % {"watched": watched, "rated": rated}
-    if figures.own_mean is not None:
+    if figures.others_mean is not None:
         note = gettext("Their average: %(own)s; everyone else’s: %(others)s") % {
             "own": mean_stars(figures.own_mean),
             "others": mean_stars(figures.others_mean),
         }
     elif figures.ratings:
-        note = gettext("Nobody else has rated the episodes they rated yet.")
+        note = gettext(
+            "Their average: %(own)s; nobody else has rated the episodes they rated yet."
+        ) % {"own": mean_stars(figures.own_mean)}
     else:
         note = gettext("No ratings yet.")
     if figures.ratings:

@@ -154,11 +154,16 @@ def test_a_member_with_nothing_yet_is_told_so_and_nothing_is_made_up(client, dan
 def test_ratings_nobody_else_gave_are_not_compared(client, dancer, season_episodes):
     services.rating_set(member=dancer, episode=season_episodes[0], score=7)
 
-    page = page_of(client.get(URL))
+    response = client.get(URL)
 
+    page = page_of(response)
     assert facts_of(page)["Ratings given"] == "1"
     assert facts_of(page)["Everyone else’s, for the same episodes"] == "—"
+    assert facts_of(page)["Their average"] == "3.5 stars"
     assert "Nobody else has rated the episodes they rated yet." in page.find("main").words
+    assert share_image_of(response)["og:image:alt"].endswith(
+        "Their average: 3.5 stars; nobody else has rated the episodes they rated yet."
+    )
 
 
 def test_a_visitor_never_reads_a_spoiler_and_a_member_who_hides_unwatched_sees_no_score(
