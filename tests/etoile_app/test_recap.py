@@ -348,3 +348,26 @@ def test_from_the_members_skeleton_each_reader_gets_their_own_spoiler_shield(
         f"Show spoiler {SPOILER}"
     ]
     assert SPOILER in second.words and not second.find_all("details", class_="spoiler")
+
+
+def test_a_visitor_reads_each_change_at_once_though_the_page_is_cached(
+    settings, dancer, others, season_episodes, django_capture_on_commit_callbacks
+):
+    """The visitors' cache keeps the recap under the page groups it shows (kernel/pagecache.py):
+    the member's own ratings and likes, and everyone else's ratings."""
+    settings.VISITOR_PAGE_CACHE_SECONDS = 600
+    visitor = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.rating_set(member=dancer, episode=season_episodes[0], score=6)
+        review = services.review_post(member=dancer, episode=season_episodes[0], body=PLAIN)
+    assert facts_of(page_of(visitor.get(URL)))["Everyone else’s, for the same episodes"] == "—"
+    cached, _ = count_queries(visitor, URL)
+    assert cached < RECAP_QUERIES["visitor"]  # served from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        services.rating_set(member=others[0], episode=season_episodes[0], score=10)
+    assert facts_of(page_of(visitor.get(URL)))["Everyone else’s, for the same episodes"] == (
+        "5.0 stars"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.like_set(member=others[0], review=review, liked=True)
+    assert facts_of(page_of(visitor.get(URL)))["Likes received"] == "1"
