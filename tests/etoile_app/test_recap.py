@@ -198,8 +198,11 @@ def test_a_visitor_never_reads_a_spoiler_and_a_member_who_hides_unwatched_sees_n
 
 def test_a_suspended_member_and_an_unknown_season_have_no_recap(client, dancer, seeded):
     assert client.get("/u/odette/season/9/").status_code == 404
+    image = share_image_of(client.get(URL))["og:image"].removeprefix("http://testserver")
     User.objects.filter(pk=dancer.pk).update(is_active=False)
     assert client.get(URL).status_code == 404
+    assert client.get(image).status_code == 404
+    assert client.get("/share/xx/u/odette/season/1/0.png").status_code == 404
 
 
 def test_the_profile_links_to_the_recap_and_the_recap_reads_in_french(
