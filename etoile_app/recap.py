@@ -9,7 +9,7 @@ query), their reviews of the season (one, at most RECAP_REVIEWS of them) and the
 
 What a reader sees is decided by the spoiler rule (reviews/visibility.py) as on the profile:
 a rating of an episode the reader keeps hidden until they watch it is left out of every
-figure, the chart and the table; a spoiler's words stay behind "Show spoiler" (the
+figure, the chart and the table (its watches show, as in the diary); a spoiler's words stay behind "Show spoiler" (the
 `review-body` region). The share image is drawn as for a visitor, whoever asks.
 """
 
@@ -51,7 +51,7 @@ class Line:
     first_watched: date | None
     last_watched: date | None
     others: EpisodeScores  # everyone else's ratings: the counters less the member's own
-    withheld: bool = False  # the reader keeps this episode hidden until they watch it
+    withheld: bool = False  # the reader keeps this episode's scores hidden until they watch it
 
     @property
     def rewatches(self) -> int:
@@ -108,8 +108,9 @@ class Recap:
     likes: int = 0
 
     def seen_by(self, reader: Reader) -> list[Line]:
-        """The lines with what the reader keeps hidden marked (a watch and a rating are the
-        member's own items about an episode: sight_of_episode)."""
+        """The lines with the ratings the reader keeps hidden until they watch marked (a
+        member's rating of an episode: sight_of_episode). Their watches show, as the diary
+        shows them, with no score."""
         for line in self.lines:
             sight = sight_of_episode(reader, line.episode, author_id=self.member.pk)
             line.withheld = sight is Sight.WITHHELD
@@ -123,9 +124,10 @@ class Recap:
         compared = [line for line in rated if line.difference is not None]
         others = _pooled([line.others for line in compared])
         figures = Figures(
-            watched=sum(1 for line in shown if line.watches),
-            watches=sum(line.watches for line in shown),
-            rewatched=sum(1 for line in shown if line.watches > 1),
+            # Watches show as in the diary, whoever reads; only scores wait (sight_of_episode).
+            watched=sum(1 for line in lines if line.watches),
+            watches=sum(line.watches for line in lines),
+            rewatched=sum(1 for line in lines if line.watches > 1),
             ratings=len(rated),
             own_mean=own.mean_stars,
             others_mean=others.mean_stars if compared else None,

@@ -183,6 +183,7 @@ def test_a_visitor_never_reads_a_spoiler_and_a_member_who_hides_unwatched_sees_n
     main = page.find("main")
     assert SPOILER not in main.words
     assert facts_of(page)["Ratings given"] == "1"  # episode 1's alone
+    assert facts_of(page)["Episodes watched"] == "3 of 8"  # watches show, as in the diary
     assert (
         "2 ratings are hidden until you watch their episodes, as your settings ask." in main.words
     )
