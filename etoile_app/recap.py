@@ -14,7 +14,7 @@ figure, the chart and the table (its watches show, as in the diary); a spoiler's
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -46,7 +46,6 @@ class Line:
 
     episode: Episode
     own: int | None  # their rating, 1–10
-    rated_at: datetime | None
     watches: int
     first_watched: date | None
     last_watched: date | None
@@ -179,7 +178,6 @@ def read_lines(member: User, season: Season) -> list[Line]:
         .select_related("season", "scores")
         .annotate(
             own_score=Subquery(rating.values("score")[:1]),
-            own_rated_at=Subquery(rating.values("rated_at")[:1]),
             watch_count=Subquery(watches.annotate(n=Count("pk")).values("n")[:1]),
             first_watched=Subquery(watches.annotate(d=Min("watched_on")).values("d")[:1]),
             last_watched=Subquery(watches.annotate(d=Max("watched_on")).values("d")[:1]),
@@ -190,7 +188,6 @@ def read_lines(member: User, season: Season) -> list[Line]:
         Line(
             episode=episode,
             own=episode.own_score,
-            rated_at=episode.own_rated_at,
             watches=episode.watch_count or 0,
             first_watched=episode.first_watched,
             last_watched=episode.last_watched,
