@@ -277,7 +277,8 @@ def recap_card(recap: Recap) -> Card:
 
 
 def _alt(card: Card) -> str:
-    parts = [f"{card.eyebrow}: {card.title}", card.byline, card.note]
+    named = gettext("%(where)s: %(title)s") % {"where": card.eyebrow, "title": card.title}
+    parts = [named, card.byline, card.note]
     return " ".join(part if part.endswith((".", "!", "?")) else f"{part}." for part in parts)
 
 

@@ -218,7 +218,11 @@ def test_the_profile_links_to_the_recap_and_the_recap_reads_in_french(
     assert facts_of(page)["Épisodes vus"] == "3 sur 8"
     assert facts_of(page)["Sa moyenne"] == "4,0 étoiles"
     assert page.find("input", id="recap-address").attrs["value"].endswith("/fr/u/odette/season/1/")
-    assert "/share/fr/u/odette/season/1/" in share_image_of(response)["og:image"]
+    tags = share_image_of(response)
+    assert "/share/fr/u/odette/season/1/" in tags["og:image"]
+    assert tags["og:image:alt"].startswith(
+        "Bilan de la saison 1\u00a0: Odette Swan. 3 épisodes vus"
+    )
 
 
 # The share image --------------------------------------------------------------------------------
