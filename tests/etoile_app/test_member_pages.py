@@ -283,6 +283,7 @@ MEMBER_PAGES = {
     "/": 11,
     "/season/1/": 6,
     "/u/critic/": 5,
+    "/u/critic/season/1/": 4,
     "/u/odette/diary/": 4,
     "/me/watchlist/": 4,
     "/me/settings/": 5,
