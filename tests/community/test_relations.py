@@ -177,3 +177,33 @@ def test_a_refused_follow_with_htmx_answers_the_form_with_the_reason(client, ode
     assert "there is a block between you" in text_of(response)
     assert 'id="follow-button"' not in response.content.decode()
     assert not Follow.objects.exists()
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member"])
+def test_a_profile_costs_the_same_queries_with_one_follower_or_five_thousand(
+    client, odette, odile, viewer
+):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from members.models import User
+
+    reader = client if viewer == "member" else Client()
+    services.follow_set(follower=odette, followed=odile, following=True)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = reader.get("/u/odile/")
+        assert response.status_code == 200
+        return len(captured), text_of(response)
+
+    few, _ = queries()
+    fans = User.objects.bulk_create(
+        User(email=f"fan{i}@example.com", handle=f"fan-{i}") for i in range(5000)
+    )
+    Follow.objects.bulk_create(Follow(follower=fan, followed=odile) for fan in fans)
+    Follow.objects.bulk_create(Follow(follower=odile, followed=fan) for fan in fans[:300])
+    many, words = queries()
+    assert "5001 followers" in words and "follows 300 members" in words
+    assert few == many
