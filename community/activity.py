@@ -149,6 +149,8 @@ def _fetch(authors, hidden: set[int], reader: Reader, cursor: Cursor | None, lim
     reviews = (
         Review.objects.public()
         .filter(member_id__in=authors)
+        # An answer to someone the reader does not see (in SQL, so that a page stays full).
+        .exclude(parent__member_id__in=hidden)
         .filter(_after(cursor, RANKS[REVIEW], "created_at"))
         .select_related("member", "episode__season", "parent__member")
         .order_by("-created_at", "-pk")[: limit + 1]
@@ -176,8 +178,6 @@ def _fetch(authors, hidden: set[int], reader: Reader, cursor: Cursor | None, lim
     )
     items = []
     for review in reviews:
-        if review.parent_id is not None and review.parent.member_id in hidden:
-            continue  # an answer to someone the reader does not see
         sight = sight_of_review(reader, review, episode=review.episode, parent=review.parent)
         items.append(
             Item(

@@ -191,3 +191,15 @@ def test_the_activity_page_costs_the_same_queries_with_one_follow_or_five_thousa
         response = client.get(ACTIVITY)
     assert len(items_of_response(response)) >= PAGE_SIZE // 2
     assert len(one) == len(many)
+
+
+def test_a_reply_to_someone_muted_is_left_out(client, odette, odile, critic, episode):
+    follow(odette, odile)
+    theirs = services.review_post(member=critic, episode=episode, body="The critic's review.")
+    services.review_post(
+        member=odile, episode=episode, body="An answer to the critic.", parent=theirs
+    )
+    services.review_post(member=odile, episode=episode, body="Odile's own review.")
+    member_services.mute_set(muter=odette, muted=critic, muting=True)
+    texts = items_of(client)
+    assert len(texts) == 1 and "Odile's own review." in texts[0]
