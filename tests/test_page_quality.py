@@ -67,7 +67,6 @@ MEMBER_PAGES = [
     ("/u/page-quality/", 200),
     ("/u/page-quality/diary/", 200),
     ("/u/critic/", 200),  # another member's: the follow, block and mute forms
-    ("/u/critic/following/", 200),
     ("/me/activity/", 200),
     ("/season/1/ranking/", 200),
     ("/me/ranking/season/1/", 200),
