@@ -168,7 +168,8 @@ def my_activity(
 ):
     cursor = Cursor.decode(before)
     if before is not None and cursor is None:
-        raise HttpError(422, "`before` takes the `older` of a page of your activity.")
+        # As a page number past the last: no such page (`before` takes a page's `older`).
+        raise HttpError(404, "No such page: `before` takes the `older` of a page of your activity.")
     page = activity_for(
         request.auth,
         reader_for(request.auth),

@@ -88,4 +88,4 @@ def test_the_activity_pages_with_a_cursor(odette, odile, episode):
 
 def test_a_cursor_that_is_not_one_is_refused(odette):
     response = Client().get("/api/v1/me/activity", {"before": "9999"}, headers=bearer(odette))
-    assert response.status_code == 422 and "older" in response.json()["detail"]
+    assert response.status_code == 404 and "older" in response.json()["detail"]
