@@ -54,6 +54,7 @@ urlpatterns += i18n_patterns(
     path("u/<handle:handle>/", views.profile, name="profile"),
     path("", include("members.urls")),
     path("", include("search.urls")),
+    path("", include("notifications.urls")),
     path("me/export/", views.export, name="member-export"),
     path("me/delete/", views.delete_account, name="member-delete"),
     # Before allauth's own: the inactive page says why and takes an appeal (reviews/views.py).
