@@ -70,9 +70,8 @@ def one_email(notification) -> EmailMessage:
         context = _context(member, [line], notification.kind)
         subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + line.text
         body = render_to_string("notifications/email/notification.txt", context)
-    return EmailMessage(
-        subject, body, None, [member.email], headers=_headers(member, notification.kind)
-    )
+        headers = _headers(member, notification.kind)
+    return EmailMessage(subject, body, None, [member.email], headers=headers)
 
 
 def send_one(notification) -> None:
@@ -93,7 +92,8 @@ def digest_email(member, notifications) -> EmailMessage:
             count,
         ) % {"site": context["site_name"], "count": count}
         body = render_to_string("notifications/email/digest.txt", context)
-    return EmailMessage(subject, body, None, [member.email], headers=_headers(member, ALL))
+        headers = _headers(member, ALL)
+    return EmailMessage(subject, body, None, [member.email], headers=headers)
 
 
 def send_digest(member, notifications) -> None:

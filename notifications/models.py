@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reviews.models import Like, Review
 
@@ -17,11 +18,11 @@ class Notification(models.Model):
     deletes its notifications, and taking a like back deletes the like's."""
 
     class Kind(models.TextChoices):
-        REPLY = "reply", _("Reply")
-        LIKE = "like", _("Like")
-        FOLLOWER = "follower", _("New follower")
-        MENTION = "mention", _("Mention")
-        MODERATION = "moderation", _("Moderator's decision")
+        REPLY = "reply", pgettext_lazy("a kind of notification", "Reply")
+        LIKE = "like", pgettext_lazy("a kind of notification", "Like")
+        FOLLOWER = "follower", pgettext_lazy("a kind of notification", "New follower")
+        MENTION = "mention", pgettext_lazy("a kind of notification", "Mention")
+        MODERATION = "moderation", pgettext_lazy("a kind of notification", "Moderator's decision")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

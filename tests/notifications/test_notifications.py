@@ -182,7 +182,7 @@ def test_the_email_carries_one_click_unsubscribe_and_no_spoiler(odette, odile, e
 
     (email,) = mail.outbox  # sent by the worker's job (deliver_email) from the outbox
     assert email.to == ["odette@example.com"]
-    assert email.subject == "[Étoile] Odile Black vous cite dans une critique de l’épisode 5"
+    assert email.subject == "[Étoile] Odile Black vous cite dans un avis sur l’épisode 5"
     assert SPOILER not in email.body and SPOILER not in email.subject
     assert "http://testserver/fr/season/1/episode/5/#review-" in email.body
     assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
