@@ -3,10 +3,11 @@ and marking them read. The words of a review or reply come only where the spoile
 them whole to the owner (notifications/display.py, as on the page and in emails)."""
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from pydantic import BeforeValidator
 
 from catalog.api import Problem
 from kernel.api import PageNumber, page_of, paginate
@@ -100,9 +101,19 @@ class UnreadOut(Schema):
     unread: int = Field(description="How many are unread, up to 100 (100 means 100 or more).")
 
 
+def _no_boolean(value):
+    """JSON's true and false are no ids (Python would read them as 1 and 0); 3.0 is 3."""
+    if isinstance(value, bool):
+        raise ValueError("An id is a whole number, not true or false.")
+    return value
+
+
+NotificationId = Annotated[int, BeforeValidator(_no_boolean)]
+
+
 class MarkReadIn(Schema):
-    ids: list[int] | None = Field(
-        None, max_length=100, description="These notifications; every unread one when left out."
+    ids: list[NotificationId] | None = Field(
+        ..., max_length=100, description="These notifications' ids; null for every unread one."
     )
 
 

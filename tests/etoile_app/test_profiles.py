@@ -717,6 +717,8 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         "imports.csv",
         "favourites.csv",
         "rankings.csv",
+        "notifications.csv",
+        "notification_emails.csv",
     }
 
 

@@ -109,7 +109,9 @@ def test_the_page_groups_likes_and_marks_nothing_read_until_asked(odette, odile,
     items = page.find("ul", class_="notification-list").find_all("li")
     assert [item.words for item in items][0].startswith("New fan2 and 3 others liked your review")
     link = page.find("a", class_="member-menu__notifications")
-    assert link.words == "Notifications4, 4 unread"  # the number is shown, the words are heard
+    # The word and the number are shown; the phrase is heard.
+    assert link.find("span", class_="visually-hidden").words == "Notifications, 4 unread"
+    assert link.find("span", class_="count-badge").words == "4"
     assert Notification.objects.filter(recipient=odette, read_at__isnull=True).count() == 4
 
     response = client.post("/me/notifications/read/")
@@ -286,7 +288,9 @@ def test_the_api_lists_counts_and_marks_read_without_spoiling(odette, odile, ep5
     assert item["body"] is None and item["withheld"] == "spoiler"
     assert api.get("/api/v1/me/notifications/unread").json() == {"unread": 1}
 
-    response = api.post("/api/v1/me/notifications/read", "{}", content_type="application/json")
+    response = api.post(
+        "/api/v1/me/notifications/read", '{"ids": null}', content_type="application/json"
+    )
     assert response.json() == {"marked": 1}
     assert api.get("/api/v1/me/notifications/unread").json() == {"unread": 0}
 
