@@ -308,3 +308,23 @@ def test_the_export_and_account_deletion_include_notifications(odette, odile, ep
 
     odette.delete()
     assert not Notification.objects.exists() and not EmailPreferences.objects.exists()
+
+
+def test_the_counter_is_each_members_own_on_a_page_from_the_shared_skeleton(
+    odette, odile, episode, settings
+):
+    from kernel import memberpages
+
+    settings.MEMBER_PAGE_CACHE_BYTES = 64 * 1024 * 1024
+    memberpages.store.clear()
+    write(odile, episode, "Over to @odette.")
+    try:
+        pages = [page_of(signed_in(m).get("/season/1/episode/3/")) for m in (odile, odette)]
+        assert memberpages.store.items  # the second page came from the first one's skeleton
+    finally:
+        memberpages.store.clear()
+    links = [page.find("a", class_="member-menu__notifications") for page in pages]
+    assert [link.words for link in links] == [
+        "Notifications",
+        "Notifications1Notifications, 1 unread",
+    ]
