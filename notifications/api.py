@@ -14,13 +14,13 @@ from kernel.api import PageNumber, page_of, paginate
 from members.api import MEMBER_AUTH, write_allowed
 from notifications import services
 from notifications.display import sight_for
+from reviews.api import WITHHELD_BECAUSE
 from reviews.visibility import Sight, reader_for
 
 router = Router(tags=["notifications"])
 PAGE_SIZE = 50
 ERRORS = {400: Problem, 401: Problem, 404: Problem, 422: Problem}
 WRITE_ERRORS = {**ERRORS, 403: Problem, 429: Problem}
-WITHHELD_BECAUSE = {Sight.SHIELDED: "spoiler", Sight.WITHHELD: "unwatched"}
 
 
 def _reader(request: HttpRequest):

@@ -171,6 +171,18 @@ def in_feed(scene: Scene) -> tuple[Sight, Sight]:
     return SHIELDED, SHIELDED
 
 
+def seen_in_api(item: dict, text: str) -> Sight:
+    """What an API item gives of its words: `body`, or null and `withheld` saying why."""
+    if item["withheld"] == "unwatched":
+        assert item["body"] is None
+        return WITHHELD
+    if item["withheld"] == "spoiler":
+        assert item["body"] is None
+        return SHIELDED
+    assert item["withheld"] is None and item["body"] == text
+    return FULL
+
+
 def in_api(scene: Scene) -> tuple[Sight, Sight]:
     """The API's public reviews and the author's ratings, read with the reader's token."""
     headers = {"Authorization": f"Bearer {scene.token}"} if scene.token else {}
@@ -180,17 +192,8 @@ def in_api(scene: Scene) -> tuple[Sight, Sight]:
     ratings = api.get(f"/api/v1/members/{scene.author.handle}/ratings", headers=headers).json()
     rating = next(r for r in ratings["results"] if r["episode"] == 3)
 
-    def seen(item, text) -> Sight:
-        if item["withheld"] == "unwatched":
-            assert item["body"] is None
-            return WITHHELD
-        if item["withheld"] == "spoiler":
-            assert item["body"] is None
-            return SHIELDED
-        assert item["withheld"] is None and item["body"] == text
-        return FULL
-
-    review, reply = seen(by_id[scene.review.pk], BODY), seen(by_id[scene.reply.pk], REPLY)
+    review = seen_in_api(by_id[scene.review.pk], BODY)
+    reply = seen_in_api(by_id[scene.reply.pk], REPLY)
     assert rating["withheld"] is (review is WITHHELD)
     assert (rating["score"], rating["stars"]) == ((None, None) if rating["withheld"] else (8, "4"))
     return review, reply
@@ -332,18 +335,10 @@ def in_notifications_api(scene: Scene) -> tuple[Sight, Sight]:
     headers = {"Authorization": f"Bearer {scene.token}"}
     items = Client().get("/api/v1/me/notifications", headers=headers).json()["results"]
     by_review = {item["review"]: item for item in items if item["kind"] == "mention"}
-
-    def seen(item, text) -> Sight:
-        if item["withheld"] == "unwatched":
-            assert item["body"] is None
-            return WITHHELD
-        if item["withheld"] == "spoiler":
-            assert item["body"] is None
-            return SHIELDED
-        assert item["body"] == text
-        return FULL
-
-    return seen(by_review[scene.review.pk], BODY), seen(by_review[scene.reply.pk], REPLY)
+    return (
+        seen_in_api(by_review[scene.review.pk], BODY),
+        seen_in_api(by_review[scene.reply.pk], REPLY),
+    )
 
 
 # name: (how it reads the scene, whether it reads as the reader or always as a visitor)
