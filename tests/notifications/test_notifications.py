@@ -328,3 +328,13 @@ def test_the_counter_is_each_members_own_on_a_page_from_the_shared_skeleton(
         "Notifications",
         "Notifications1Notifications, 1 unread",
     ]
+
+
+def test_the_french_page_quotes_with_guillemets(odette, odile, episode, client):
+    review = write(odette, episode)
+    write(odile, episode, "Tout à fait.", parent=review)
+    response = client.get("/fr" + LIST_URL)
+    main = page_of(response).find("main")
+    assert "Odile Black a répondu à votre avis sur l’épisode 3" in main.words
+    assert "«\u00a0Tout à fait.\u00a0»" in response.content.decode()
+    assert "Tout marquer comme lu" in main.words
