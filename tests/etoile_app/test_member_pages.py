@@ -282,6 +282,7 @@ MEMBER_PAGES = {
     "/": 7,
     "/season/1/": 7,
     "/u/critic/": 5,
+    "/u/critic/season/1/": 5,
     "/u/odette/diary/": 5,
     "/me/watchlist/": 5,
     "/me/settings/": 6,
