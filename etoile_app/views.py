@@ -297,6 +297,7 @@ def recap(request: HttpRequest, handle: str, season: int) -> HttpResponse:
     reader = reader_of(request)
     figures = found.figures(reader)
     with_decisions(found.reviews, request.user)
+    with_known_mentions(found.reviews)
     for review in found.reviews:
         sight = sight_of_review(reader, review)
         review.withheld = sight is Sight.WITHHELD
