@@ -338,3 +338,15 @@ def test_the_french_page_quotes_with_guillemets(odette, odile, episode, client):
     assert "Odile Black a répondu à votre avis sur l’épisode 3" in main.words
     assert "«\u00a0Tout à fait.\u00a0»" in response.content.decode()
     assert "Tout marquer comme lu" in main.words
+
+
+def test_a_new_follower_through_the_one_entry_point_once_and_grouped(odette, odile, client):
+    odelia = make_member("odelia@example.com", "odelia", display_name="Odelia")
+    assert services.notify(odette, "follower", odile) is not None
+    assert services.notify(odette, "follower", odile) is None  # told already
+    assert services.notify(odette, "follower", odette) is None  # never oneself
+    services.notify(odette, "follower", odelia)
+
+    items = page_of(client.get(LIST_URL)).find("ul", class_="notification-list").find_all("li")
+    texts = [item.find("p", class_="notification__text").words for item in items]
+    assert texts == ["New Odelia and 1 other followed you"]
