@@ -60,6 +60,7 @@ urlpatterns += i18n_patterns(
     path("u/<handle:handle>/season/<int:season>/", views.recap, name="recap"),
     path("", include("members.urls")),
     path("", include("search.urls")),
+    path("", include("notifications.urls")),
     path("", include("community.urls")),
     path("me/export/", views.export, name="member-export"),
     path("me/delete/", views.delete_account, name="member-delete"),

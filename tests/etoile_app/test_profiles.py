@@ -720,6 +720,8 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         "imports.csv",
         "favourites.csv",
         "rankings.csv",
+        "notifications.csv",
+        "notification_emails.csv",
     }
 
 
@@ -969,10 +971,11 @@ def add_members(count: int) -> None:
 # and their watch statistics; a signed-in viewer adds the session, their own user row and the
 # watch progress in their menu. Settings: the session, the member and that menu progress.
 # The profile reads the member's favourites and rankings in two more (picks/context.py), and
-# their follower and following counts in one more (members.services.follow_counts). Settings
+# their follower and following counts in one more (members.services.follow_counts). A
+# signed-in reader also reads their unread notifications (the header's counter). Settings
 # also lists the members they blocked and muted, one query each.
-PROFILE_QUERIES = {"visitor": 7, "signed-in": 11}
-SETTINGS_QUERIES = 6
+PROFILE_QUERIES = {"visitor": 7, "signed-in": 12}
+SETTINGS_QUERIES = 7
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "signed-in"])

@@ -104,6 +104,9 @@ MEMBER_PAGES: dict[str, Callable[[User], list]] = {
     "follow": lambda m: ["odile"],
     "block": lambda m: ["odile"],
     "mute": lambda m: ["odile"],
+    "notifications:list": NONE,
+    "notifications:mark-all-read": NONE,
+    "notifications:settings": NONE,
 }
 # Open to anyone: the catalog's pages, members' public pages and feeds, the forms one uses
 # before signing in, and addresses for machines. A member reading one gets it private and
@@ -138,6 +141,7 @@ OPEN_TO_ANYONE = {
     "community:member-activity-feed",
     "followers",
     "following",
+    "notifications:unsubscribe",  # the signed token is the key: no session needed, never_cache
     "account_login",
     "account_inactive",
     "account-inactive",  # the site's own, with the moderator's reason: never_cache
