@@ -31,6 +31,11 @@ def muted_ids(member_id: int) -> set[int]:
     return set(Mute.objects.filter(muter_id=member_id).values_list("muted_id", flat=True))
 
 
+def has_muted(muter_id: int, muted_id: int) -> bool:
+    """Whether the first member muted the second."""
+    return Mute.objects.filter(muter_id=muter_id, muted_id=muted_id).exists()
+
+
 def followed_ids(member_id: int) -> set[int]:
     """The members this member follows."""
     return set(Follow.objects.filter(follower_id=member_id).values_list("followed_id", flat=True))
