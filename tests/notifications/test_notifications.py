@@ -295,6 +295,18 @@ def test_the_api_lists_counts_and_marks_read_without_spoiling(odette, odile, ep5
     assert response.json() == {"marked": 1}
     assert api.get("/api/v1/me/notifications/unread").json() == {"unread": 0}
 
+    # Another member's script naming Odette's notifications marks nothing of hers.
+    write(odile, ep5, "Again, @odette.")
+    theirs = list(Notification.objects.filter(read_at=None).values_list("pk", flat=True))
+    _, other = AccessToken.objects.create_for(odile, "script", scope="read_write")
+    response = Client(headers={"Authorization": f"Bearer {other}"}).post(
+        "/api/v1/me/notifications/read",
+        json.dumps({"ids": theirs}),
+        content_type="application/json",
+    )
+    assert response.json() == {"marked": 0}
+    assert api.get("/api/v1/me/notifications/unread").json() == {"unread": 1}
+
 
 def test_the_export_and_account_deletion_include_notifications(odette, odile, episode, client):
     EmailPreferences.objects.create(member=odette, like=True)

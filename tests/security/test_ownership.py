@@ -47,6 +47,8 @@ from PIL import Image
 from catalog.models import Character, Episode, Season, Show
 from members import services as member_services
 from members.models import AccessToken, Block, Follow, HistoryVisit, Mute, User
+from notifications import services as notifications
+from notifications.models import EmailPreferences, Notification
 from picks import services as picks
 from picks.models import FavouriteCharacter, FavouriteEpisode, RankedEpisode, Ranking
 from reviews import imports, moderation, services
@@ -215,6 +217,10 @@ def build_world() -> World:
     member_services.mute_set(muter=owner, muted=bystander, muting=True)
     member_services.block_set(blocker=owner, blocked=moderator, blocking=True)
 
+    # A notification for the owner (the bystander's mention), and their email choices.
+    notifications.notify(owner, Notification.Kind.MENTION, bystander, review=their_review)
+    notifications.preferences_save(owner, like=True, digest=True)
+
     # The intruder's own data, for the "mine" actions to act on.
     picks.favourite_add(member=intruder, item=episode)
     picks.ranking_set(member=intruder, season=season, episodes=[episode])
@@ -304,6 +310,8 @@ OWNER_FIELD: dict[type[models.Model], str] = {
     Follow: "follower",
     Block: "blocker",
     Mute: "muter",
+    Notification: "recipient",
+    EmailPreferences: "member",
 }
 
 
@@ -1173,9 +1181,43 @@ RELATION_CASES = [
     ),
 ]
 
+NOTIFICATION_CASES = [
+    # Keyed on "me": the signed-in member's own notifications and email choices alone.
+    Case(
+        "notifications",
+        "page (/me/notifications/)",
+        MINE,
+        (Notification,),
+        "get",
+        lambda w: reverse("notifications:list"),
+        then=lambda w, r: r.status_code == 200 and not shows(r, w.bystander.display_name),
+    ),
+    Case(
+        "notifications",
+        "mark all read",
+        MINE,
+        (Notification,),
+        "post",
+        lambda w: reverse("notifications:mark-all-read"),
+    ),
+    Case(
+        "notification emails",
+        "save the choices",
+        MINE,
+        (EmailPreferences,),
+        "post",
+        lambda w: reverse("notifications:settings"),
+        lambda w: {"reply": "on", "mention": "on"},
+        then=lambda w, r: EmailPreferences.objects.filter(
+            member=w.intruder, mention=True, like=False, digest=False
+        ).exists(),
+    ),
+]
+
 CASES = [
     *REVIEW_CASES,
     *RELATION_CASES,
+    *NOTIFICATION_CASES,
     *PICK_CASES,
     *LIKE_CASES,
     *RATING_CASES,
