@@ -110,7 +110,7 @@ def test_the_page_groups_likes_and_marks_nothing_read_until_asked(odette, odile,
     items = page.find("ul", class_="notification-list").find_all("li")
     assert [item.words for item in items][0].startswith("New fan2 and 3 others liked your review")
     link = page.find("a", class_="member-menu__notifications")
-    # The word and the number are shown; the phrase is heard.
+    # The bell and the number are shown; the phrase is heard.
     assert link.find("span", class_="visually-hidden").words == "Notifications, 4 unread"
     assert link.find("span", class_="count-badge").words == "4"
     assert Notification.objects.filter(recipient=odette, read_at__isnull=True).count() == 4
@@ -339,7 +339,7 @@ def test_the_counter_is_each_members_own_on_a_page_from_the_shared_skeleton(
     links = [page.find("a", class_="member-menu__notifications") for page in pages]
     assert [link.words for link in links] == [
         "Notifications",
-        "Notifications1Notifications, 1 unread",
+        "1Notifications, 1 unread",  # the badge's number, then the phrase heard
     ]
 
 
