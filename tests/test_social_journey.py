@@ -1,6 +1,7 @@
-"""Two members follow each other from their profiles; one reviews episode 5 with a spoiler;
-the other, who has not watched it, reads on their activity page that there is a review and
-who wrote it, but not its words, until they mark the episode watched.
+"""Two members follow each other from their profiles; one reviews episode 5 with a spoiler
+and mentions the other, who has not watched it: their notification and their activity page
+say that there is a review and who wrote it, but not its words, until they mark the episode
+watched.
 
 By roles and labels only, as a person using assistive technology would."""
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "grand jete over the puddle 5"
 REVIEW = "The fall in the last scene changes everything."
+MENTION = " Wait until you see it, @odile."
 
 
 def test_two_members_follow_each_other_and_a_spoiler_waits_until_watched(
@@ -41,15 +43,20 @@ def test_two_members_follow_each_other_and_a_spoiler_waits_until_watched(
 
     # Odette reviews episode 5, marked as a spoiler.
     odette.goto(base_url + "/season/1/episode/5/")
-    odette.get_by_label("Your review").fill(REVIEW)
+    odette.get_by_label("Your review").fill(REVIEW + MENTION)
     odette.get_by_label("This review contains spoilers").check()
     odette.get_by_role("button", name="Publish review").click()
     expect(odette.get_by_text("Your review is published.")).to_be_visible()
 
-    # Odile, who has not watched episode 5, opens her activity from her menu.
-    odile.get_by_role("navigation", name="Your account").get_by_role(
-        "link", name="Activity"
-    ).click()
+    # Odile, who has not watched episode 5, opens her notifications (Odette's follow and
+    # mention), then her activity, from her menu.
+    menu = odile.get_by_role("navigation", name="Your account")
+    odile.reload()
+    menu.get_by_role("link", name="Notifications, 2 unread").click()
+    main = odile.get_by_role("main")
+    expect(main.get_by_text("Odette Swan mentioned you in a review of episode 5")).to_be_visible()
+    expect(main.get_by_text(REVIEW)).to_have_count(0)
+    menu.get_by_role("link", name="Activity").click()
     expect(odile.get_by_role("heading", name="Activity", level=1)).to_be_visible()
     item = odile.get_by_role("listitem").filter(has_text="Odette Swan reviewed")
     expect(item.get_by_role("link", name=title)).to_have_attribute(
@@ -66,3 +73,5 @@ def test_two_members_follow_each_other_and_a_spoiler_waits_until_watched(
     item = odile.get_by_role("listitem").filter(has_text="Odette Swan reviewed")
     expect(item.get_by_text(REVIEW)).to_be_visible()
     expect(item.get_by_text("Show spoiler")).to_have_count(0)
+    menu.get_by_role("link", name="Notifications, 2 unread").click()
+    expect(main.get_by_text(REVIEW)).to_be_visible()
