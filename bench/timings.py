@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import SCALES, site_env  # noqa: E402
+from bench.run import DATABASE, SCALES, site_env  # noqa: E402
 
 
 def member_session() -> str:
@@ -53,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--member", action="store_true", help="as the signed-in bench member")
-    parser.add_argument("--database", default="etoile_bench", choices=sorted(SCALES))
+    parser.add_argument("--database", default=DATABASE, choices=sorted(SCALES))
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="pyinstrument's profile")
     parser.add_argument("--cprofile", action="store_true", help="cProfile's top functions")

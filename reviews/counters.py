@@ -37,6 +37,11 @@ def shift_scores(episode_id: int, changes: Counter) -> None:
         pagecache.changed(pagegroups.RATINGS)
 
 
+def lock_review(review_id: int) -> None:
+    """The lock an UPDATE of the review's counters takes, taken now (a fixed lock order)."""
+    list(Review.objects.select_for_update(no_key=True).filter(pk=review_id).values_list("pk"))
+
+
 def shift_likes(review_ids: list[int], delta: int) -> None:
     """Add `delta` to the like count of each review (one UPDATE however many)."""
     if review_ids:

@@ -160,6 +160,13 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
         raise ReviewError("Members do not like their own reviews.")
     with transaction.atomic():
         if not liked:
+            # The review's row first, then the like: the order a like takes them (the insert's
+            # trigger, reviews/migrations/0008_database_rules.py, locks the review before the
+            # like's entry in its unique index is written). Deleting first took them the other
+            # way round: an unlike holding the like and waiting for the review, a like of the
+            # same review holding the review and waiting for the deleted like's transaction,
+            # and PostgreSQL ended one of them with "deadlock detected" (a 500).
+            counters.lock_review(review.pk)
             deleted, _ = Like.objects.filter(member=member, review=review).delete()
             if deleted:
                 counters.shift_likes([review.pk], -1)
