@@ -10,6 +10,8 @@ database queries one request makes. The median CPU time of this process per requ
 printed too: on a loaded machine the wall time is mostly waiting for PostgreSQL. `--member` asks as the bench member (`bench-000001`,
 signed in with a session made as `login()` makes one). `--profile` prints pyinstrument's
 profile of the runs (pip install pyinstrument), `--cprofile` the top of cProfile's.
+`--instructions`, under `valgrind --tool=callgrind --instr-atstart=no`, counts the instructions
+of the runs alone: the same from one run to the next whatever else the machine does.
 
 On a machine shared with other work, wrk's figures move with the load; the median of a few
 hundred requests in one process moves much less, so this is what guides changes, and
@@ -59,6 +61,12 @@ def main() -> None:
     parser.add_argument("--cprofile", action="store_true", help="cProfile's top functions")
     parser.add_argument("--method", default="GET")
     parser.add_argument("--body", default="", help="a form body for POST (the CSRF token added)")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no: count the instructions of the"
+        " runs alone (callgrind_control), repeatable where times move with the machine's load",
+    )
     args = parser.parse_args()
 
     # Production settings read static files from a manifest: collect them once, aside.
@@ -133,6 +141,9 @@ def main() -> None:
 
             profiler = cProfile.Profile()
             profiler.enable()
+        elif args.instructions:
+            callgrind("--zero")
+            callgrind("--instr=on")
         timings, cpu = [], []
         for _ in range(args.runs):
             started, started_cpu = time.perf_counter(), time.process_time()
@@ -142,6 +153,11 @@ def main() -> None:
         if args.profile:
             profiler.stop()
             print(profiler.output_text(unicode=True, color=False, show_all=False))
+        elif args.instructions:
+            callgrind("--instr=off")
+            total = callgrind("--dump")
+            print(f"{path:<40} {total / args.runs / 1e6:8.2f} million instructions a request")
+            continue
         elif args.cprofile:
             import pstats
 
@@ -154,6 +170,25 @@ def main() -> None:
             f"  {per_request} queries",
             flush=True,
         )
+
+
+def callgrind(option: str) -> int:
+    """Ask callgrind, which runs this process, to switch counting on or off, or to dump what
+    it counted (then read back from its file, in the working directory, and removed)."""
+    import subprocess
+
+    subprocess.run(  # noqa: S603 (valgrind's own tool, on this process)
+        ["callgrind_control", option, str(os.getpid())],  # noqa: S607
+        capture_output=True,
+        check=True,
+    )
+    if option != "--dump":
+        return 0
+    dumps = sorted(Path().glob(f"callgrind.out.{os.getpid()}.*"), key=lambda p: p.stat().st_mtime)
+    text = dumps[-1].read_text()
+    for dump in dumps:
+        dump.unlink()
+    return next(int(line.split()[1]) for line in text.splitlines() if line.startswith("totals:"))
 
 
 if __name__ == "__main__":

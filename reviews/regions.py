@@ -9,6 +9,7 @@ member in a state is served to the next member in the same state.
 from django.utils import timezone
 
 from kernel.memberpages import MARKERS, region
+from kernel.prepared import Prepared
 from reviews.charts import distribution_chart, season_chart
 from reviews.forms import RatingForm, WatchForm
 from reviews.models import Like, Rating, WatchlistEntry
@@ -44,12 +45,23 @@ def _liked(request, review) -> bool:
     return review.pk in found[0]
 
 
+# Compiled once per number of reviews (kernel/prepared.py), which is padded to a multiple of
+# LIKES_STEP so that a page's list compiles to one of a few statements.
+LIKES = Prepared(
+    lambda member, reviews: Like.objects.filter(member=member, review_id__in=reviews).values(
+        "review_id"
+    )
+)
+LIKES_STEP = 8
+
+
 def _read_likes(request, reviews) -> None:
     ids = {review.pk for review in reviews}
-    liked = Like.objects.filter(member=request.user, review_id__in=ids).values_list(
-        "review_id", flat=True
-    )
-    request._liked_reviews = (set(liked), ids)
+    asked = sorted(ids)
+    if asked:
+        asked += asked[-1:] * (-len(asked) % LIKES_STEP)
+    liked = LIKES.rows(member=request.user.pk, reviews=asked) if asked else []
+    request._liked_reviews = ({row["review_id"] for row in liked}, ids)
 
 
 def review_actions_state(request, review) -> dict:

@@ -1,0 +1,63 @@
+"""Queries compiled once and run with each request's values (kernel/prepared.py) answer what
+the ORM answers, for each member and each length of list, on SQLite and PostgreSQL."""
+
+import datetime
+
+import pytest
+from django.db.models import Count, Max
+
+from kernel.prepared import Prepared
+from reviews import services
+from reviews.models import Like, Watch
+from reviews.regions import LIKES
+from tests.factories import many_reviews
+
+pytestmark = pytest.mark.django_db
+
+PREMIERE = datetime.date(2025, 4, 24)
+
+
+def test_each_member_gets_their_own_rows_converted_as_the_orm_would(odette, odile, episodes):
+    services.watch_add(member=odette, episode=episodes[0], watched_on=PREMIERE)
+    services.watch_add(member=odette, episode=episodes[0], watched_on=PREMIERE.replace(day=30))
+    services.watch_add(member=odile, episode=episodes[1], watched_on=PREMIERE)
+    watches = Prepared(
+        lambda member: Watch.objects.filter(member=member)
+        .values("episode_id")
+        .annotate(times=Count("pk"), last=Max("watched_on"))
+        .order_by()
+    )
+
+    for member in (odette, odile, odette):
+        expected = list(
+            Watch.objects.filter(member=member)
+            .values("episode_id")
+            .annotate(times=Count("pk"), last=Max("watched_on"))
+            .order_by()
+        )
+        assert watches.rows(member=member.pk) == expected
+    # A date, as the ORM gives it (SQLite hands the cursor a string).
+    assert watches.rows(member=odette.pk)[0]["last"] == datetime.date(2025, 4, 30)
+
+
+def test_a_list_of_any_length_asks_for_those_rows_only(odette, odile, episode):
+    reviews = many_reviews(odile, episode, 12)
+    for review in reviews[::3]:
+        services.like_set(member=odette, review=review, liked=True)
+
+    for length in (1, 5, 12, 5):
+        asked = [review.pk for review in reviews[:length]]
+        liked = {row["review_id"] for row in LIKES.rows(member=odette.pk, reviews=asked)}
+        assert liked == set(
+            Like.objects.filter(member=odette, review_id__in=asked).values_list(
+                "review_id", flat=True
+            )
+        )
+    assert LIKES.rows(member=odile.pk, reviews=[r.pk for r in reviews]) == []
+
+
+def test_a_query_whose_sql_depends_on_a_value_is_refused(db):
+    # A slice is written into the SQL, not passed as a parameter.
+    by_slice = Prepared(lambda n: Watch.objects.values("pk")[:n])
+    with pytest.raises(ValueError, match="depends on its values"):
+        by_slice.rows(n=3)
