@@ -22,10 +22,12 @@ def test_each_member_gets_their_own_rows_converted_as_the_orm_would(odette, odil
     services.watch_add(member=odette, episode=episodes[0], watched_on=PREMIERE.replace(day=30))
     services.watch_add(member=odile, episode=episodes[1], watched_on=PREMIERE)
     watches = Prepared(
-        lambda member: Watch.objects.filter(member=member)
-        .values("episode_id")
-        .annotate(times=Count("pk"), last=Max("watched_on"))
-        .order_by()
+        lambda member: (
+            Watch.objects.filter(member=member)
+            .values("episode_id")
+            .annotate(times=Count("pk"), last=Max("watched_on"))
+            .order_by()
+        )
     )
 
     for member in (odette, odile, odette):
