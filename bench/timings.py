@@ -139,7 +139,8 @@ def main() -> None:
         elif args.cprofile:
             import cProfile
 
-            profiler = cProfile.Profile()
+            # CPU time: on a loaded machine, wall time is mostly waiting for a core.
+            profiler = cProfile.Profile(time.process_time)
             profiler.enable()
         elif args.instructions:
             callgrind("--zero")
@@ -162,7 +163,10 @@ def main() -> None:
             import pstats
 
             profiler.disable()
-            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(35)
+            stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))
+            stats.print_stats(35)
+            if os.environ.get("CALLERS"):  # who calls the functions matching this
+                stats.print_callers(os.environ["CALLERS"])
         timings.sort()
         print(
             f"{path:<40} {status} {size / 1024:6.1f} KB  median {statistics.median(timings):6.2f} ms"

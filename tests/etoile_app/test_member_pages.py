@@ -319,3 +319,22 @@ def test_private_pages_are_each_members_own(client, odile_client, odette, odile,
         r'name="submission_key" value="([^"]+)"', client.get("/me/watchlist/").content.decode()
     )
     assert len(keys) == 3 and len(set(keys)) == 3
+
+
+def test_the_menu_kept_for_a_member_follows_their_name_and_progress(
+    client, odile_client, odette, scene, other_episode
+):
+    """The member menu is kept per member (reviews/regions.py): a new name or a new watch
+    shows on the next page, and nobody else's menu changes."""
+    read(client)
+    _, odile_page = read(odile_client)
+    odette.display_name = "Odette Renamed"
+    odette.save()  # no page group moves: the menu's state holds the name itself
+    services.watch_add(member=odette, episode=other_episode, watched_on=PREMIERE)
+
+    _, page = read(client)
+    header = page.find("header").words
+    assert "Odette Renamed" in header and "Odette Swan" not in header
+    assert "2 of 8 watched" in header
+    _, again = read(odile_client)
+    assert again.find("header").words == odile_page.find("header").words
