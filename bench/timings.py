@@ -79,12 +79,11 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
 
     from bench.run import CSRF_TOKEN
+    from etoile_app.wsgi import application as handler  # as gunicorn loads it
 
-    handler = WSGIHandler()
     cookie = f"sessionid={member_session()}; csrftoken={CSRF_TOKEN}" if args.member else ""
     queries = []
 
@@ -122,6 +121,10 @@ def main() -> None:
         return int(status[0].split()[0]), size
 
     profiler = None
+    if os.environ.get("GC") == "off":
+        import gc
+
+        gc.disable()
     for path in args.paths:
         for _ in range(5):
             status, size = ask(path)
