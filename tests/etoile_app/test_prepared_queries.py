@@ -7,6 +7,7 @@ import pytest
 from django.db.models import Count, Max
 
 from kernel.prepared import Prepared
+from members.models import User
 from reviews import services
 from reviews.models import Like, Watch
 from reviews.regions import LIKES
@@ -63,3 +64,21 @@ def test_a_query_whose_sql_depends_on_a_value_is_refused(db):
     by_slice = Prepared(lambda n: Watch.objects.values("pk")[:n])
     with pytest.raises(ValueError, match="depends on its values"):
         by_slice.rows(n=3)
+
+
+def test_the_signed_in_member_read_by_key_is_the_whole_row(odette, odile):
+    """members.models.UserManager.get(pk=…), which authentication calls on every request."""
+    odette.avatar_renditions = {"webp": {"48": "a.webp"}}
+    odette.save()
+    read = User.objects.get(pk=odette.pk)
+    expected = User.objects.filter(pk=odette.pk).first()
+    fields = [field.attname for field in User._meta.concrete_fields]
+    assert [getattr(read, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert read.avatar_renditions == {"webp": {"48": "a.webp"}}
+    assert not read._state.adding and read.get_deferred_fields() == set()
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=odile.pk + 1000)
+    # Any other call is the ORM's.
+    assert User.objects.get(pk=odile.pk, handle="odile") == odile
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=odile.pk, handle="odette")
