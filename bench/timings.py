@@ -60,7 +60,12 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="pyinstrument's profile")
     parser.add_argument("--cprofile", action="store_true", help="cProfile's top functions")
     parser.add_argument("--method", default="GET")
-    parser.add_argument("--body", default="", help="a form body for POST (the CSRF token added)")
+    parser.add_argument(
+        "--body",
+        default="",
+        help="a form body for POST (the CSRF token added); {score} (1 to 10) and {liked} (0, 1)"
+        " change with each request",
+    )
     parser.add_argument(
         "--instructions",
         action="store_true",
@@ -91,8 +96,13 @@ def main() -> None:
         queries.append(sql)
         return execute(sql, params, many, context)
 
+    asked = [0]
+
     def ask(path: str) -> tuple[int, int]:
-        body = args.body + f"&csrfmiddlewaretoken={CSRF_TOKEN}" if args.method == "POST" else ""
+        # {score} and {liked} change with each request, as bench/run.py's posts do.
+        asked[0] += 1
+        body = args.body.format(score=asked[0] % 10 + 1, liked=asked[0] % 2)
+        body = body + f"&csrfmiddlewaretoken={CSRF_TOKEN}" if args.method == "POST" else ""
         path, _, query = path.partition("?")
         environ = {
             "REQUEST_METHOD": args.method,

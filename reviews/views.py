@@ -350,7 +350,9 @@ def review_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def like_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    review = get_object_or_404(Review.objects.public().select_related("episode__season"), pk=pk)
+    review = get_object_or_404(
+        Review.objects.public().select_related("episode__season", "member"), pk=pk
+    )
     anchor = f"{review.episode.get_absolute_url()}#review-{review.pk}"
     if not request.user.is_authenticated:
         return _sign_in_first(request, anchor)
