@@ -13,7 +13,8 @@ ORM's `values()` converts them (booleans and dates on SQLite).
 The values are integers (keys, numbers) or lists of integers (`pk__in=`: compiled once per
 length). A query whose SQL depends on a value itself rather than only passing it on as a
 parameter cannot be prepared: compiling it twice with other markers checks that only the
-markers' parameters differ.
+markers' parameters differ. The queries look rows up by equality: a value beyond 64 bits (a
+number typed into an address) finds none, without asking the database.
 """
 
 import threading
@@ -53,6 +54,8 @@ class Prepared:
             (name, len(value) if isinstance(value, list | tuple) else None)
             for name, value in sorted(arguments.items())
         )
+        if not all(map(_fits, arguments.values())):
+            return []  # a number from an address too large for any column matches no row
         compiled = self._compiled.get((using, shape))
         if compiled is None:
             with self._lock:
@@ -105,6 +108,21 @@ class Prepared:
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         return queryset, compiler, sql, list(params), markers
+
+
+def loaded(model, using: str = DEFAULT_DB_ALIAS, **values):
+    """An instance of `model` with these fields (by attname) as read from the database, the
+    others deferred as `.only()` leaves them: read when asked for, never a blank."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    if len(names) != len(values):
+        raise ValueError(f"not fields of {model.__name__}: {set(values) - set(names)}")
+    return model.from_db(using, names, [values[name] for name in names])
+
+
+def _fits(value) -> bool:
+    if isinstance(value, list | tuple):
+        return all(map(_fits, value))
+    return -(2**63) <= value < 2**63
 
 
 def _marker(markers: dict, base: int, slot: tuple) -> int:

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +25,7 @@ from kernel.downloads import attachment
 from kernel.languages import LANGUAGE_CODES
 from kernel.memberpages import cache_for_members, fresh_uuid
 from kernel.pagecache import cache_for_visitors
-from kernel.prepared import Prepared
+from kernel.prepared import Prepared, loaded
 from kernel.shareimages import image_response
 from members.adapters import SUSPENDED_LOGIN_KEY, refused_member_id
 from members.models import User
@@ -99,12 +98,8 @@ def reader_episode_by_numbers(
         return None
     row = rows[0]
     # As `.only()` would give them: any other field read later is a query, never a blank.
-    found = Episode.from_db(
-        DEFAULT_DB_ALIAS, ["id", "number", "season_id"], [row["pk"], row["number"], row["season"]]
-    )
-    found.season = Season.from_db(
-        DEFAULT_DB_ALIAS, ["id", "number"], [row["season"], row["season__number"]]
-    )
+    found = loaded(Episode, id=row["pk"], number=row["number"], season_id=row["season"])
+    found.season = loaded(Season, id=row["season"], number=row["season__number"])
     for name, value in row.items():
         if name not in {"pk", "number", "season", "season__number"}:
             setattr(found, name, value)
@@ -348,11 +343,50 @@ def review_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reviews/review_delete.html", {"review": review})
 
 
+# What a like needs of the review (its author for the like's page groups, its episode for the
+# way back), compiled once (kernel/prepared.py): building the public() query with its
+# relations took 40 % of a like's CPU.
+_LIKED_REVIEW = Prepared(
+    lambda pk: (
+        Review.objects.public()
+        .filter(pk=pk)
+        .values(
+            "pk",
+            "member_id",
+            "member__handle",
+            "episode_id",
+            "episode__number",
+            "episode__season_id",
+            "episode__season__number",
+        )
+    )
+)
+
+
+def _public_review_for_like(pk: int) -> Review:
+    """The public review or reply, as much as a like reads of it (other fields, as with
+    `.only()`, are read when asked for); a 404 for any other."""
+    rows = _LIKED_REVIEW.rows(pk=pk)
+    if not rows:
+        raise Http404("No public review has this number.")
+    row = rows[0]
+    review = loaded(Review, id=row["pk"], member_id=row["member_id"], episode_id=row["episode_id"])
+    review.member = loaded(User, id=row["member_id"], handle=row["member__handle"])
+    review.episode = loaded(
+        Episode,
+        id=row["episode_id"],
+        number=row["episode__number"],
+        season_id=row["episode__season_id"],
+    )
+    review.episode.season = loaded(
+        Season, id=row["episode__season_id"], number=row["episode__season__number"]
+    )
+    return review
+
+
 @require_POST
 def like_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    review = get_object_or_404(
-        Review.objects.public().select_related("episode__season", "member"), pk=pk
-    )
+    review = _public_review_for_like(pk)
     anchor = f"{review.episode.get_absolute_url()}#review-{review.pk}"
     if not request.user.is_authenticated:
         return _sign_in_first(request, anchor)

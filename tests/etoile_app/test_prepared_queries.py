@@ -82,3 +82,24 @@ def test_the_signed_in_member_read_by_key_is_the_whole_row(odette, odile):
     assert User.objects.get(pk=odile.pk, handle="odile") == odile
     with pytest.raises(User.DoesNotExist):
         User.objects.get(pk=odile.pk, handle="odette")
+
+
+@pytest.mark.parametrize(
+    "url", ["/season/1/episode/99999999999999999999999/", "/season/99999999999999999999/episode/1/"]
+)
+def test_a_number_too_large_for_any_column_is_a_404(client, odette, settings, url):
+    settings.MEMBER_PAGE_CACHE_BYTES = 1024 * 1024  # the member's page read by episode_reader
+    assert client.get(url).status_code == 404
+
+
+def test_liking_a_review_numbered_beyond_any_column_is_a_404(client, odette):
+    assert client.post("/reviews/99999999999999999999999/like/", {"liked": "1"}).status_code == 404
+
+
+def test_the_readers_episode_has_its_own_numbers(odette, seeded):
+    from reviews.views import reader_episode_by_numbers
+
+    found = reader_episode_by_numbers(1, 4, reader=odette)
+    assert (found.season.number, found.number) == (1, 4)
+    assert found.get_absolute_url() == "/season/1/episode/4/"
+    assert found.reader_score is None and found.on_reader_watchlist is False
