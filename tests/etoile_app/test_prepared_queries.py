@@ -92,8 +92,10 @@ def test_a_number_too_large_for_any_column_is_a_404(client, odette, settings, ur
     assert client.get(url).status_code == 404
 
 
-def test_liking_a_review_numbered_beyond_any_column_is_a_404(client, odette):
+def test_posting_to_a_number_beyond_any_column_is_a_404(client, odette, seeded):
     assert client.post("/reviews/99999999999999999999999/like/", {"liked": "1"}).status_code == 404
+    rating = "/season/1/episode/99999999999999999999999/rating/"
+    assert client.post(rating, {"score": "7"}).status_code == 404
 
 
 def test_the_readers_episode_has_its_own_numbers(odette, seeded):
