@@ -5,8 +5,9 @@
    when it already holds what this script would write.
 2. Serves the site with gunicorn in production settings on 127.0.0.1 and loads it with wrk
    (bounded in time): a bare view that answers "ok" (the framework's ceiling on this machine),
-   the home, episode and profile pages as a visitor; home, season, episode, another member's
-   profile, the diary, the watchlist and the settings as a signed-in member with a history
+   the home, episode, profile and season recap pages as a visitor; home, season, episode,
+   another member's profile and season recap, the diary, the watchlist and the settings as a
+   signed-in member with a history
    (member_history()); then rating, review and like posts. The member pages and the visitor's
    episode page again on the small database, for the scale comparison; then searches
    (`measure_search`, with each search's query count).
@@ -443,6 +444,7 @@ MEMBER_PAGES = [
     ("episode, member", "/season/1/episode/4/", 0.35),
     ("profile, member", "/u/bench-000002/", 0.35),
     ("diary, member", f"/u/{MEMBER}/diary/", 0.35),
+    ("recap, member", "/u/bench-000002/season/1/", 0.35),
     ("watchlist, member", "/me/watchlist/", 0.35),
     ("settings, member", "/me/settings/", 0.35),
 ]
@@ -450,6 +452,7 @@ VISITOR_PAGES = [
     ("home, visitor", "/", 0.60),
     ("episode, visitor", "/season/1/episode/4/", 0.60),
     ("profile, visitor", "/u/bench-000002/", 0.60),
+    ("recap, visitor", "/u/bench-000002/season/1/", 0.60),
 ]
 # Writes last: each one moves the versions of the pages it shows on.
 POSTS = [

@@ -6,6 +6,7 @@ from functools import partial
 from django.contrib.auth import logout
 from django.db import transaction
 
+from jobs.mail import forget_unsent_to
 from kernel.images import delete_stored, stored_names
 from members import adapters
 from members.models import User
@@ -36,13 +37,16 @@ def member_delete(*, request, member: User) -> None:
 def member_purge(*, member: User) -> None:
     """Delete an account and everything that belongs to it (the member, or staff).
 
-    Email addresses, two-factor authenticators, ratings, reviews (with the replies others
+    Emails still waiting in the outbox for the member's addresses are dropped. Email
+    addresses, two-factor authenticators, ratings, reviews (with the replies others
     wrote to them), likes, favourites and rankings go with the User row through cascading
     foreign keys, after their counters are taken back; uploaded files are removed once the
     deletion commits.
     """
     previous = stored_names(member, User.AVATAR)
+    addresses = {member.email, *member.emailaddress_set.values_list("email", flat=True)}
     with transaction.atomic():
+        forget_unsent_to(addresses)
         member_contributions_delete(member=member)
         member_picks_delete(member=member)
         member.delete()

@@ -71,6 +71,13 @@ class MemberSitemap(BilingualSitemap):
         )
 
 
+class RecapSitemap(MemberSitemap):
+    """Those members' season recaps (the season the profile links to)."""
+
+    def location(self, member: User) -> str:
+        return reverse("recap", args=[member.handle, 1])
+
+
 SITEMAPS = {
     "pages": PagesSitemap,
     "seasons": SeasonSitemap,
@@ -78,6 +85,7 @@ SITEMAPS = {
     "people": PersonSitemap,
     "characters": CharacterSitemap,
     "members": MemberSitemap,
+    "recaps": RecapSitemap,
 }
 
 

@@ -28,6 +28,11 @@ urlpatterns = [
     # kernel.languages' switcher, which also keeps a signed-in member's choice (members.views).
     path("language/<slug:language>/", members_views.switch_language, name="switch-language"),
     *reviews_urls.share_urls,
+    path(
+        "share/<slug:language>/u/<handle:handle>/season/<int:season>/<slug:digest>.png",
+        views.recap_share_png,
+        name="share-image-recap",
+    ),
 ]
 
 # The catalog's pages that show members' ratings, reviews and picks too, in the catalog's
@@ -52,6 +57,7 @@ urlpatterns += i18n_patterns(
     # A handle in any case; the lower-case address is the page's (members/converters.py).
     path("", include("picks.urls")),
     path("u/<handle:handle>/", views.profile, name="profile"),
+    path("u/<handle:handle>/season/<int:season>/", views.recap, name="recap"),
     path("", include("members.urls")),
     path("", include("search.urls")),
     path("me/export/", views.export, name="member-export"),

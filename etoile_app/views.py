@@ -21,10 +21,22 @@ from catalog.models import Credit, Episode, Season, Show
 from catalog.views import citations_for
 from etoile_app import accounts
 from etoile_app.exports import build_export
+from etoile_app.recap import (
+    RECAP_REVIEWS,
+    Recap,
+    agreement_chart,
+    read_lines,
+    recap_card,
+    recap_share_image,
+    review_totals,
+    season_or_404,
+    share_path,
+)
 from kernel.downloads import attachment
 from kernel.languages import LANGUAGE_CODES
 from kernel.memberpages import cache_for_members
 from kernel.pagecache import cache_for_visitors
+from kernel.shareimages import image_response
 from members.forms import DeleteAccountForm
 from members.views import active_member_or_404
 from picks.context import member_picks
@@ -251,6 +263,77 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
             ),
         },
     )
+
+
+def another_members_recap(request: HttpRequest, handle: str, season: int) -> bool:
+    return another_members_profile(request, handle)
+
+
+@require_safe
+@cache_for_visitors("catalog", "ratings", "members", "member:{handle}")
+@cache_for_members("catalog", "ratings", "members", "member:{handle}", reader=another_members_recap)
+def recap(request: HttpRequest, handle: str, season: int) -> HttpResponse:
+    """A member's season recap (etoile_app/recap.py): their watches, their ratings beside
+    everyone else's, their picks and their reviews, as the spoiler rule lets the reader see
+    them; and its share image, drawn as for a visitor."""
+    member = active_member_or_404(handle)
+    season_obj = season_or_404(season)
+    found = Recap(member=member, season=season_obj, lines=read_lines(member, season_obj))
+    # As on the profile: the member sees what moderators hold back of theirs, marked.
+    reviews = (
+        member.reviews.seen_by(request.user)
+        .under_public_reviews()
+        .filter(episode__season=season_obj)
+    )
+    found.review_count, found.likes = review_totals(reviews)
+    found.reviews = list(
+        with_author_scores(reviews.select_related("episode__season", "parent__member")).order_by(
+            "-like_count", "-created_at", "-pk"
+        )[:RECAP_REVIEWS]
+    )
+    share_image = recap_share_image(request, found)  # as for a visitor: before the reader's
+    reader = reader_of(request)
+    figures = found.figures(reader)
+    with_decisions(found.reviews, request.user)
+    for review in found.reviews:
+        sight = sight_of_review(reader, review)
+        review.withheld = sight is Sight.WITHHELD
+        review.collapsed = sight is Sight.SHIELDED
+    picks = member_picks(member)
+    ranking = next((episodes for s, episodes in picks.rankings if s.pk == season_obj.pk), [])
+    return render(
+        request,
+        "etoile_app/recap.html",
+        {
+            "member": member,
+            "season": season_obj,
+            "recap": found,
+            "lines": found.lines,
+            "figures": figures,
+            "chart": agreement_chart(found.lines),
+            "own_distribution": distribution_chart(figures.distribution, None),
+            "favourite_episodes": [
+                e for e in picks.favourite_episodes if e.season_id == season_obj.pk
+            ],
+            "favourite_characters": picks.favourite_characters,
+            "ranking": ranking,
+            "share_image": share_image,
+        },
+    )
+
+
+@require_safe
+def recap_share_png(
+    request: HttpRequest, language: str, handle: str, season: int, digest: str
+) -> HttpResponse:
+    if language not in LANGUAGE_CODES:
+        raise Http404("No such language.")
+    with translation.override(language):
+        member = active_member_or_404(handle)
+        season_obj = season_or_404(season)
+        found = Recap(member=member, season=season_obj, lines=read_lines(member, season_obj))
+        card = recap_card(found)
+        return image_response(request, card, asked=digest, url=share_path(found, card))
 
 
 @login_required

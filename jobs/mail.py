@@ -68,6 +68,27 @@ def queue_email_message(message: EmailMessage) -> OutgoingEmail:
     return email
 
 
+def forget_unsent_to(addresses: set[str]) -> int:
+    """Drop the emails still waiting for addresses that are leaving (an account deleted):
+    nothing more is sent to them, and their addresses do not stay in the outbox. A sent
+    email keeps no address already. The deletion's transaction holds this: were it rolled
+    back, the emails would stay and go out. The number of emails dropped."""
+    addresses = {address.lower() for address in addresses}
+    waiting = OutgoingEmail.objects.filter(sent_at=None).only("message")
+    dropped = [
+        email.pk
+        for email in waiting.iterator()
+        if (
+            recipients := {
+                r.lower() for key in ("to", "cc", "bcc") for r in email.message.get(key, [])
+            }
+        )
+        and recipients <= addresses
+    ]
+    OutgoingEmail.objects.filter(pk__in=dropped).delete()
+    return len(dropped)
+
+
 def site_host() -> str:
     return urlsplit(settings.ETOILE_SITE_URL).hostname or "localhost"
 

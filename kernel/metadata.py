@@ -27,6 +27,7 @@ PUBLIC_PAGES = frozenset(
         "catalog:sources",
         "profile",
         "reviews:diary",
+        "recap",
     }
 )
 # As django.utils.html.json_script: a member's "</script>" cannot end the data block, and

@@ -29,8 +29,9 @@ KEPT_PAGES_JS = """async () => {
 
 def controlled(page: Page) -> None:
     """Wait for the worker to control the page: from then on it sees the page's requests."""
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # A worker that fails to install never becomes ready: waiting on the controller, with a
+    # time limit, fails the test where awaiting navigator.serviceWorker.ready would hang it.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
 
 
 def read(page: Page, path: str) -> None:
@@ -77,6 +78,28 @@ def test_a_visitor_reads_catalog_pages_offline(
     context.set_offline(False)
     page.goto(base + "/characters/jack/")
     expect(page.locator("#offline-notice")).to_be_hidden()
+
+
+def test_a_browser_that_prefers_french_installs_the_worker_and_reads_offline(
+    seeded_live_server, browser
+):
+    """Such a browser is redirected from every unprefixed address to its French one, the
+    offline pages included, which the worker keeps as it installs."""
+    context = browser.new_context(base_url=seeded_live_server.url, locale="fr-FR")
+    try:
+        page = context.new_page()
+        read(page, "/")
+        assert page.url.endswith("/fr/")
+        controlled(page)
+        read(page, "/fr/season/1/")
+        page.wait_for_function(f"() => ({KEPT_PAGES_JS})().then((kept) => kept.length >= 1)")
+        context.set_offline(True)
+        page.goto("/fr/season/1/")
+        expect(page.get_by_role("heading", level=1, name="Saison 1")).to_be_visible()
+        page.goto("/fr/characters/jack/")
+        expect(page.get_by_role("heading", level=1, name="Vous êtes hors ligne")).to_be_visible()
+    finally:
+        context.close()
 
 
 def test_a_signed_in_members_pages_are_never_kept(seeded_live_server, rated_episode, browser):

@@ -40,9 +40,16 @@ function storable(response) {
 
 async function keepOfflinePages() {
   var pages = await caches.open(ASSETS);
-  for (var path of Object.values(OFFLINE_PAGES)) {
-    // Without cookies: the page as any visitor gets it, whoever is signed in.
-    var response = await fetch(path, { credentials: "omit", cache: "no-store" });
+  for (var [language, path] of Object.entries(OFFLINE_PAGES)) {
+    // Without cookies: the page as any visitor gets it, whoever is signed in. In the page's
+    // own language: a browser that prefers French would otherwise be redirected from
+    // /offline/ to /fr/offline/, a redirected answer is not kept, and the worker would
+    // never install.
+    var response = await fetch(path, {
+      credentials: "omit",
+      cache: "no-store",
+      headers: { "Accept-Language": language },
+    });
     if (!storable(response)) {
       throw new Error("offline page not available: " + path);
     }

@@ -26,6 +26,7 @@ PUBLIC_PAGES = [
     "/sources/",
     "/u/odette/",
     "/u/odette/diary/",
+    "/u/odette/season/1/",
 ]
 
 
@@ -87,7 +88,8 @@ def test_every_public_page_has_its_canonical_address_and_open_graph_tags(
     assert meta(head, property="og:site_name") == "Étoile companion"
     assert meta(head, property="og:type")
     # Pages with a share image of their own (tests/reviews/test_share_images.py) show it large.
-    card = "summary_large_image" if url == "/season/1/episode/3/" else "summary"
+    large = {"/season/1/episode/3/", "/u/odette/season/1/"}
+    card = "summary_large_image" if url in large else "summary"
     assert meta(head, name="twitter:card") == card
 
 
@@ -351,11 +353,13 @@ def test_sitemap_lists_every_public_page(client, episode, odette):
         ["/", "/sources/", "/season/1/"]
         + [f"/season/1/episode/{n}/" for n in range(1, 9)]
         + ["/people/luke-kirby/", "/characters/jack/", "/characters/the-matriarch/", "/u/odette/"]
+        + ["/u/odette/season/1/", "/fr/u/odette/season/1/"]
     )
     for url in expected:
         assert ORIGIN + url in urls, url
     for member in (silent, hidden_only, suspended):
         assert f"{ORIGIN}/u/{member.handle}/" not in urls
+        assert f"{ORIGIN}/u/{member.handle}/season/1/" not in urls
     assert len(urls) == len(set(urls))
     for url in urls:
         assert client.get(url.removeprefix(ORIGIN)).status_code == 200, url
@@ -369,7 +373,7 @@ def test_sitemap_queries_do_not_grow_with_members(
         services.review_post(
             member=make_member(f"m{n}@example.com", f"m{n}"), episode=episode, body="Hi."
         )
-    with django_assert_max_num_queries(12):  # a count and a page for each of six sections
+    with django_assert_max_num_queries(14):  # a count and a page for each of seven sections
         urls = sitemap_urls(client)
     assert f"{ORIGIN}/u/m{members - 1}/" in urls
 

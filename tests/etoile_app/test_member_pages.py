@@ -280,6 +280,7 @@ MEMBER_PAGES = {
     "/": 6,
     "/season/1/": 6,
     "/u/critic/": 4,
+    "/u/critic/season/1/": 4,
     "/u/odette/diary/": 4,
     "/me/watchlist/": 4,
     "/me/settings/": 5,

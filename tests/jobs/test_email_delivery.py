@@ -211,3 +211,20 @@ def test_a_moderators_decision_is_emailed_only_once_it_is_committed(run_worker, 
     assert told.to == ["odile@example.com"]
     assert told.subject == "[Étoile] A moderator hid your review"
     assert "Mocks the corps" in told.body
+
+
+def test_deleting_an_account_drops_the_emails_still_waiting_for_it_and_no_other(run_worker):
+    from etoile_app.accounts import member_purge
+
+    odette = make_member("odette@example.com", "odette")
+    queue_email(to=["Odette@Example.com"], subject="A reply to your review", body="…")
+    queue_email(to=["odile@example.com"], subject="Welcome", body="…")
+
+    member_purge(member=odette)
+    run_worker()
+
+    assert [message.to for message in mail.outbox] == [["odile@example.com"]]
+    assert not any(
+        "odette@example.com" in str(email.message).lower() for email in OutgoingEmail.objects.all()
+    )
+    assert not FailedJob.objects.exists()

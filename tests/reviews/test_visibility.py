@@ -11,7 +11,7 @@ For each case the table says what the reader gets: the text in full, the text sh
 
 import datetime
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from unittest import mock
 
 import pytest
@@ -25,13 +25,14 @@ from reviews import services
 from reviews.models import Review
 from reviews.visibility import VISITOR, Reader, Sight, sight
 from tests.factories import make_member, signed_in
-from tests.pages import page_of, review_article, review_url, share_image_of
+from tests.pages import page_of, review_article, review_url, share_image_of, table_in
 
 PREMIERE = datetime.date(2025, 4, 15)
 HIDDEN_NOTICE = "You asked to keep scores and reviews hidden until you have watched an episode."
 WITHHELD_NOTE = "Hidden until you watch it"
 BODY = "Cheyenne leaves the company at the end of the gala."
 REPLY = "I did not see that coming either."
+RECAP_CAPTION = "Their rating of each episode beside everyone else’s average"
 FULL, SHIELDED, WITHHELD = Sight.FULL, Sight.SHIELDED, Sight.WITHHELD
 
 # Readers, by the episodes of season 1 they have watched.
@@ -116,6 +117,14 @@ class Scene:
     author: User
     client: Client
     token: str | None
+    # Pages the reader has read, by address, for surfaces that look at the same page twice
+    # (the recap and its share image).
+    read: dict = field(default_factory=dict)
+
+    def get(self, url: str):
+        if url not in self.read:
+            self.read[url] = self.client.get(url)
+        return self.read[url]
 
 
 def on_episode_page(scene: Scene) -> tuple[Sight, Sight]:
@@ -224,6 +233,51 @@ def in_share_image(scene: Scene) -> tuple[Sight, Sight]:
     return SHIELDED, SHIELDED
 
 
+def recap_sight(response) -> tuple[Sight, Sight]:
+    """What a season recap shows of the author's rating of episode 3 (in the chart's table)
+    and of their review (the reply is another member's: not on the author's recap)."""
+    page = page_of(response)
+    rows = table_in(response.content.decode(), RECAP_CAPTION)
+    rating = rows[3]["cells"]  # the header, then episodes 1, 2 and 3
+    main = page.find("main")
+    assert REPLY not in main.words
+    if rating[1:] == [WITHHELD_NOTE]:
+        reviews = main.find("section", **{"aria-labelledby": "recap-reviews-heading"})
+        assert BODY not in main.words and "★" not in reviews.words
+        assert WITHHELD_NOTE in reviews.words
+        return WITHHELD, WITHHELD
+    assert rating[1] == "4 stars"
+    shields = main.find_all("details", **{"class": "spoiler"})
+    if any(BODY in d.words for d in shields):
+        return SHIELDED, SHIELDED
+    assert BODY in main.words
+    return FULL, FULL
+
+
+def on_recap(scene: Scene) -> tuple[Sight, Sight]:
+    """The author's season recap, as the reader reads it."""
+    return recap_sight(scene.get(f"/u/{scene.author.handle}/season/1/"))
+
+
+def in_recap_share_image(scene: Scene) -> tuple[Sight, Sight]:
+    """The recap's share image: the same picture whoever reads the page, the visitor's, with
+    the author's rating counted and never a word of a review or a reply. (What it is drawn
+    from is checked here; the drawing itself in tests/etoile_app/test_recap.py.)"""
+    url = f"/u/{scene.author.handle}/season/1/"
+    as_visitor = scene.get(url) if scene.token is None else Client().get(url)
+    image = share_image_of(as_visitor)["og:image"]
+    assert share_image_of(scene.get(url))["og:image"] == image
+    with (
+        mock.patch("etoile_app.views.image_response", wraps=image_response) as serving,
+        mock.patch("kernel.shareimages._stored_or_drawn", return_value=b"drawn"),
+    ):
+        assert Client().get(image.removeprefix("http://testserver")).status_code == 200
+    card = serving.call_args.args[1]
+    drawn = str(asdict(card))
+    assert BODY not in drawn and REPLY not in drawn and "1 rating" in card.byline
+    return recap_sight(as_visitor)
+
+
 SEARCH_SPOILER_NOTE = "It contains spoilers, so its words are not shown here"
 SEARCH_WITHHELD_NOTE = "Hidden until you watch this episode, as your settings ask."
 
@@ -257,6 +311,8 @@ SURFACES: dict[str, tuple[Callable[[Scene], tuple[Sight, Sight]], bool]] = {
     "API": (in_api, True),
     "share image": (in_share_image, False),
     "search": (in_search, True),
+    "recap": (on_recap, True),
+    "recap share image": (in_recap_share_image, False),
 }
 
 
@@ -306,6 +362,7 @@ def test_every_surface_shows_what_the_rule_says(episodes, flags, reader, hide_un
         for name, (_, per_reader) in SURFACES.items()
     }
     wanted["profile"] = (as_reader, as_reader)  # the profile lists the author's own words only
+    wanted["recap"] = (as_reader, as_reader)  # and so does the recap
     if hide_unwatched and 3 not in READER_WATCHES[reader]:
         # The episode page asks first about the episode as a whole, which belongs to nobody:
         # its whole review section waits, the reader's own review with it.

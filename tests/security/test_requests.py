@@ -503,6 +503,7 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
     "picks:ranking": lambda w: reverse("picks:ranking", args=[1]),
     "picks:favourites": lambda w: reverse("picks:favourites"),
     "profile": lambda w: reverse("profile", args=[w.odette.handle]),
+    "recap": lambda w: reverse("recap", args=[w.odette.handle, 1]),
     "member-export": lambda w: reverse("member-export"),
     "reviews:export-trakt": lambda w: reverse("reviews:export-trakt"),
     "reviews:export-csv": lambda w: reverse("reviews:export-csv"),
@@ -519,6 +520,10 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
     ),
     "share-image-review": lambda w: reverse(
         "share-image-review", kwargs={"language": "en", "pk": w.theirs.pk, "digest": "x"}
+    ),
+    "share-image-recap": lambda w: reverse(
+        "share-image-recap",
+        kwargs={"language": "en", "handle": w.odette.handle, "season": 1, "digest": "x"},
     ),
     "reviews:review": lambda w: reverse("reviews:review", args=[1, 3, w.theirs.pk]),
     "healthz": lambda w: reverse("healthz"),
