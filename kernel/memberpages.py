@@ -282,7 +282,7 @@ def _shadow(request: HttpRequest, *, private: bool) -> HttpRequest:
     shadow.session = SessionBase()
     shadow._messages = []
     shadow._skeleton = Collector()
-    for cached in ("_reader", "_watch_summary", "_page_reader"):
+    for cached in ("_reader", "_watch_summary", "_page_reader", "_show_progress"):
         shadow.__dict__.pop(cached, None)
     if not private:
         shadow.user = AnonymousUser()

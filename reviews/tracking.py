@@ -70,9 +70,12 @@ def season_progress(request: HttpRequest, episodes: list[Episode]) -> Progress:
 
 
 def show_progress(request: HttpRequest) -> Progress | None:
-    """For the member menu: watched episodes of the show, and the first one not yet seen."""
+    """For the member menu: watched episodes of the show, and the first one not yet seen.
+    Worked out once per request: the menu's region and the page's heading share it."""
     if not request.user.is_authenticated:
         return None
+    if hasattr(request, "_show_progress"):
+        return request._show_progress
     episodes = pagecache.per_version(
         request,
         "catalog",
@@ -84,7 +87,8 @@ def show_progress(request: HttpRequest) -> Progress | None:
             .order_by("season__number", "number")
         ),
     )
-    return season_progress(request, episodes) if episodes else None
+    request._show_progress = season_progress(request, episodes) if episodes else None
+    return request._show_progress
 
 
 def viewing_number() -> Window:
