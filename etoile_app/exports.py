@@ -14,13 +14,19 @@ from django.utils import timezone
 from kernel import spreadsheets
 from members import exports as member_exports
 from members.models import User
+from notifications import exports as notification_exports
 from picks import exports as pick_exports
 from reviews import exports as review_exports
 
 logger = logging.getLogger(__name__)
 
 
-SECTION_COLUMNS = {**member_exports.COLUMNS, **review_exports.COLUMNS, **pick_exports.COLUMNS}
+SECTION_COLUMNS = {
+    **member_exports.COLUMNS,
+    **review_exports.COLUMNS,
+    **pick_exports.COLUMNS,
+    **notification_exports.COLUMNS,
+}
 
 
 def export_sections(member: User) -> dict[str, list[dict]]:
@@ -28,6 +34,7 @@ def export_sections(member: User) -> dict[str, list[dict]]:
         **member_exports.export_sections(member),
         **review_exports.export_sections(member),
         **pick_exports.export_sections(member),
+        **notification_exports.export_sections(member),
     }
 
 

@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "reviews",
     "picks",
     "search",
+    "notifications",
     "etoile_app.admin_apps.EtoileAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -197,6 +198,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "reviews.context_processors.member_progress",
+                "notifications.context_processors.notifications",
                 "kernel.metadata.page_address",
             ],
             # One date style per language on every page, allauth's included: French's "1er".

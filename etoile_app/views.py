@@ -47,6 +47,7 @@ from reviews.context import (
     with_decisions,
     with_reader_watchlist,
 )
+from reviews.mentions import with_known_mentions
 from reviews.models import SCORES, EpisodeScores
 from reviews.visibility import Sight, reader_of, sight_of_episode, sight_of_review
 
@@ -239,6 +240,7 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
         sight = sight_of_episode(reader, rating.episode, author_id=member.pk)
         rating.withheld = sight is Sight.WITHHELD
     with_decisions(reviews, request.user)
+    with_known_mentions(reviews)
     for review in reviews:
         sight = sight_of_review(reader, review)
         review.withheld = sight is Sight.WITHHELD
@@ -295,6 +297,7 @@ def recap(request: HttpRequest, handle: str, season: int) -> HttpResponse:
     reader = reader_of(request)
     figures = found.figures(reader)
     with_decisions(found.reviews, request.user)
+    with_known_mentions(found.reviews)
     for review in found.reviews:
         sight = sight_of_review(reader, review)
         review.withheld = sight is Sight.WITHHELD

@@ -64,3 +64,30 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker_id
+
+
+class PeriodicRun(models.Model):
+    """One run of a periodic job (jobs/periodic.py): due, started, finished.
+
+    At most one run of each job is pending (not started): a partial unique index, so two
+    workers scheduling the next run at once make one row, and only the one that made it queues
+    the job."""
+
+    name = models.CharField(_("job"), max_length=100)
+    due_at = models.DateTimeField(_("due at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("periodic run")
+        verbose_name_plural = _("periodic runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(started_at__isnull=True),
+                name="periodicrun_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} due {self.due_at:%Y-%m-%d %H:%M}"

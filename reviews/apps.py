@@ -1,3 +1,5 @@
+import datetime
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Reviews and tracking")
 
     def ready(self) -> None:
+        from jobs import periodic
         from kernel import counters, pagecache
         from members import standing
         from reviews import moderation, pagegroups, regions  # noqa: F401 (regions register themselves)
@@ -29,3 +32,8 @@ class ReviewsConfig(AppConfig):
         # rebuilds these counters with every other app's.
         standing.counts_contributions(moderation.shift_member_ratings)
         counters.recounted_by("reviews", recount)
+        # Suspensions whose end has come end by themselves once a day even if the member never
+        # signs in (`manage.py end_suspensions` does the same at any time).
+        periodic.every(
+            datetime.timedelta(days=1), "reviews.end_suspensions", moderation.end_due_suspensions
+        )

@@ -19,6 +19,7 @@ from catalog.models import Episode
 from reviews import moderation
 from reviews.charts import distribution_chart, season_chart
 from reviews.forms import RatingForm, ReplyForm, ReviewForm, WatchForm
+from reviews.mentions import with_known_mentions
 from reviews.models import EpisodeScores, Like, ModerationAction, Rating, Review, WatchlistEntry
 from reviews.services import earliest_watch_date
 from reviews.tracking import season_progress
@@ -119,6 +120,7 @@ def review_page(request: HttpRequest, episode: Episode) -> ReviewPage:
     # One row more than a page tells whether there is a next page, without a COUNT.
     rows = list(reviews[start : start + REVIEWS_PER_PAGE + 1])
     with_decisions(rows + [reply for row in rows for reply in row.visible_replies], request.user)
+    with_known_mentions(rows)
     return ReviewPage(
         reviews=rows[:REVIEWS_PER_PAGE],
         number=number,
@@ -247,6 +249,7 @@ def review_thread(request: HttpRequest, pk: int) -> Review:
         ),
         pk=pk,
     )
+    with_known_mentions([review])
     if not review.is_reply:
         with_decisions([review, *review.visible_replies], request.user)
         _ready_to_show(request, [review], review.episode, {})

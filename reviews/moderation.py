@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from kernel import security
 from members import standing
 from members.models import User
+from reviews import signals
 from reviews.counters import shift_scores
 from reviews.models import Appeal, ModerationAction, Rating, Report, Review
 from reviews.notices import tell_member
@@ -80,8 +81,10 @@ def _record(
 
 def _tell(action: ModerationAction) -> None:
     # In the decision's transaction: the email is queued with it (jobs/mail.py), so it goes
-    # out once the decision is committed, and never for one that is rolled back.
+    # out once the decision is committed, and never for one that is rolled back. The apps
+    # above (the in-app notification) hear of it by the signal, in the same transaction.
     tell_member(action)
+    signals.member_told.send(sender=ModerationAction, action=action)
 
 
 def has_reported(reporter: User, review: Review) -> Report | None:

@@ -65,6 +65,11 @@ def concrete(path: str) -> str:
     if "{critic_review}" in path:
         first = Review.objects.filter(member__handle="critic").order_by("pk").first()
         path = path.format(critic_review=first.pk)
+    if "{unsubscribe}" in path:
+        from notifications.emails import unsubscribe_token
+
+        member = get_user_model().objects.get(email=ACTIVE_MEMBER_EMAIL)
+        path = path.format(unsubscribe=unsubscribe_token(member, "mention"))
     if "{member_import}" in path:
         run = MemberImport.objects.filter(member__email=ACTIVE_MEMBER_EMAIL).first()
         if run is None:

@@ -100,6 +100,13 @@ def make_active_member() -> User:
     picks.ranking_set(member=critic, season=season, episodes=list(reversed(all_episodes)))
     # A token, so that the tokens page shows its table (the widest a member owns).
     AccessToken.objects.create_for(member, "My tracker script")
+    # Notifications of each look: a mention whose words show, one held back as a spoiler of
+    # an episode they have not watched, read and unread.
+    fifth = Episode.objects.get(season=season, number=5)
+    services.review_post(
+        member=critic, episode=fifth, body="@page-quality, the gala!", is_spoiler=True
+    )
+    services.review_post(member=critic, episode=episodes[3], body="Ask @page-quality about it.")
     return member
 
 

@@ -50,6 +50,8 @@ PAGES = [
     ("/accounts/signup/", 200),
     ("/accounts/password/reset/", 200),
     ("/accounts/confirm-email/", 200),
+    ("/unsubscribe/{unsubscribe}/", 200),  # the one-click unsubscribe's page, with its button
+    ("/unsubscribe/altered/", 400),
 ]
 # The same checks for a signed-in member who has just confirmed their password
 # (account deletion and two-factor set-up ask for that first).
@@ -76,6 +78,8 @@ MEMBER_PAGES = [
     ("/accounts/logout/", 200),
     ("/me/delete/", 200),
     ("/me/tokens/", 200),
+    ("/me/notifications/", 200),
+    ("/me/notifications/email/", 200),
     ("/reviews/{critic_review}/report/", 200),
 ]
 # A CSV import that fills every part of the preview: new and changed ratings, a viewing, a

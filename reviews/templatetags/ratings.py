@@ -36,3 +36,12 @@ def star_glyphs(score: int | None) -> str:
         return ""
     whole, half = divmod(score, 2)
     return "★" * whole + ("½" if half else "")
+
+
+@register.filter
+def mention_links(html, review):
+    """`{{ review.body|urlize|mention_links:review|linebreaks }}`: members' @handles as links
+    to their profiles (reviews/mentions.py)."""
+    from reviews.mentions import linked
+
+    return linked(html, review)

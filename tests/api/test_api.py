@@ -915,6 +915,9 @@ OPERATIONS = {
     ("put", "/api/v1/me/favourites/episodes"),
     ("put", "/api/v1/me/favourites/characters"),
     ("put", "/api/v1/me/rankings/{season}"),
+    ("get", "/api/v1/me/notifications"),
+    ("get", "/api/v1/me/notifications/unread"),
+    ("post", "/api/v1/me/notifications/read"),
 }
 
 

@@ -717,6 +717,8 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         "imports.csv",
         "favourites.csv",
         "rankings.csv",
+        "notifications.csv",
+        "notification_emails.csv",
     }
 
 
@@ -966,8 +968,9 @@ def add_members(count: int) -> None:
 # and their watch statistics; a signed-in viewer adds the session, their own user row and the
 # watch progress in their menu. Settings: the session, the member and that menu progress.
 # The profile reads the member's favourites and rankings in two more (picks/context.py).
-PROFILE_QUERIES = {"visitor": 6, "signed-in": 10}
-SETTINGS_QUERIES = 4
+# A signed-in reader also reads their unread notifications (the header's counter).
+PROFILE_QUERIES = {"visitor": 6, "signed-in": 11}
+SETTINGS_QUERIES = 5
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "signed-in"])

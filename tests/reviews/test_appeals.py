@@ -253,7 +253,7 @@ def test_the_same_decision_again_from_the_queue_answers_the_appeal(
 # the session, the member, the review, its standing decision with its appeal, and the
 # header's episode list and the member's progress (every page's).
 INACTIVE_QUERIES = 3
-APPEAL_QUERIES = 6
+APPEAL_QUERIES = 7  # with the header's unread-notifications counter
 
 
 def a_long_history(member, moderator, episode, others):

@@ -180,6 +180,18 @@ def in_feed(scene: Scene) -> tuple[Sight, Sight]:
     return SHIELDED, SHIELDED
 
 
+def seen_in_api(item: dict, text: str) -> Sight:
+    """What an API item gives of its words: `body`, or null and `withheld` saying why."""
+    if item["withheld"] == "unwatched":
+        assert item["body"] is None
+        return WITHHELD
+    if item["withheld"] == "spoiler":
+        assert item["body"] is None
+        return SHIELDED
+    assert item["withheld"] is None and item["body"] == text
+    return FULL
+
+
 def in_api(scene: Scene) -> tuple[Sight, Sight]:
     """The API's public reviews and the author's ratings, read with the reader's token."""
     headers = {"Authorization": f"Bearer {scene.token}"} if scene.token else {}
@@ -189,17 +201,8 @@ def in_api(scene: Scene) -> tuple[Sight, Sight]:
     ratings = api.get(f"/api/v1/members/{scene.author.handle}/ratings", headers=headers).json()
     rating = next(r for r in ratings["results"] if r["episode"] == 3)
 
-    def seen(item, text) -> Sight:
-        if item["withheld"] == "unwatched":
-            assert item["body"] is None
-            return WITHHELD
-        if item["withheld"] == "spoiler":
-            assert item["body"] is None
-            return SHIELDED
-        assert item["withheld"] is None and item["body"] == text
-        return FULL
-
-    review, reply = seen(by_id[scene.review.pk], BODY), seen(by_id[scene.reply.pk], REPLY)
+    review = seen_in_api(by_id[scene.review.pk], BODY)
+    reply = seen_in_api(by_id[scene.reply.pk], REPLY)
     assert rating["withheld"] is (review is WITHHELD)
     assert (rating["score"], rating["stars"]) == ((None, None) if rating["withheld"] else (8, "4"))
     return review, reply
@@ -302,6 +305,96 @@ def in_search(scene: Scene) -> tuple[Sight, Sight]:
     return seen(BODY, scene.review), seen(REPLY, scene.reply)
 
 
+NOTIFIED_SHIELDED = "may spoil episode 3, which you have not watched"
+NOTIFIED_WITHHELD = "Its words are hidden until you watch episode 3."
+
+
+def notified(scene: Scene):
+    """The reader mentioned in the review and in the reply (rows written as they are, so that
+    the author too can be the reader); None for a visitor, who has no notifications."""
+    from django.contrib.auth import SESSION_KEY
+
+    from notifications.models import Notification
+
+    if scene.token is None:
+        return None
+    reader = User.objects.get(pk=scene.client.session[SESSION_KEY])
+    return reader, [
+        Notification.objects.get_or_create(
+            recipient=reader, kind="mention", actor=item.member, review=item
+        )[0]
+        for item in (scene.review, scene.reply)
+    ]
+
+
+def sight_in_words(words: str, text: str) -> Sight:
+    if text in words:
+        return FULL
+    if NOTIFIED_SHIELDED in words:
+        return SHIELDED
+    assert NOTIFIED_WITHHELD in words, words
+    return WITHHELD
+
+
+def as_a_visitor_would(scene: Scene) -> tuple[Sight, Sight]:
+    """A visitor has no notifications: the lines as notifications/display.py words them for a
+    visitor, the same code the page, the emails and the API ask."""
+    from notifications.display import lines_of
+    from notifications.models import Notification
+
+    rows = [
+        Notification(recipient=scene.author, kind="mention", actor=item.member, review=item)
+        for item in (scene.review, scene.reply)
+    ]
+    review, reply = (lines_of([row], VISITOR)[0] for row in rows)
+    return (
+        sight_in_words(f"{review.excerpt} {review.held_back}", BODY),
+        sight_in_words(f"{reply.excerpt} {reply.held_back}", REPLY),
+    )
+
+
+def on_notifications_page(scene: Scene) -> tuple[Sight, Sight]:
+    """The reader's notifications page: who mentioned them in which episode's review, and the
+    words only where the rule shows them whole."""
+    if notified(scene) is None:
+        return as_a_visitor_would(scene)
+    page = page_of(scene.client.get("/me/notifications/"))
+    items = page.find("ul", class_="notification-list").find_all("li")
+    mentions = [item.words for item in items if "mentioned you" in item.words]
+    by_kind = {("reply" if "in a reply" in words else "review"): words for words in mentions}
+    return sight_in_words(by_kind["review"], BODY), sight_in_words(by_kind["reply"], REPLY)
+
+
+def in_notification_email(scene: Scene) -> tuple[Sight, Sight]:
+    """The email of each notification, subject and body: never a word the rule withholds."""
+    from notifications.emails import one_email
+
+    found = notified(scene)
+    if found is None:
+        return as_a_visitor_would(scene)
+    _reader, (review, reply) = found
+    emails = [one_email(review), one_email(reply)]
+    for email in emails:
+        assert "episode 3" in email.subject and email.extra_headers["List-Unsubscribe"]
+    return (
+        sight_in_words(emails[0].subject + emails[0].body, BODY),
+        sight_in_words(emails[1].subject + emails[1].body, REPLY),
+    )
+
+
+def in_notifications_api(scene: Scene) -> tuple[Sight, Sight]:
+    """The reader's notifications in the API, read with their token."""
+    if notified(scene) is None:
+        return as_a_visitor_would(scene)
+    headers = {"Authorization": f"Bearer {scene.token}"}
+    items = Client().get("/api/v1/me/notifications", headers=headers).json()["results"]
+    by_review = {item["review"]: item for item in items if item["kind"] == "mention"}
+    return (
+        seen_in_api(by_review[scene.review.pk], BODY),
+        seen_in_api(by_review[scene.reply.pk], REPLY),
+    )
+
+
 # name: (how it reads the scene, whether it reads as the reader or always as a visitor)
 SURFACES: dict[str, tuple[Callable[[Scene], tuple[Sight, Sight]], bool]] = {
     "episode page": (on_episode_page, True),
@@ -311,6 +404,9 @@ SURFACES: dict[str, tuple[Callable[[Scene], tuple[Sight, Sight]], bool]] = {
     "API": (in_api, True),
     "share image": (in_share_image, False),
     "search": (in_search, True),
+    "notifications page": (on_notifications_page, True),
+    "notification email": (in_notification_email, True),
+    "notifications API": (in_notifications_api, True),
     "recap": (on_recap, True),
     "recap share image": (in_recap_share_image, False),
 }

@@ -31,6 +31,7 @@ from PIL import Image
 
 from catalog.models import Character, Episode, Person, Season, Show
 from members.models import AccessToken, User
+from notifications.models import EmailPreferences, Notification
 from picks.models import FavouriteCharacter, FavouriteEpisode, Preference, RankedEpisode
 from reviews import imports, moderation, services
 from reviews.models import (
@@ -121,6 +122,8 @@ def world(catalog) -> World:
         watched_on=timezone.localdate(),
         submission_key=uuid.uuid4(),
     )
+    # Someone mentioned odette: "Mark all as read" has something to mark.
+    Notification.objects.create(recipient=odette, kind="mention", actor=odile, review=theirs)
     # Counters out of step with the ratings, as only the admin's "recount all" puts right.
     EpisodeScores.objects.filter(episode=episode).update(count_1=F("count_1") + 3)
     awaiting = list(
@@ -191,6 +194,10 @@ def state(client: Client | None = None) -> dict:
             )
         ),
         "preferences": list(Preference.objects.order_by("pk").values_list("pk", "members")),
+        "notifications": list(
+            Notification.objects.order_by("pk").values_list("pk", "recipient_id", "read_at")
+        ),
+        "notification_emails": list(EmailPreferences.objects.order_by("pk").values()),
         "signed_in": client.session.get(SESSION_KEY) if client is not None else None,
     }
 
@@ -361,6 +368,22 @@ MUTATIONS = [
         405,
     ),
     Mutation("avatar remove", "avatar-remove", NONE, fixed({}), "members", 405),
+    Mutation(
+        "notifications mark all read",
+        "notifications:mark-all-read",
+        NONE,
+        fixed({}),
+        "notifications",
+        405,
+    ),
+    Mutation(
+        "notification emails save",
+        "notifications:settings",
+        NONE,
+        fixed({"reply": "on", "like": "on", "digest": "on"}),
+        "notification_emails",
+        200,
+    ),
     Mutation("API token create", "access-tokens", NONE, fixed({"name": "Forged"}), "tokens", 200),
     Mutation("API token revoke", "access-token-revoke", MY_TOKEN, fixed({}), "tokens", 405),
     Mutation("delete account", "member-delete", NONE, fixed({"confirm": "on"}), "members", 200),
@@ -533,11 +556,20 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
     "reviews:feed": lambda w: reverse("reviews:feed"),
     "reviews:episode-feed": lambda w: reverse("reviews:episode-feed", args=[1, 3]),
     "reviews:member-feed": lambda w: reverse("reviews:member-feed", args=[w.odette.handle]),
+    "notifications:list": lambda w: reverse("notifications:list"),
     # Unnamed, optional routes, by their pattern: uploads in development, `make bench`.
     f"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$": None,
     "bench/ok": None,
 }
 OPTIONAL_ROUTES = {f"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", "bench/ok"}
+# Posted by design without a session or a CSRF token, and why that is safe: each has its own
+# test that a GET changes nothing and a forged address changes nothing either.
+WITHOUT_CSRF = {
+    # RFC 8058's one-click unsubscribe, which the mail provider posts: the signed token in the
+    # address names the member and the email, and the worst a forged post can do is what the
+    # member's own email client would (tests/notifications: a forged token is a 400).
+    "notifications:unsubscribe": "signed token",
+}
 # Served by django-allauth and the Django admin, whose own tests cover their addresses; the
 # ones that change something are in MUTATIONS.
 THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
@@ -590,7 +622,7 @@ def test_every_address_of_the_site_is_listed_as_changing_something_or_read_only(
         for name, route in routes.items()
         if not route.startswith((*THIRD_PARTY_PREFIXES, API_PREFIX))
     }
-    listed = {m.url_name for m in MUTATIONS} | READ_ONLY.keys()
+    listed = {m.url_name for m in MUTATIONS} | READ_ONLY.keys() | WITHOUT_CSRF.keys()
 
     unlisted = sorted(f"{name} (/{route})" for name, route in ours.items() if name not in listed)
     assert not unlisted, (

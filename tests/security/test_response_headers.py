@@ -100,6 +100,9 @@ MEMBER_PAGES: dict[str, Callable[[User], list]] = {
     "picks:ranking-change": lambda m: [1],
     "picks:favourites": NONE,
     "picks:favourites-change": NONE,
+    "notifications:list": NONE,
+    "notifications:mark-all-read": NONE,
+    "notifications:settings": NONE,
 }
 # Open to anyone: the catalog's pages, members' public pages and feeds, the forms one uses
 # before signing in, and addresses for machines. A member reading one gets it private and
@@ -131,6 +134,7 @@ OPEN_TO_ANYONE = {
     "reviews:feed",
     "reviews:episode-feed",
     "reviews:member-feed",
+    "notifications:unsubscribe",  # the signed token is the key: no session needed, never_cache
     "account_login",
     "account_inactive",
     "account-inactive",  # the site's own, with the moderator's reason: never_cache

@@ -15,6 +15,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands import db_worker
 
+from jobs import periodic
 from jobs.worker import Heartbeat, worker_name
 
 
@@ -31,6 +32,9 @@ class Command(db_worker.Command):
             parser.set_defaults(backend_name=None)
 
     def handle(self, **options):
+        # The periodic jobs (jobs/periodic.py) each keep one run queued; the first worker to
+        # start queues the first runs.
+        periodic.ensure_scheduled()
         if settings.JOBS_REDIS_URL:
             self.run_rq(**options)
             return
