@@ -13,8 +13,7 @@ in the template with `{% reader "name" %}…{% endreader %}` is left as a slot. 
 then fills the slots: a region (see `Region`) says from the request which state the reader is
 in (liked or not, their own review or another's, shielded or not…), and the slot's HTML for
 that state is rendered once, from the template, and kept in the skeleton for the next reader
-in the same state. Regions marked `live` are rendered for every request (none is today: the
-member menu is kept per member, reviews/regions.py).
+in the same state. Regions marked `live` (the member menu) are rendered for every request.
 
 What keeps one member's state from another:
 

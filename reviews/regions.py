@@ -14,7 +14,7 @@ from reviews.charts import distribution_chart, season_chart
 from reviews.forms import RatingForm, WatchForm
 from reviews.models import Like, Rating, WatchlistEntry
 from reviews.services import earliest_watch_date
-from reviews.tracking import season_progress, show_progress, watch_summary
+from reviews.tracking import season_progress, watch_summary
 from reviews.visibility import Sight, reader_of, sight_of_review
 
 # The episode of the page with the reader's own rating, latest review and watchlist entry,
@@ -238,20 +238,9 @@ region(
     fill_only=True,
 )
 
-# The member menu (templates/etoile_app/_member_menu.html): the reader's name, picture and
-# progress. Its HTML is each member's own, kept per member with everything it shows of them,
-# so a new name, handle or picture is another state and shows at once.
-
-
-def member_menu_state(request, facts) -> dict:
-    if not _member(request):
-        return {}  # the sign-in links, from the request's own context
-    user = request.user
-    return {
-        "user": user,
-        "shown": (user.handle, user.public_name, user.avatar.name, repr(user.avatar_renditions)),
-        "member_progress": show_progress(request),
-    }
-
-
-region("member-menu", state=member_menu_state)
+# The member menu: the reader's name, picture, progress and unread notifications, rendered
+# for every request with the request's whole context. It was kept per member for a while
+# (its state: handle, name, picture, progress); the notifications' counter, a context
+# processor of an app above this one, made that unsafe: any value the menu takes from the
+# request's context would be the skeleton's (a visitor's) in a kept copy.
+region("member-menu", live=True)

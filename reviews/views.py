@@ -397,7 +397,8 @@ def _public_review_for_like(pk: int) -> Review:
         raise Http404("No public review has this number.")
     row = rows[0]
     review = loaded(Review, id=row["pk"], member_id=row["member_id"], episode_id=row["episode_id"])
-    review.member = loaded(User, id=row["member_id"], handle=row["member__handle"])
+    # public() asked for an author in good standing: is_active is known (notifications read it).
+    review.member = loaded(User, id=row["member_id"], handle=row["member__handle"], is_active=True)
     review.episode = loaded(
         Episode,
         id=row["episode_id"],
