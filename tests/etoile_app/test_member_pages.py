@@ -324,15 +324,15 @@ def test_private_pages_are_each_members_own(client, odile_client, odette, odile,
     assert len(keys) == 3 and len(set(keys)) == 3
 
 
-def test_the_menu_kept_for_a_member_follows_their_name_and_progress(
+def test_the_menu_follows_a_members_name_and_progress_at_once(
     client, odile_client, odette, scene, other_episode
 ):
-    """The member menu is kept per member (reviews/regions.py): a new name or a new watch
-    shows on the next page, and nobody else's menu changes."""
+    """The member menu on a page filled from a skeleton (reviews/regions.py): a new name or a
+    new watch shows on the next page, and nobody else's menu changes."""
     read(client)
     _, odile_page = read(odile_client)
     odette.display_name = "Odette Renamed"
-    odette.save()  # no page group moves: the menu's state holds the name itself
+    odette.save()
     services.watch_add(member=odette, episode=other_episode, watched_on=PREMIERE)
 
     _, page = read(client)
