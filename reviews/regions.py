@@ -14,7 +14,7 @@ from reviews.charts import distribution_chart, season_chart
 from reviews.forms import RatingForm, WatchForm
 from reviews.models import Like, Rating, WatchlistEntry
 from reviews.services import earliest_watch_date
-from reviews.tracking import season_progress, watch_summary
+from reviews.tracking import season_progress, show_progress, watch_summary
 from reviews.visibility import Sight, reader_of, sight_of_review
 
 # The episode of the page with the reader's own rating, latest review and watchlist entry,
@@ -238,9 +238,31 @@ region(
     fill_only=True,
 )
 
-# The member menu: the reader's name, picture, progress and unread notifications, rendered
-# for every request with the request's whole context. It was kept per member for a while
-# (its state: handle, name, picture, progress); the notifications' counter, a context
-# processor of an app above this one, made that unsafe: any value the menu takes from the
-# request's context would be the skeleton's (a visitor's) in a kept copy.
-region("member-menu", live=True)
+# The member menu (templates/etoile_app/_member_menu.html): the reader's name, picture,
+# progress, and what apps above this one add (notifications: the unread count). Its HTML is
+# each member's own, kept per member with everything it shows of them, so a new name, watch
+# or notification is another state and shows at once. Whatever the menu shows must be in
+# this state: a value it took from the request's context instead would be the skeleton's
+# (a visitor's) in a kept copy. Rendering it for every request cost a member's page about a
+# quarter of its instructions (docs/PERFORMANCE.md).
+
+# Functions of the request giving plain, comparable values for the menu's context; apps
+# above reviews register theirs in their AppConfig.ready() (notifications/apps.py).
+MENU_STATE: list = []
+
+
+def member_menu_state(request, facts) -> dict:
+    if not _member(request):
+        return {}  # the sign-in links, from the request's own context
+    user = request.user
+    state = {
+        "user": user,
+        "shown": (user.handle, user.public_name, user.avatar.name, repr(user.avatar_renditions)),
+        "member_progress": show_progress(request),
+    }
+    for extra in MENU_STATE:
+        state.update(extra(request))
+    return state
+
+
+region("member-menu", state=member_menu_state)
