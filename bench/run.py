@@ -6,8 +6,8 @@
 2. Serves the site with gunicorn in production settings on 127.0.0.1 and loads it with wrk
    (bounded in time): a bare view that answers "ok" (the framework's ceiling on this machine),
    the home, episode, profile and season recap pages as a visitor; home, season, episode,
-   another member's profile and season recap, the diary, the watchlist and the settings as a
-   signed-in member with a history
+   another member's profile and season recap, the diary, the watchlist, the settings and the
+   activity page as a signed-in member with a history and 500 members followed
    (member_history()); then rating, review and like posts. The member pages and the visitor's
    episode page again on the small database, for the scale comparison; then searches
    (`measure_search`, with each search's query count).
@@ -65,6 +65,7 @@ SCALES = {
 BENCH_SECRET = "bench-only-secret-key-" + "x" * 40  # noqa: S105 (a throwaway database)
 CSRF_TOKEN = "b" * 32  # a fixed secret: wrk posts it as cookie and field  # noqa: S105
 MEMBER = "bench-000001"  # the signed-in member of the member rows
+FOLLOWED = 500  # how many members they follow
 HISTORY = "Bench member's own review:"  # what member_history() writes, apart from the fill
 HISTORY_DAY = datetime.date(2025, 4, 25)
 # Review posts rotate over this many members' sessions: each member may post 5 a minute.
@@ -272,8 +273,15 @@ def member_history() -> None:
     ).order_by("-created_at", "-pk")[:20]
     for review in list(first_page)[::2]:
         services.like_set(member=member, review=review, liked=True)
-    # Follows (issue 15, branch h21-social): once they exist, the member follows a few
-    # hundred others here, so that the bench's member pages carry them too.
+    # The member follows 500 others, so that the activity page and the home page's newest
+    # activity read a real following's ratings, reviews and watches (community/activity.py).
+    from members.models import Follow
+
+    others = User.objects.filter(handle__startswith="bench-").exclude(pk=member.pk)
+    others = others.order_by("pk").values_list("pk", flat=True)[:FOLLOWED]
+    Follow.objects.bulk_create(
+        (Follow(follower=member, followed_id=pk) for pk in others), ignore_conflicts=True
+    )
 
 
 def insert(model, rows, batch: int) -> None:
@@ -447,6 +455,7 @@ MEMBER_PAGES = [
     ("recap, member", "/u/bench-000002/season/1/", 0.35),
     ("watchlist, member", "/me/watchlist/", 0.35),
     ("settings, member", "/me/settings/", 0.35),
+    ("activity, member", "/me/activity/", 0.35),
 ]
 VISITOR_PAGES = [
     ("home, visitor", "/", 0.60),

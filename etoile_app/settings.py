@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "picks",
     "search",
     "notifications",
+    "community",
     "etoile_app.admin_apps.EtoileAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -61,6 +61,7 @@ urlpatterns += i18n_patterns(
     path("", include("members.urls")),
     path("", include("search.urls")),
     path("", include("notifications.urls")),
+    path("", include("community.urls")),
     path("me/export/", views.export, name="member-export"),
     path("me/delete/", views.delete_account, name="member-delete"),
     # Before allauth's own: the inactive page says why and takes an appeal (reviews/views.py).

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog.models import Credit, Episode, Season, Show
 from catalog.views import citations_for
+from community.activity import hidden_for
+from community.home import community_context
 from etoile_app import accounts
 from etoile_app.exports import build_export
 from etoile_app.recap import (
@@ -38,6 +40,7 @@ from kernel.memberpages import cache_for_members
 from kernel.pagecache import cache_for_visitors
 from kernel.shareimages import image_response
 from members.forms import DeleteAccountForm
+from members.services import follow_counts
 from members.views import active_member_or_404
 from picks.context import member_picks
 from reviews.charts import distribution_chart
@@ -62,9 +65,15 @@ def sees_every_mean(request: HttpRequest, **kwargs) -> bool:
     return not request.user.hide_unwatched
 
 
+def sees_the_whole_community(request: HttpRequest, **kwargs) -> bool:
+    """On the home page, members who blocked or muted someone (or were blocked) get the full
+    render too: its community section leaves those members out for them."""
+    return sees_every_mean(request) and not hidden_for(request)
+
+
 @require_safe
-@cache_for_visitors("catalog", "ratings")
-@cache_for_members("catalog", "ratings", reader=sees_every_mean)
+@cache_for_visitors("catalog", "ratings", "reviews", "members")
+@cache_for_members("catalog", "ratings", "reviews", "members", reader=sees_the_whole_community)
 def home(request: HttpRequest) -> HttpResponse:
     show = Show.objects.current()
     if show is None:
@@ -84,6 +93,8 @@ def home(request: HttpRequest) -> HttpResponse:
         season.chart = at_a_glance["season_chart"]
         season.progress = at_a_glance["progress"]
         season.on_watchlist = at_a_glance["season_on_watchlist"]
+    episodes = [episode for season in seasons for episode in season.episodes.all()]
+    community = community_context(request, episodes, hidden_for(request))
     credits = list(show.credits.for_display())
     people_by_role: dict[str, list[Credit]] = {}
     for credit in credits:
@@ -95,6 +106,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "show": show,
             "seasons": seasons,
             "citations": citations_for(show),
+            **community,
             "creators": people_by_role.get(Credit.Role.CREATOR, []),
             "cast": people_by_role.get(Credit.Role.CAST, []),
             "theme_music": people_by_role.get(Credit.Role.THEME_MUSIC, []),
@@ -255,6 +267,7 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
         "etoile_app/profile.html",
         {
             "member": member,
+            "follow_counts": follow_counts(member),
             "ratings": ratings,
             "reviews": reviews,
             "watch_stats": watch_stats,

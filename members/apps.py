@@ -14,8 +14,10 @@ class MembersConfig(AppConfig):
         from django.urls import register_converter
 
         from kernel import pagecache
+        from members import regions  # noqa: F401 (the follow forms register themselves)
         from members.converters import HandleConverter
-        from members.models import User
+        from members.models import Block, Follow, Mute, User
+        from members.pagegroups import member_group_of
 
         # <handle:handle> in the URLconfs of the apps above (profile, diary, feed).
         register_converter(HandleConverter, "handle")
@@ -35,3 +37,16 @@ class MembersConfig(AppConfig):
                 "user_permissions",
             },
         )
+
+        # A follow shows on both members' pages: the counts on their profiles, the lists of
+        # followers and following, their public activity feeds. Blocks and mutes show on no
+        # page a visitor sees (a block's follows are deleted one by one, which marks them),
+        # only on the settings page of who made them, kept under their group.
+        pagecache.shows_on(
+            Follow,
+            groups=lambda follow: (
+                member_group_of(follow, "follower") | member_group_of(follow, "followed")
+            ),
+        )
+        pagecache.shows_on(Block, groups=lambda block: member_group_of(block, "blocker"))
+        pagecache.shows_on(Mute, groups=lambda mute: member_group_of(mute, "muter"))

@@ -4,7 +4,7 @@ per section."""
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 
-from members.models import ACCESS_TOKEN_PREFIX, User
+from members.models import ACCESS_TOKEN_PREFIX, Block, Follow, Mute, User
 
 
 def profile_rows(member: User) -> list[dict]:
@@ -57,6 +57,25 @@ def access_token_rows(member: User) -> list[dict]:
     ]
 
 
+def relation_rows(member: User) -> dict[str, list[dict]]:
+    """The relations the member made: whom they follow, block and mute, by handle. Who
+    follows them is the followers' own choice, in the followers' exports (and listed on the
+    member's profile)."""
+
+    def rows(model, mine: str, other: str) -> list[dict]:
+        made = model.objects.filter(**{mine: member}).select_related(other)
+        return [
+            {"handle": getattr(row, other).handle, "since": row.created_at.isoformat()}
+            for row in made.order_by("created_at", "pk")
+        ]
+
+    return {
+        "following": rows(Follow, "follower", "followed"),
+        "blocked": rows(Block, "blocker", "blocked"),
+        "muted": rows(Mute, "muter", "muted"),
+    }
+
+
 # Each section's columns, so that its CSV file has its header row even with no rows.
 COLUMNS = {
     "profile": [
@@ -71,6 +90,9 @@ COLUMNS = {
     "email_addresses": ["email", "verified", "primary"],
     "two_factor_methods": ["type", "created_at", "last_used_at"],
     "access_tokens": ["name", "starts_with", "scope", "created_at", "last_used_at"],
+    "following": ["handle", "since"],
+    "blocked": ["handle", "since"],
+    "muted": ["handle", "since"],
 }
 
 
@@ -80,4 +102,5 @@ def export_sections(member: User) -> dict[str, list[dict]]:
         "email_addresses": email_rows(member),
         "two_factor_methods": two_factor_rows(member),
         "access_tokens": access_token_rows(member),
+        **relation_rows(member),
     }

@@ -377,3 +377,96 @@ class HistoryVisit(models.Model):
         visit.seen_at = now
         visit.save(update_fields=["seen_at", "previous_seen_at"])
         return visit.previous_seen_at
+
+
+# Relations between members: follows, blocks and mutes --------------------------------------
+# members/relations.py reads them; members/services.py writes them. Each pair at most once and
+# never oneself, in the database. Both directions are indexed: the unique constraint serves
+# "whom does X follow" (follower first), the index "who follows X" (followed first), each
+# newest first for the lists and the activity page.
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="following_set",
+        verbose_name=_("follower"),
+    )
+    followed = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="follower_set",
+        verbose_name=_("followed member"),
+    )
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="follow_once_per_pair"),
+            models.CheckConstraint(condition=~Q(follower=F("followed")), name="follow_not_oneself"),
+        ]
+        indexes = [
+            models.Index(fields=["followed", "-created_at"], name="follow_followed_newest"),
+            models.Index(fields=["follower", "-created_at"], name="follow_follower_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} follows {self.followed_id}"
+
+
+class Block(models.Model):
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="blocks_made",
+        verbose_name=_("blocked by"),
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="blocks_received",
+        verbose_name=_("blocked member"),
+    )
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once_per_pair"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_not_oneself"),
+        ]
+        indexes = [models.Index(fields=["blocked"], name="block_blocked")]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Mute(models.Model):
+    muter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="mutes_made",
+        verbose_name=_("muted by"),
+    )
+    muted = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="mutes_received",
+        verbose_name=_("muted member"),
+    )
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mute")
+        verbose_name_plural = _("mutes")
+        constraints = [
+            models.UniqueConstraint(fields=["muter", "muted"], name="mute_once_per_pair"),
+            models.CheckConstraint(condition=~Q(muter=F("muted")), name="mute_not_oneself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muter_id} mutes {self.muted_id}"

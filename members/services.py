@@ -4,10 +4,12 @@ from functools import partial
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count, Q
 
 from jobs.queue import enqueue
 from kernel.images import delete_stored, renditions_current, stored_names
-from members.models import ACCESS_TOKENS_PER_MEMBER, AccessToken, User
+from members.models import ACCESS_TOKENS_PER_MEMBER, AccessToken, Block, Follow, Mute, User
+from members.relations import is_blocked_between
 from members.tasks import make_avatar_renditions
 
 
@@ -69,3 +71,68 @@ def access_token_create(*, member: User, name: str, scope: str) -> tuple[AccessT
 
 def access_token_revoke(*, token: AccessToken) -> None:
     token.delete()
+
+
+# Follows, blocks and mutes ------------------------------------------------------------------
+# Each says the wanted state (as likes do): a double click finds it already so. Counts are
+# plain COUNTs over the indexes of members.models.Follow, exact whatever runs at once.
+
+
+class RelationRefused(Exception):
+    """Not between these two members: oneself, or a block between them."""
+
+
+def _lock_pair(a: User, b: User) -> None:
+    """Hold both members' rows until the transaction ends, in one order (no deadlock): a
+    follow and a block between the same two then run one after the other, so a follow
+    checked before a block cannot be written after it."""
+    list(User.objects.select_for_update().filter(pk__in=[a.pk, b.pk]).order_by("pk").values("pk"))
+
+
+def follow_set(*, follower: User, followed: User, following: bool) -> bool:
+    """Follow or stop following; returns whether `follower` now follows `followed`."""
+    if not following:
+        Follow.objects.filter(follower=follower, followed=followed).delete()
+        return False
+    if follower.pk == followed.pk:
+        raise RelationRefused("Members do not follow themselves.")
+    with transaction.atomic():
+        _lock_pair(follower, followed)
+        if is_blocked_between(follower.pk, followed.pk):
+            raise RelationRefused("There is a block between these members.")
+        Follow.objects.get_or_create(follower=follower, followed=followed)
+    return True
+
+
+def block_set(*, blocker: User, blocked: User, blocking: bool) -> bool:
+    """Block (which ends the follows both ways, in the same transaction) or unblock."""
+    if not blocking:
+        Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+        return False
+    if blocker.pk == blocked.pk:
+        raise RelationRefused("Members do not block themselves.")
+    with transaction.atomic():
+        _lock_pair(blocker, blocked)
+        Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+        Follow.objects.filter(follower=blocker, followed=blocked).delete()
+        Follow.objects.filter(follower=blocked, followed=blocker).delete()
+    return True
+
+
+def mute_set(*, muter: User, muted: User, muting: bool) -> bool:
+    if not muting:
+        Mute.objects.filter(muter=muter, muted=muted).delete()
+        return False
+    if muter.pk == muted.pk:
+        raise RelationRefused("Members do not mute themselves.")
+    Mute.objects.get_or_create(muter=muter, muted=muted)
+    return True
+
+
+def follow_counts(member: User) -> dict[str, int]:
+    """How many follow the member and how many they follow: one query, two index scans
+    (members.models.Follow's indexes), exact whatever runs at once."""
+    return Follow.objects.filter(Q(followed=member) | Q(follower=member)).aggregate(
+        followers=Count("pk", filter=Q(followed=member)),
+        following=Count("pk", filter=Q(follower=member)),
+    )

@@ -4,7 +4,9 @@ from allauth.account.decorators import reauthentication_required
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,10 +17,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kernel import languages, security
+from kernel.addresses import posted_next
 from kernel.memberpages import cache_for_members
+from kernel.pagecache import cache_for_visitors
 from members import services
 from members.forms import AccessTokenForm, AvatarForm, ProfileForm
-from members.models import User
+from members.models import Block, Follow, Mute, User
 
 
 @require_safe
@@ -35,6 +39,16 @@ def switch_language(request: HttpRequest, language: str) -> HttpResponse:
 def active_member_or_404(handle: str) -> User:
     """A member in good standing, by their handle in any case; anyone else is a 404."""
     return get_object_or_404(User, handle=handle.lower(), is_active=True)
+
+
+def _relations_of(member: User) -> dict:
+    """The members this one blocked and muted, for their settings page."""
+    blocked = Block.objects.filter(blocker=member).select_related("blocked")
+    muted = Mute.objects.filter(muter=member).select_related("muted")
+    return {
+        "blocked_members": [b.blocked for b in blocked.order_by("-created_at", "-pk")],
+        "muted_members": [m.muted for m in muted.order_by("-created_at", "-pk")],
+    }
 
 
 @login_required
@@ -65,6 +79,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             "profile_form": profile_form,
             "avatar_form": AvatarForm(),
             "avatar_pending": services.avatar_pending(member),
+            **_relations_of(member),
             # Said when the page's own check (htmx) finds the new avatar ready.
             "avatar_ready_now": request.htmx and not services.avatar_pending(member),
         },
@@ -112,6 +127,7 @@ def avatar_upload(request: HttpRequest) -> HttpResponse:
             "profile_form": ProfileForm(instance=request.user),
             "avatar_form": avatar_form,
             "avatar_pending": services.avatar_pending(request.user),
+            **_relations_of(request.user),
         },
         status=status,
     )
@@ -174,3 +190,94 @@ def access_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     security.event(request, f"access token {pk} revoked", level=logging.INFO)
     messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("access-tokens")
+
+
+# Follows, blocks and mutes ------------------------------------------------------------------
+
+RELATIONS_PER_PAGE = 50
+
+
+def _relation_state(request: HttpRequest, member: User) -> dict:
+    from members.regions import follow_state
+
+    return follow_state(request, member)
+
+
+@require_POST
+def relation_change(request: HttpRequest, handle: str, relation: str) -> HttpResponse:
+    """Follow, block or mute a member from their profile, or take it back: a plain form
+    (`on`: "1" or "0", the wanted state), which htmx sends for the follow button and swaps
+    the answer in; without JavaScript the answer is the profile again, with a message."""
+    member = active_member_or_404(handle)
+    profile_url = member.get_absolute_url()
+    if not request.user.is_authenticated:
+        return redirect_to_login(profile_url)
+    on = request.POST.get("on") == "1"
+    setters = {
+        "follow": lambda: services.follow_set(follower=request.user, followed=member, following=on),
+        "block": lambda: services.block_set(blocker=request.user, blocked=member, blocking=on),
+        "mute": lambda: services.mute_set(muter=request.user, muted=member, muting=on),
+    }
+    name = member.public_name
+    done = {
+        ("follow", True): _("You follow %(name)s."),
+        ("follow", False): _("You no longer follow %(name)s."),
+        ("block", True): _("You blocked %(name)s."),
+        ("block", False): _("You unblocked %(name)s."),
+        ("mute", True): _("You muted %(name)s."),
+        ("mute", False): _("You unmuted %(name)s."),
+    }
+    status = 200
+    try:
+        setters[relation]()
+        text = done[relation, on] % {"name": name}
+    except services.RelationRefused:
+        status = 403
+        if member.pk == request.user.pk:
+            text = _("This is you.")
+        else:
+            text = _("You cannot follow %(name)s: there is a block between you.") % {"name": name}
+    if request.htmx and relation == "follow":
+        context = {
+            "member": member,
+            "notice": text,
+            **_relation_state(request, member),
+        }
+        # 200 even when refused: htmx swaps only a 2xx answer in, and this one says why.
+        return render(request, "etoile_app/_follow.html", context)
+    (messages.success if status == 200 else messages.error)(request, text)
+    back = posted_next(request) or profile_url
+    return redirect(back)
+
+
+def _relation_list(request: HttpRequest, handle: str, *, followers: bool) -> HttpResponse:
+    member = active_member_or_404(handle)
+    if followers:
+        people = Follow.objects.filter(followed=member, follower__is_active=True)
+        people = people.select_related("follower")
+    else:
+        people = Follow.objects.filter(follower=member, followed__is_active=True)
+        people = people.select_related("followed")
+    page = Paginator(people.order_by("-created_at", "-pk"), RELATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    page.people = [f.follower if followers else f.followed for f in page.object_list]
+    return render(
+        request,
+        "etoile_app/relations.html",
+        {"member": member, "page": page, "followers": followers},
+    )
+
+
+@require_safe
+@cache_for_visitors("members", "member:{handle}", query=("page",))
+@cache_for_members("members", "member:{handle}", query=("page",))
+def followers_list(request: HttpRequest, handle: str) -> HttpResponse:
+    return _relation_list(request, handle, followers=True)
+
+
+@require_safe
+@cache_for_visitors("members", "member:{handle}", query=("page",))
+@cache_for_members("members", "member:{handle}", query=("page",))
+def following_list(request: HttpRequest, handle: str) -> HttpResponse:
+    return _relation_list(request, handle, followers=False)

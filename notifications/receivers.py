@@ -2,10 +2,10 @@
 layer, knows nothing of notifications). Each receiver runs in the transaction of the change it
 hears, so a notification exists if and only if its cause was committed."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from members.models import User
+from members.models import Follow, User
 from notifications.models import Notification
 from notifications.services import notify
 from reviews import signals
@@ -61,3 +61,19 @@ def decision_told(sender, action: ModerationAction, **kwargs):
     if action.review is None or action.member is None:
         return
     notify(action.member, Kind.MODERATION, None, review=action.review, decision=action.kind)
+
+
+@receiver(post_save, sender=Follow, dispatch_uid="notifications.follow_saved")
+def follow_saved(sender, instance: Follow, created: bool, raw=False, **kwargs):
+    if raw or not created:
+        return
+    notify(instance.followed, Kind.FOLLOWER, instance.follower)
+
+
+@receiver(post_delete, sender=Follow, dispatch_uid="notifications.follow_deleted")
+def follow_deleted(sender, instance: Follow, **kwargs):
+    """An unfollow (or the block that ends a follow) takes back its notification, as an unlike
+    takes back the like's: "Odile followed you" would no longer be true."""
+    Notification.objects.filter(
+        recipient_id=instance.followed_id, actor_id=instance.follower_id, kind=Kind.FOLLOWER
+    ).delete()

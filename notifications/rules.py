@@ -2,13 +2,22 @@
 kind of notification and for mentions' emails alike (notifications/services.py asks it before
 writing anything)."""
 
+from members import relations
+
 
 def may_notify(actor, recipient) -> bool:
     """Not oneself; not a member who cannot sign in (suspended or switched off): they would
-    find a pile of stale news, and emails to them would be unwanted.
-
-    A block between the two (members.relations.is_blocked_between) belongs here too: the
-    follows work adds it at merge."""
+    find a pile of stale news, and emails to them would be unwanted. Not across a block,
+    either way (a blocked member can neither mention nor reply to the member who blocked
+    them, and is not told of what that member does); not from a member the recipient muted
+    (they stop hearing of them, and the muted member cannot tell). A moderator's decision,
+    which has no actor, always may."""
     if recipient is None or not recipient.is_active:
         return False
-    return actor is None or actor.pk != recipient.pk
+    if actor is None:
+        return True
+    if actor.pk == recipient.pk:
+        return False
+    return not relations.is_blocked_between(actor.pk, recipient.pk) and not relations.has_muted(
+        recipient.pk, actor.pk
+    )

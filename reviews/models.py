@@ -72,7 +72,11 @@ class Rating(models.Model):
                 condition=Q(score__gte=1) & Q(score__lte=10), name="rating_score_in_range"
             ),
         ]
-        indexes = [models.Index(fields=["episode", "score"])]
+        indexes = [
+            models.Index(fields=["episode", "score"]),
+            # A member's ratings newest first: the activity of the members one follows.
+            models.Index(fields=["member", "-rated_at"], name="rating_member_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} · {self.episode_id} · {self.score}"
@@ -540,6 +544,8 @@ class Watch(models.Model):
         indexes = [
             models.Index(fields=["member", "-watched_on", "-created_at"], name="watch_diary"),
             models.Index(fields=["member", "episode"], name="watch_member_episode"),
+            # When it was marked, newest first: the activity of the members one follows.
+            models.Index(fields=["member", "-created_at"], name="watch_member_newest"),
         ]
 
     def __str__(self) -> str:

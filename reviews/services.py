@@ -18,12 +18,17 @@ from catalog.models import Episode
 from kernel import pagecache
 from kernel.dates import date_format
 from members.models import User
+from members.relations import is_blocked_between
 from reviews import counters, pagegroups
 from reviews.models import SCORES, Like, Rating, Review, Watch, WatchlistEntry
 
 
 class ReviewError(Exception):
     """A review operation the rules do not allow (replying to a reply, for one)."""
+
+
+class ReplyBlocked(ReviewError):
+    """A reply between two members with a block between them (members.relations)."""
 
 
 def _counted(member: User) -> bool:
@@ -103,6 +108,8 @@ def review_post(
             raise ReviewError("Replies are one level deep: reply to the review instead.")
         if parent.episode_id != episode.pk:
             raise ReviewError("A reply belongs to the same episode as its review.")
+        if is_blocked_between(member.pk, parent.member_id):
+            raise ReplyBlocked("A blocked member cannot answer, nor be answered.")
     with transaction.atomic():
         review = Review.objects.create(
             member=member,

@@ -283,14 +283,22 @@ def reply_create(request: HttpRequest, pk: int, *, render_episode: PageRenderer)
         if _held_back(request, form):
             status = 429
         else:
-            reply = services.review_post(
-                member=request.user,
-                episode=episode_obj,
-                body=form.cleaned_data["body"],
-                parent=parent,
-            )
-            messages.success(request, _("Your reply is published."))
-            return redirect(f"{episode_obj.get_absolute_url()}#review-{reply.pk}")
+            try:
+                reply = services.review_post(
+                    member=request.user,
+                    episode=episode_obj,
+                    body=form.cleaned_data["body"],
+                    parent=parent,
+                )
+            except services.ReplyBlocked:
+                status = 403
+                form.add_error(
+                    None,
+                    _("You cannot reply to this member: there is a block between you."),
+                )
+            else:
+                messages.success(request, _("Your reply is published."))
+                return redirect(f"{episode_obj.get_absolute_url()}#review-{reply.pk}")
     return render_episode(request, episode_obj, status=status, reply_forms={parent.pk: form})
 
 

@@ -107,6 +107,14 @@ def make_active_member() -> User:
         member=critic, episode=fifth, body="@page-quality, the gala!", is_spoiler=True
     )
     services.review_post(member=critic, episode=episodes[3], body="Ask @page-quality about it.")
+    # They follow each other (the activity page, the lists, the profiles' counts), and the
+    # member muted someone (the settings page lists them).
+    from members import services as member_services
+
+    member_services.follow_set(follower=member, followed=critic, following=True)
+    member_services.follow_set(follower=critic, followed=member, following=True)
+    quiet = make_member("quiet@example.com", "quiet", password=None, confirmed=False)
+    member_services.mute_set(muter=member, muted=quiet, muting=True)
     return member
 
 

@@ -326,7 +326,8 @@ def share_image_of(response) -> dict[str, str]:
 
 # The home and episode pages each read their citations in one query.
 QUERY_BUDGETS = {
-    "/": 5,  # with the show's citations
+    # With the show's citations, and the community: the latest reviews, the most discussed.
+    "/": 7,
     "/season/1/": 4,
     "/season/1/episode/4/": 4,
     "/people/luke-kirby/": 3,

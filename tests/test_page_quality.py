@@ -45,6 +45,7 @@ PAGES = [
     ("/season/1/ranking/", 200),
     ("/search/?q=the", 200),  # characters, and reviews: one whole, a spoiler shielded
     ("/search/?q=critic&kind=members", 200),
+    ("/u/page-quality/followers/", 200),
     ("/no-such-page/", 404),  # templates/404.html: DEBUG is off in tests
     ("/accounts/login/", 200),
     ("/accounts/signup/", 200),
@@ -67,6 +68,8 @@ MEMBER_PAGES = [
     ("/me/import/{member_import}/", 200),  # under way: the page checks again by itself
     ("/u/page-quality/", 200),
     ("/u/page-quality/diary/", 200),
+    ("/u/critic/", 200),  # another member's: the follow, block and mute forms
+    ("/me/activity/", 200),
     ("/season/1/ranking/", 200),
     ("/me/ranking/season/1/", 200),
     ("/me/favourites/", 200),

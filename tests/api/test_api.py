@@ -708,12 +708,13 @@ A_VALID_WRITE = {"score": 3, "season": 1, "episode": 1}
 
 def operations(*, writes: bool) -> list[tuple[str, str]]:
     """(method, url) of every operation of the schema that takes a member's credentials, its
-    path filled with episode 1×1: a write added later is covered without editing this."""
+    path filled with episode 1×1 and the member @odette: a write added later is covered without editing this."""
     found = []
     for path, methods in api.get_openapi_schema()["paths"].items():
         for method, operation in methods.items():
             if operation.get("security") and (method in WRITE_METHODS) == writes:
                 url = path.replace("{season}", "1").replace("{episode}", "1")
+                url = url.replace("{handle}", "odette")
                 assert "{" not in url, f"fill {url}'s parameters here"
                 found.append((method, url))
     return found
@@ -918,6 +919,11 @@ OPERATIONS = {
     ("get", "/api/v1/me/notifications"),
     ("get", "/api/v1/me/notifications/unread"),
     ("post", "/api/v1/me/notifications/read"),
+    ("get", "/api/v1/members/{handle}/followers"),
+    ("get", "/api/v1/members/{handle}/following"),
+    ("put", "/api/v1/me/following/{handle}"),
+    ("delete", "/api/v1/me/following/{handle}"),
+    ("get", "/api/v1/me/activity"),
 }
 
 

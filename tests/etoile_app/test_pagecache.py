@@ -31,6 +31,7 @@ from django.urls import resolve, reverse
 
 from catalog.models import Character, Citation, Episode, Person
 from kernel import pagecache
+from members import services as member_services
 from members.models import User
 from picks import services as picks
 from picks.models import Preference
@@ -1459,6 +1460,26 @@ WRITES = [
         "service remove",
         "profile",
         lambda w: services.watchlist_remove(member=w.odette, episodes=[w.other_listed]),
+    ),
+    # A follow shows on both members' profiles (the counts); blocks and mutes on the settings
+    # page of who made them, kept under their group, so their profile is rendered again too.
+    (
+        "etoile_app.Follow",
+        "service follow",
+        "profile",
+        lambda w: member_services.follow_set(follower=w.odile, followed=w.odette, following=True),
+    ),
+    (
+        "etoile_app.Block",
+        "service block",
+        "profile",
+        lambda w: member_services.block_set(blocker=w.odette, blocked=w.odile, blocking=True),
+    ),
+    (
+        "etoile_app.Mute",
+        "service mute",
+        "profile",
+        lambda w: member_services.mute_set(muter=w.odette, muted=w.odile, muting=True),
     ),
 ]
 

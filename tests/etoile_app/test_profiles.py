@@ -708,6 +708,9 @@ def test_export_downloads_a_zip_of_json_and_csv_files(client, member):
         "email_addresses.csv",
         "two_factor_methods.csv",
         "access_tokens.csv",
+        "following.csv",
+        "blocked.csv",
+        "muted.csv",
         "ratings.csv",
         "reviews.csv",
         "likes.csv",
@@ -967,10 +970,12 @@ def add_members(count: int) -> None:
 # Measured, then pinned. The profile: the member shown, their ratings, their latest reviews
 # and their watch statistics; a signed-in viewer adds the session, their own user row and the
 # watch progress in their menu. Settings: the session, the member and that menu progress.
-# The profile reads the member's favourites and rankings in two more (picks/context.py).
-# A signed-in reader also reads their unread notifications (the header's counter).
-PROFILE_QUERIES = {"visitor": 6, "signed-in": 11}
-SETTINGS_QUERIES = 5
+# The profile reads the member's favourites and rankings in two more (picks/context.py), and
+# their follower and following counts in one more (members.services.follow_counts). A
+# signed-in reader also reads their unread notifications (the header's counter). Settings
+# also lists the members they blocked and muted, one query each.
+PROFILE_QUERIES = {"visitor": 7, "signed-in": 12}
+SETTINGS_QUERIES = 7
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "signed-in"])

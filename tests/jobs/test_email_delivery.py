@@ -34,8 +34,14 @@ def smtp_down(settings):
     return SmtpDown
 
 
+def email_jobs():
+    """The queue's email deliveries: a worker starting also queues the periodic jobs
+    (jobs/periodic.py), which these tests leave aside."""
+    return DBTaskResult.objects.filter(task_path=deliver_email.module_path)
+
+
 def the_job() -> DBTaskResult:
-    return DBTaskResult.objects.get()
+    return email_jobs().get()
 
 
 def due_now(job: DBTaskResult) -> None:
@@ -151,7 +157,7 @@ def test_the_same_email_queued_twice_goes_out_once(run_worker):
     run_worker()
 
     assert len(mail.outbox) == 1
-    results = sorted(job.return_value for job in DBTaskResult.objects.all())
+    results = sorted(job.return_value for job in email_jobs())
     assert results == [False, True]  # the second found it sent
 
 
@@ -160,7 +166,7 @@ def test_a_job_left_running_by_a_worker_that_died_runs_again_once(run_worker, da
     database_queue.JOBS_RETRY_DELAYS = [0]  # as a failure, after the first delay: here none
     queue_email(to=["odette@example.com"], subject="Hello", body="Once only.")
     # A worker claimed it a minute ago and was killed: no heartbeat since.
-    DBTaskResult.objects.update(
+    email_jobs().update(
         status=TaskResultStatus.RUNNING,
         worker_ids=["gone:4242:abcdefgh"],
         started_at=timezone.now() - datetime.timedelta(minutes=1),
@@ -178,7 +184,7 @@ def test_a_job_left_running_by_a_worker_that_died_runs_again_once(run_worker, da
 def test_a_long_job_of_a_worker_still_alive_is_left_alone(run_worker, database_queue):
     database_queue.JOBS_WORKER_TIMEOUT_SECONDS = 30
     queue_email(to=["odette@example.com"], subject="Hello", body="Once only.")
-    DBTaskResult.objects.update(
+    email_jobs().update(
         status=TaskResultStatus.RUNNING,
         worker_ids=["busy:1:abcdefgh"],
         started_at=timezone.now() - datetime.timedelta(minutes=10),

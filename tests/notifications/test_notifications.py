@@ -10,6 +10,7 @@ from django.test import Client
 
 from jobs import periodic
 from jobs.models import PeriodicRun
+from members import services as member_services
 from members.models import AccessToken, User
 from notifications import services
 from notifications.emails import unsubscribe_token
@@ -294,6 +295,18 @@ def test_the_api_lists_counts_and_marks_read_without_spoiling(odette, odile, ep5
     assert response.json() == {"marked": 1}
     assert api.get("/api/v1/me/notifications/unread").json() == {"unread": 0}
 
+    # Another member's script naming Odette's notifications marks nothing of hers.
+    write(odile, ep5, "Again, @odette.")
+    theirs = list(Notification.objects.filter(read_at=None).values_list("pk", flat=True))
+    _, other = AccessToken.objects.create_for(odile, "script", scope="read_write")
+    response = Client(headers={"Authorization": f"Bearer {other}"}).post(
+        "/api/v1/me/notifications/read",
+        json.dumps({"ids": theirs}),
+        content_type="application/json",
+    )
+    assert response.json() == {"marked": 0}
+    assert api.get("/api/v1/me/notifications/unread").json() == {"unread": 1}
+
 
 def test_the_export_and_account_deletion_include_notifications(odette, odile, episode, client):
     EmailPreferences.objects.create(member=odette, like=True)
@@ -340,13 +353,38 @@ def test_the_french_page_quotes_with_guillemets(odette, odile, episode, client):
     assert "Tout marquer comme lu" in main.words
 
 
-def test_a_new_follower_through_the_one_entry_point_once_and_grouped(odette, odile, client):
+def test_new_followers_are_told_once_grouped_and_taken_back_by_an_unfollow(odette, odile, client):
     odelia = make_member("odelia@example.com", "odelia", display_name="Odelia")
-    assert services.notify(odette, "follower", odile) is not None
-    assert services.notify(odette, "follower", odile) is None  # told already
+    member_services.follow_set(follower=odile, followed=odette, following=True)
+    member_services.follow_set(follower=odile, followed=odette, following=True)  # again
+    member_services.follow_set(follower=odelia, followed=odette, following=True)
+    assert kinds(odette) == ["follower", "follower"]
     assert services.notify(odette, "follower", odette) is None  # never oneself
-    services.notify(odette, "follower", odelia)
 
     items = page_of(client.get(LIST_URL)).find("ul", class_="notification-list").find_all("li")
     texts = [item.find("p", class_="notification__text").words for item in items]
     assert texts == ["New Odelia and 1 other followed you"]
+
+    member_services.follow_set(follower=odile, followed=odette, following=False)
+    assert kinds(odette) == ["follower"]
+
+
+def test_nobody_hears_across_a_block_nor_from_a_member_they_muted(odette, odile, episode):
+    odelia = make_member("odelia@example.com", "odelia")
+    review = write(odette, episode, "A luminous hour.")
+    member_services.block_set(blocker=odette, blocked=odile, blocking=True)
+    member_services.mute_set(muter=odette, muted=odelia, muting=True)
+
+    review_services.like_set(member=odile, review=review, liked=True)
+    write(odile, episode, "Hello @odette.")
+    review_services.like_set(member=odelia, review=review, liked=True)
+    write(odelia, episode, "Hello @odette.")
+    member_services.follow_set(follower=odelia, followed=odette, following=True)
+    assert kinds(odette) == []
+    # The block works both ways: Odette's mention does not reach Odile either.
+    write(odette, episode, "Hello @odile.")
+    assert kinds(odile) == []
+
+    member_services.mute_set(muter=odette, muted=odelia, muting=False)
+    write(odelia, episode, "Hello again @odette.")
+    assert kinds(odette) == ["mention"]

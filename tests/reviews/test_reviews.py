@@ -1125,9 +1125,11 @@ def add_reviews(episode: Episode, count: int, viewer: User) -> None:
 # The header's unread-notifications counter is one more for a member.
 EPISODE_QUERIES = {"visitor": 5, "member": 11}
 # The member shown, their ratings, their latest reviews, their watch statistics, their
-# favourite and ranked episodes, their favourite characters; a signed-in viewer adds the
-# session, their own user row and the two queries of their menu progress.
-PROFILE_QUERIES = {"visitor": 6, "member": 11}  # and the header's unread counter
+# favourite and ranked episodes, their favourite characters, their follower and following
+# counts; a signed-in viewer adds the session, their own user row, the two queries of their
+# menu progress, the header's unread counter and their relations with the member (the follow,
+# block and mute forms).
+PROFILE_QUERIES = {"visitor": 7, "member": 13}
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "member"])

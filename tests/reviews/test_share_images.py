@@ -359,7 +359,8 @@ def test_a_reviews_page_costs_few_queries_however_many_replies(
     member = make_member("reader@example.com", "reader")
     reader = Client()
     reader.force_login(member)
-    # The session and member, their watches (for spoilers), and the same two.
-    with django_assert_max_num_queries(6):
+    # The session and member, their watches (for spoilers), the same two, and the header's
+    # count of their unread notifications.
+    with django_assert_max_num_queries(7):
         assert reader.get(review_url(review)).status_code == 200
     assert reverse("reviews:review", args=[1, 3, review.pk]) == review_url(review)

@@ -20,7 +20,7 @@ from django.test import Client, override_settings
 from catalog.models import Episode
 from kernel import memberpages
 from kernel.shareimages import image_response
-from members.models import AccessToken, User
+from members.models import AccessToken, Follow, User
 from reviews import services
 from reviews.models import Review
 from reviews.visibility import VISITOR, Reader, Sight, sight
@@ -305,6 +305,57 @@ def in_search(scene: Scene) -> tuple[Sight, Sight]:
     return seen(BODY, scene.review), seen(REPLY, scene.reply)
 
 
+def in_activity_feed(scene: Scene) -> tuple[Sight, Sight]:
+    """The author's and the replier's activity feeds (community/feeds.py): read as visitors."""
+
+    def seen(handle: str, text: str) -> Sight:
+        feed = Client().get(f"/feeds/u/{handle}/activity/").content.decode()
+        if text in feed:
+            return FULL
+        assert "It contains spoilers." in feed and "Read it on the site." in feed
+        return SHIELDED
+
+    return seen(scene.author.handle, BODY), seen(scene.reply.member.handle, REPLY)
+
+
+def on_activity_page(scene: Scene) -> tuple[Sight | None, Sight]:
+    """The reader's activity page (/me/activity/), following the author and the replier. A
+    visitor has none: they read a member's activity in its feed. An author's own review is
+    not in their activity (only the people they follow are): None."""
+    if scene.token is None:
+        return in_activity_feed(scene)
+    reader = AccessToken.objects.matching(scene.token).get().member
+    for person in (scene.author, scene.reply.member):
+        if person.pk != reader.pk:
+            Follow.objects.get_or_create(follower=reader, followed=person)
+    page = page_of(scene.client.get("/me/activity/"))
+    items = [n for n in page.iter() if "activity-item" in (n.attrs.get("class") or "").split()]
+
+    def seen(item: Review, text: str) -> Sight | None:
+        found = [
+            n
+            for n in items
+            if n.find_all("a", href=f"{item.episode.get_absolute_url()}#review-{item.pk}")
+        ]
+        if not found:
+            return None
+        (node,) = found
+        if WITHHELD_NOTE in node.words:
+            assert text not in node.words
+            return WITHHELD
+        if any(text in d.words for d in node.find_all("details", **{"class": "spoiler"})):
+            return SHIELDED
+        assert text in node.words
+        return FULL
+
+    review = seen(scene.review, BODY)
+    if review is not None:  # the author's rating, beside their review
+        (rating,) = [n for n in items if n.words.startswith("The Author rated")]
+        assert (WITHHELD_NOTE in rating.words) is (review is WITHHELD)
+        assert ("★" in rating.words) is (review is not WITHHELD)
+    return review, seen(scene.reply, REPLY)
+
+
 NOTIFIED_SHIELDED = "may spoil episode 3, which you have not watched"
 NOTIFIED_WITHHELD = "Its words are hidden until you watch episode 3."
 
@@ -409,6 +460,8 @@ SURFACES: dict[str, tuple[Callable[[Scene], tuple[Sight, Sight]], bool]] = {
     "notifications API": (in_notifications_api, True),
     "recap": (on_recap, True),
     "recap share image": (in_recap_share_image, False),
+    "activity page": (on_activity_page, True),
+    "activity feed": (in_activity_feed, False),
 }
 
 
@@ -459,6 +512,8 @@ def test_every_surface_shows_what_the_rule_says(episodes, flags, reader, hide_un
     }
     wanted["profile"] = (as_reader, as_reader)  # the profile lists the author's own words only
     wanted["recap"] = (as_reader, as_reader)  # and so does the recap
+    if reader == "author":
+        wanted["activity page"] = (None, FULL)  # one's own review is not in one's activity
     if hide_unwatched and 3 not in READER_WATCHES[reader]:
         # The episode page asks first about the episode as a whole, which belongs to nobody:
         # its whole review section waits, the reader's own review with it.

@@ -45,7 +45,10 @@ from django.utils.html import escape
 from PIL import Image
 
 from catalog.models import Character, Episode, Season, Show
-from members.models import AccessToken, HistoryVisit, User
+from members import services as member_services
+from members.models import AccessToken, Block, Follow, HistoryVisit, Mute, User
+from notifications import services as notifications
+from notifications.models import EmailPreferences, Notification
 from picks import services as picks
 from picks.models import FavouriteCharacter, FavouriteEpisode, RankedEpisode, Ranking
 from reviews import imports, moderation, services
@@ -209,6 +212,15 @@ def build_world() -> World:
     picks.favourite_add(member=owner, item=Character.objects.get())
     picks.ranking_set(member=owner, season=season, episodes=[other_episode, episode])
 
+    # Whom the owner follows, blocks and mutes: the intruder's forms name the same member.
+    member_services.follow_set(follower=owner, followed=bystander, following=True)
+    member_services.mute_set(muter=owner, muted=bystander, muting=True)
+    member_services.block_set(blocker=owner, blocked=moderator, blocking=True)
+
+    # A notification for the owner (the bystander's mention), and their email choices.
+    notifications.notify(owner, Notification.Kind.MENTION, bystander, review=their_review)
+    notifications.preferences_save(owner, like=True, digest=True)
+
     # The intruder's own data, for the "mine" actions to act on.
     picks.favourite_add(member=intruder, item=episode)
     picks.ranking_set(member=intruder, season=season, episodes=[episode])
@@ -295,6 +307,11 @@ OWNER_FIELD: dict[type[models.Model], str] = {
     FavouriteCharacter: "member",
     Ranking: "member",
     RankedEpisode: "ranking__member",
+    Follow: "follower",
+    Block: "blocker",
+    Mute: "muter",
+    Notification: "recipient",
+    EmailPreferences: "member",
 }
 
 
@@ -1127,8 +1144,80 @@ PICK_CASES = [
     ),
 ]
 
+RELATION_CASES = [
+    # Follows, blocks and mutes are addressed by the other member's handle and act on the
+    # signed-in member's own relation: the owner's, with the same member, stays.
+    *with_htmx(
+        Case(
+            "follow",
+            "unfollow the member the owner follows",
+            MINE,
+            (Follow,),
+            "post",
+            lambda w: reverse("follow", args=[w.bystander.handle]),
+            lambda w: {"on": "0"},
+            then=lambda w, r: not Follow.objects.filter(follower=w.intruder).exists(),
+        )
+    ),
+    Case(
+        "mute",
+        "unmute the member the owner muted",
+        MINE,
+        (Mute,),
+        "post",
+        lambda w: reverse("mute", args=[w.bystander.handle]),
+        lambda w: {"on": "0"},
+        then=lambda w, r: not Mute.objects.filter(muter=w.intruder).exists(),
+    ),
+    Case(
+        "block",
+        "unblock the member the owner blocked",
+        MINE,
+        (Block,),
+        "post",
+        lambda w: reverse("block", args=[w.moderator.handle]),
+        lambda w: {"on": "0"},
+        then=lambda w, r: not Block.objects.filter(blocker=w.intruder).exists(),
+    ),
+]
+
+NOTIFICATION_CASES = [
+    # Keyed on "me": the signed-in member's own notifications and email choices alone.
+    Case(
+        "notifications",
+        "page (/me/notifications/)",
+        MINE,
+        (Notification,),
+        "get",
+        lambda w: reverse("notifications:list"),
+        then=lambda w, r: r.status_code == 200 and not shows(r, w.bystander.display_name),
+    ),
+    Case(
+        "notifications",
+        "mark all read",
+        MINE,
+        (Notification,),
+        "post",
+        lambda w: reverse("notifications:mark-all-read"),
+    ),
+    Case(
+        "notification emails",
+        "save the choices",
+        MINE,
+        (EmailPreferences,),
+        "post",
+        lambda w: reverse("notifications:settings"),
+        lambda w: {"reply": "on", "mention": "on"},
+        then=lambda w, r: EmailPreferences.objects.filter(
+            member=w.intruder, mention=True, like=False, digest=False
+        ).exists(),
+    ),
+]
+
 CASES = [
     *REVIEW_CASES,
+    *RELATION_CASES,
+    *NOTIFICATION_CASES,
     *PICK_CASES,
     *LIKE_CASES,
     *RATING_CASES,

@@ -30,7 +30,7 @@ from django.utils.crypto import get_random_string
 from PIL import Image
 
 from catalog.models import Character, Episode, Person, Season, Show
-from members.models import AccessToken, User
+from members.models import AccessToken, Block, Follow, Mute, User
 from notifications.models import EmailPreferences, Notification
 from picks.models import FavouriteCharacter, FavouriteEpisode, Preference, RankedEpisode
 from reviews import imports, moderation, services
@@ -194,6 +194,9 @@ def state(client: Client | None = None) -> dict:
             )
         ),
         "preferences": list(Preference.objects.order_by("pk").values_list("pk", "members")),
+        "relations": [
+            list(model.objects.order_by("pk").values_list("pk")) for model in (Follow, Block, Mute)
+        ],
         "notifications": list(
             Notification.objects.order_by("pk").values_list("pk", "recipient_id", "read_at")
         ),
@@ -250,6 +253,10 @@ class Mutation:
 
 def EPISODE(w):
     return [1, 3]
+
+
+def ODILE(w):
+    return [w.odile.handle]
 
 
 def SEASON(w):
@@ -426,6 +433,9 @@ MUTATIONS = [
         "rankings",
         405,
     ),
+    Mutation("follow", "follow", ODILE, fixed({"on": "1"}), "relations", 405),
+    Mutation("block", "block", ODILE, fixed({"on": "1"}), "relations", 405),
+    Mutation("mute", "mute", ODILE, fixed({"on": "1"}), "relations", 405),
     Mutation("sign out", "account_logout", NONE, fixed({}), "signed_in", 200),
     Mutation(
         "email add",
@@ -556,6 +566,12 @@ READ_ONLY: dict[str, Callable[[World], str] | None] = {
     "reviews:feed": lambda w: reverse("reviews:feed"),
     "reviews:episode-feed": lambda w: reverse("reviews:episode-feed", args=[1, 3]),
     "reviews:member-feed": lambda w: reverse("reviews:member-feed", args=[w.odette.handle]),
+    "community:member-activity-feed": lambda w: reverse(
+        "community:member-activity-feed", args=[w.odette.handle]
+    ),
+    "community:activity": lambda w: reverse("community:activity"),
+    "followers": lambda w: reverse("followers", args=[w.odile.handle]),
+    "following": lambda w: reverse("following", args=[w.odile.handle]),
     "notifications:list": lambda w: reverse("notifications:list"),
     # Unnamed, optional routes, by their pattern: uploads in development, `make bench`.
     f"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$": None,

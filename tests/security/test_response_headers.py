@@ -100,6 +100,10 @@ MEMBER_PAGES: dict[str, Callable[[User], list]] = {
     "picks:ranking-change": lambda m: [1],
     "picks:favourites": NONE,
     "picks:favourites-change": NONE,
+    "community:activity": NONE,
+    "follow": lambda m: ["odile"],
+    "block": lambda m: ["odile"],
+    "mute": lambda m: ["odile"],
     "notifications:list": NONE,
     "notifications:mark-all-read": NONE,
     "notifications:settings": NONE,
@@ -134,6 +138,9 @@ OPEN_TO_ANYONE = {
     "reviews:feed",
     "reviews:episode-feed",
     "reviews:member-feed",
+    "community:member-activity-feed",
+    "followers",
+    "following",
     "notifications:unsubscribe",  # the signed token is the key: no session needed, never_cache
     "account_login",
     "account_inactive",
@@ -180,6 +187,7 @@ def is_private_no_store(response) -> bool:
 
 @pytest.fixture
 def member(seeded) -> User:
+    make_member("odile@example.com", "odile", display_name="Odile Black")
     member = make_member("odette@example.com", "odette", display_name="Odette Swan")
     episode = Episode.objects.get(season__number=1, number=3)
     services.rating_set(member=member, episode=episode, score=8)

@@ -1,0 +1,41 @@
+"""Who stands how towards whom: follows, blocks and mutes, read (members/services.py writes
+them). The apps above ask here: reviews refuses a blocked member's reply, community leaves
+blocked and muted members out of the activity, the notifications leave them out too.
+
+A block works both ways (neither sees the other's activity, neither can follow or answer the
+other); a mute is the muter's alone, and the muted member is never told.
+"""
+
+from django.db.models import Q
+
+from members.models import Block, Follow, Mute
+
+
+def is_blocked_between(a_id: int, b_id: int) -> bool:
+    """Whether either member blocked the other."""
+    return Block.objects.filter(
+        Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
+    ).exists()
+
+
+def blocked_ids(member_id: int) -> set[int]:
+    """The members this member blocked, and those who blocked them."""
+    pairs = Block.objects.filter(Q(blocker_id=member_id) | Q(blocked_id=member_id)).values_list(
+        "blocker_id", "blocked_id"
+    )
+    return {other for pair in pairs for other in pair} - {member_id}
+
+
+def muted_ids(member_id: int) -> set[int]:
+    """The members this member muted."""
+    return set(Mute.objects.filter(muter_id=member_id).values_list("muted_id", flat=True))
+
+
+def has_muted(muter_id: int, muted_id: int) -> bool:
+    """Whether the first member muted the second."""
+    return Mute.objects.filter(muter_id=muter_id, muted_id=muted_id).exists()
+
+
+def followed_ids(member_id: int) -> set[int]:
+    """The members this member follows."""
+    return set(Follow.objects.filter(follower_id=member_id).values_list("followed_id", flat=True))
