@@ -17,7 +17,9 @@
 
 Environment: BENCH_POSTGRES (server URL, default postgres://postgres@127.0.0.1:5432),
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/15; empty for no Redis), BENCH_SECONDS (10),
-BENCH_CONNECTIONS (16), BENCH_WORKERS (2).
+BENCH_CONNECTIONS (16), BENCH_WORKERS (2), BENCH_DATABASE (the large database's name,
+`etoile_bench`; the small one takes `_small` after it: two checkouts sharing one PostgreSQL
+server bench apart).
 """
 
 import datetime
@@ -49,14 +51,16 @@ EPISODES = 8
 
 # Every member rates every episode, so a million ratings on eight episodes take 125,000
 # members: the brief's 100,000 members and 1,000,000 ratings cannot both hold otherwise.
+DATABASE = os.environ.get("BENCH_DATABASE", "etoile_bench")
+SMALL_DATABASE = f"{DATABASE}_small"
 SCALES = {
-    "etoile_bench": {
+    DATABASE: {
         "members": 125_000,
         "reviews": 150_000,
         "replies": 50_000,
         "watches": 500_000,
     },
-    "etoile_bench_small": {"members": 125, "reviews": 150, "replies": 50, "watches": 500},
+    SMALL_DATABASE: {"members": 125, "reviews": 150, "replies": 50, "watches": 500},
 }
 BENCH_SECRET = "bench-only-secret-key-" + "x" * 40  # noqa: S105 (a throwaway database)
 CSRF_TOKEN = "b" * 32  # a fixed secret: wrk posts it as cookie and field  # noqa: S105
@@ -485,10 +489,9 @@ def measure(database: str, static_root: str, *, small: bool = False) -> list[dic
             runs.append((name, wrk(path, cookie=member_cookie), target))
         if not small:
             for name, path, kind, target in POSTS:
-                # Reviews and likes rotate over many members (reviews: 5 a minute each; one
-                # member's likes of one review sent at once by 16 connections deadlock in
-                # PostgreSQL, which no person does); ratings are the one member's, each a
-                # real change of their row and the counters.
+                # Reviews and likes rotate over many members (reviews: 5 a minute each; likes:
+                # many members liking one review at once); ratings are the one member's, each
+                # a real change of their row and the counters.
                 script = post_script(kind, sessions if kind != "rating" else sessions[:1])
                 runs.append((name, wrk(path.format(review=liked_review), script=script), target))
                 os.unlink(script)
@@ -658,13 +661,7 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "fill":
-        fill(sys.argv[2])
-        return
-    if not WRK:
-        raise SystemExit("wrk is missing: apt-get install -y wrk")
-    started = time.monotonic()
+def build() -> None:
     for database in SCALES:
         create_database(database)
         manage(database, "migrate", "--no-input", "-v", "0")
@@ -673,6 +670,19 @@ def main() -> None:
         subprocess.run(  # noqa: S603 (this script, filling in a subprocess)
             [PYTHON, __file__, "fill", database], cwd=ROOT, env=site_env(database), check=True
         )
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "fill":
+        fill(sys.argv[2])
+        return
+    if sys.argv[1:] == ["build"]:  # the databases alone, for bench/timings.py
+        build()
+        return
+    if not WRK:
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    started = time.monotonic()
+    build()
     if REDIS_URL:
         import redis
 
@@ -681,15 +691,15 @@ def main() -> None:
     subprocess.run(  # noqa: S603
         [PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"],
         cwd=ROOT,
-        env=site_env("etoile_bench", DJANGO_STATIC_ROOT=static_root),
+        env=site_env(DATABASE, DJANGO_STATIC_ROOT=static_root),
         check=True,
     )
     load_before = load()
     say(f"Loading with wrk: {SECONDS} s a page, {CONNECTIONS} connections, {WORKERS} workers")
     say(f"Load average before (1, 5, 15 min): {load_before}: other work on the machine skews it")
-    runs = measure("etoile_bench", static_root)
-    small = measure("etoile_bench_small", static_root, small=True)
-    search_runs, search_queries = measure_search("etoile_bench", static_root)
+    runs = measure(DATABASE, static_root)
+    small = measure(SMALL_DATABASE, static_root, small=True)
+    search_runs, search_queries = measure_search(DATABASE, static_root)
     shutil.rmtree(static_root, ignore_errors=True)
     load_after = load()
     ceiling = runs[0]["requests_per_second"]
@@ -703,7 +713,7 @@ def main() -> None:
     say("")
     say(table(search_runs, ceiling))
     say("queries per search: " + ", ".join(f"{k} {v}" for k, v in search_queries.items()))
-    plans = explain("etoile_bench")
+    plans = explain(DATABASE)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
     result = {

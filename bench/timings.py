@@ -10,6 +10,8 @@ database queries one request makes. The median CPU time of this process per requ
 printed too: on a loaded machine the wall time is mostly waiting for PostgreSQL. `--member` asks as the bench member (`bench-000001`,
 signed in with a session made as `login()` makes one). `--profile` prints pyinstrument's
 profile of the runs (pip install pyinstrument), `--cprofile` the top of cProfile's.
+`--instructions`, under `valgrind --tool=callgrind --instr-atstart=no`, counts the instructions
+of the runs alone: the same from one run to the next whatever else the machine does.
 
 On a machine shared with other work, wrk's figures move with the load; the median of a few
 hundred requests in one process moves much less, so this is what guides changes, and
@@ -28,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import SCALES, site_env  # noqa: E402
+from bench.run import DATABASE, SCALES, site_env  # noqa: E402
 
 
 def member_session() -> str:
@@ -53,12 +55,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--member", action="store_true", help="as the signed-in bench member")
-    parser.add_argument("--database", default="etoile_bench", choices=sorted(SCALES))
+    parser.add_argument("--database", default=DATABASE, choices=sorted(SCALES))
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="pyinstrument's profile")
     parser.add_argument("--cprofile", action="store_true", help="cProfile's top functions")
     parser.add_argument("--method", default="GET")
-    parser.add_argument("--body", default="", help="a form body for POST (the CSRF token added)")
+    parser.add_argument(
+        "--body",
+        default="",
+        help="a form body for POST (the CSRF token added); {score} (1 to 10) and {liked} (0, 1)"
+        " change with each request",
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no: count the instructions of the"
+        " runs alone (callgrind_control), repeatable where times move with the machine's load",
+    )
     args = parser.parse_args()
 
     # Production settings read static files from a manifest: collect them once, aside.
@@ -71,12 +84,11 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
 
     from bench.run import CSRF_TOKEN
+    from etoile_app.wsgi import application as handler  # as gunicorn loads it
 
-    handler = WSGIHandler()
     cookie = f"sessionid={member_session()}; csrftoken={CSRF_TOKEN}" if args.member else ""
     queries = []
 
@@ -84,8 +96,13 @@ def main() -> None:
         queries.append(sql)
         return execute(sql, params, many, context)
 
+    asked = [0]
+
     def ask(path: str) -> tuple[int, int]:
-        body = args.body + f"&csrfmiddlewaretoken={CSRF_TOKEN}" if args.method == "POST" else ""
+        # {score} and {liked} change with each request, as bench/run.py's posts do.
+        asked[0] += 1
+        body = args.body.format(score=asked[0] % 10 + 1, liked=asked[0] % 2)
+        body = body + f"&csrfmiddlewaretoken={CSRF_TOKEN}" if args.method == "POST" else ""
         path, _, query = path.partition("?")
         environ = {
             "REQUEST_METHOD": args.method,
@@ -114,6 +131,10 @@ def main() -> None:
         return int(status[0].split()[0]), size
 
     profiler = None
+    if os.environ.get("GC") == "off":
+        import gc
+
+        gc.disable()
     for path in args.paths:
         for _ in range(5):
             status, size = ask(path)
@@ -131,8 +152,12 @@ def main() -> None:
         elif args.cprofile:
             import cProfile
 
-            profiler = cProfile.Profile()
+            # CPU time: on a loaded machine, wall time is mostly waiting for a core.
+            profiler = cProfile.Profile(time.process_time)
             profiler.enable()
+        elif args.instructions:
+            callgrind("--zero")
+            callgrind("--instr=on")
         timings, cpu = [], []
         for _ in range(args.runs):
             started, started_cpu = time.perf_counter(), time.process_time()
@@ -142,11 +167,19 @@ def main() -> None:
         if args.profile:
             profiler.stop()
             print(profiler.output_text(unicode=True, color=False, show_all=False))
+        elif args.instructions:
+            callgrind("--instr=off")
+            total = callgrind("--dump")
+            print(f"{path:<40} {total / args.runs / 1e6:8.2f} million instructions a request")
+            continue
         elif args.cprofile:
             import pstats
 
             profiler.disable()
-            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(35)
+            stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))
+            stats.print_stats(35)
+            if os.environ.get("CALLERS"):  # who calls the functions matching this
+                stats.print_callers(os.environ["CALLERS"])
         timings.sort()
         print(
             f"{path:<40} {status} {size / 1024:6.1f} KB  median {statistics.median(timings):6.2f} ms"
@@ -154,6 +187,25 @@ def main() -> None:
             f"  {per_request} queries",
             flush=True,
         )
+
+
+def callgrind(option: str) -> int:
+    """Ask callgrind, which runs this process, to switch counting on or off, or to dump what
+    it counted (then read back from its file, in the working directory, and removed)."""
+    import subprocess
+
+    subprocess.run(  # noqa: S603 (valgrind's own tool, on this process)
+        ["callgrind_control", option, str(os.getpid())],  # noqa: S607
+        capture_output=True,
+        check=True,
+    )
+    if option != "--dump":
+        return 0
+    dumps = sorted(Path().glob(f"callgrind.out.{os.getpid()}.*"), key=lambda p: p.stat().st_mtime)
+    text = dumps[-1].read_text()
+    for dump in dumps:
+        dump.unlink()
+    return next(int(line.split()[1]) for line in text.splitlines() if line.startswith("totals:"))
 
 
 if __name__ == "__main__":

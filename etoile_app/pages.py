@@ -86,7 +86,7 @@ def episode_reader(request: HttpRequest, season: int, episode: int) -> bool:
     where nobody else does), and for one who has not watched it and hides what they have not
     watched (their page has no reviews at all)."""
     found = reader_episode_by_numbers(
-        season, episode, reader=request.user, annotations=favourite_annotations(request.user)
+        season, episode, reader=request.user, annotations=favourite_annotations
     )
     if found is None or found.reader_has_hidden_writing:
         return False

@@ -78,6 +78,8 @@ class Markers:
                 "uuid": _marker("uuid"),
                 "slot": _marker("slot")[:-1],  # followed by the slot's number and a NUL
             }
+            self._values["csrf_bytes"] = self._values["csrf"].encode()
+            self._values["uuid_bytes"] = self._values["uuid"].encode()
         return self._values[name]
 
 
@@ -145,14 +147,14 @@ class Slot:
     rendered: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def html(self, request: HttpRequest) -> str:
+    def html(self, request: HttpRequest, charset: str) -> bytes:
         if self.region.live:
-            return self._render(request, live=True)
+            return self._render(request, live=True).encode(charset)
         state = self.region.state(request, self.facts)
         key = tuple(sorted(state.items()))
         found = self.rendered.get(key)
         if found is None:
-            found = self._render(request, state=state)
+            found = self._render(request, state=state).encode(charset)
             with self.lock:
                 self.rendered[key] = found
                 if len(self.rendered) > STATES_PER_SLOT:
@@ -175,12 +177,15 @@ class Slot:
 
 @dataclass
 class Skeleton:
-    parts: list[str]  # the text around the slots: one more than there are slots
+    # The text around the slots (one more than there are slots), and each slot's HTML, kept
+    # encoded: encoding a whole page for each request cost more than filling it.
+    parts: list[bytes]
     slots: list[Slot]
     content_type: str
+    charset: str
     size: int
 
-    def fill(self, request: HttpRequest) -> str:
+    def fill(self, request: HttpRequest) -> bytes:
         by_region: dict[str, list] = {}
         for slot in self.slots:
             by_region.setdefault(slot.region.name, []).append(slot.facts)
@@ -189,13 +194,13 @@ class Skeleton:
                 regions[name].prepare(request, facts)
         out = [self.parts[0]]
         for slot, part in zip(self.slots, self.parts[1:], strict=True):
-            out.append(slot.html(request))
+            out.append(slot.html(request, self.charset))
             out.append(part)
-        html = "".join(out).replace(MARKERS.csrf, get_token(request))
-        if MARKERS.uuid in html:
+        html = b"".join(out).replace(MARKERS.csrf_bytes, get_token(request).encode())
+        if MARKERS.uuid_bytes in html:
             # A form's submission key is its own: a fresh one for each form on each page.
-            pieces = html.split(MARKERS.uuid)
-            html = pieces[0] + "".join(str(uuid.uuid4()) + piece for piece in pieces[1:])
+            pieces = html.split(MARKERS.uuid_bytes)
+            html = pieces[0] + b"".join(str(uuid.uuid4()).encode() + p for p in pieces[1:])
         return html
 
 
@@ -276,7 +281,7 @@ def _shadow(request: HttpRequest, *, private: bool) -> HttpRequest:
     shadow.session = SessionBase()
     shadow._messages = []
     shadow._skeleton = Collector()
-    for cached in ("_reader", "_watch_summary", "_page_reader"):
+    for cached in ("_reader", "_watch_summary", "_page_reader", "_show_progress"):
         shadow.__dict__.pop(cached, None)
     if not private:
         shadow.user = AnonymousUser()
@@ -296,11 +301,13 @@ def _build(view, request: HttpRequest, args, kwargs, *, private: bool) -> Skelet
     if numbers != list(range(len(collected))):
         logger.error("%s: slots out of order in its skeleton; rendered in full", request.path)
         return None
+    encoded = [part.encode(response.charset) for part in parts]
     return Skeleton(
-        parts=parts,
+        parts=encoded,
         slots=collected,
         content_type=response["Content-Type"],
-        size=len(content) * 2 + 2048 * len(collected),
+        charset=response.charset,
+        size=sum(map(len, encoded)) + 2048 * len(collected),
     )
 
 

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from kernel.images import RenditionSpec
+from kernel.prepared import Prepared
 
 HANDLE_MAX_LENGTH = 30
 DISPLAY_NAME_MAX_LENGTH = 60
@@ -62,8 +63,38 @@ def handle_from_email(email: str) -> str:
     return handle_from_name(local.split("+")[0].replace(".", " ").replace("_", " "))
 
 
+_USER_BY_PK = None  # kernel.prepared.Prepared, made on first use
+_USER_FIELDS: list[str] = []
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    def get(self, *args, **kwargs):
+        """Django's authentication reads the signed-in member with `get(pk=…)` on every
+        request (ModelBackend.get_user, which allauth's backend inherits): that one form is
+        read with a query compiled once (kernel/prepared.py) where building and compiling it
+        cost a third of a member's bare request. Any other call, and any manager made from
+        this one (related managers filter), asks as usual."""
+        if type(self) is UserManager and not args and kwargs.keys() == {"pk"}:
+            pk = kwargs["pk"]
+            if type(pk) is int:
+                return self._by_pk(pk)
+        return super().get(*args, **kwargs)
+
+    def _by_pk(self, pk: int) -> "User":
+        global _USER_BY_PK, _USER_FIELDS
+        if _USER_BY_PK is None:
+            _USER_FIELDS = [field.attname for field in self.model._meta.concrete_fields]
+            _USER_BY_PK = Prepared(
+                lambda pk: self.model._base_manager.filter(pk=pk).values(*_USER_FIELDS)
+            )
+        rows = _USER_BY_PK.rows(using=self.db, pk=pk)
+        if not rows:
+            raise self.model.DoesNotExist(
+                f"{self.model._meta.object_name} matching query does not exist."
+            )
+        return self.model.from_db(self.db, _USER_FIELDS, [rows[0][name] for name in _USER_FIELDS])
 
     def get_by_natural_key(self, email: str) -> "User":
         # Members sign in with their email in any letter case.

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from functools import cached_property
 
 from notifications.services import unread_count
@@ -26,3 +27,17 @@ class Unread:
 
 def notifications(request):
     return {"notifications": Unread(request)}
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The counter as plain values: the member menu's state (reviews/regions.py), compared
+    and kept with the menu's HTML."""
+
+    count: int
+    label: str
+
+
+def menu_state(request) -> dict:
+    unread = Unread(request)
+    return {"notifications": Counted(unread.count, unread.label)}

@@ -23,7 +23,12 @@ from reviews.models import SCORES, EpisodeScores, Like, Rating, Review
 
 def ensure_scores_row(episode: Episode) -> None:
     # The row is made once per episode; a concurrent maker is harmless. No page group: an
-    # empty row shows exactly as no row does (reviews.context.scores_of).
+    # empty row shows exactly as no row does (reviews.context.scores_of). An episode read
+    # with its row (select_related("scores"), as the episode views do) needs no INSERT; a
+    # row only made in memory (by another caller sharing the episode) does not count.
+    cached = Episode.scores.related.get_cached_value(episode, None)
+    if cached is not None and not cached._state.adding:
+        return
     EpisodeScores.objects.bulk_create([EpisodeScores(episode=episode)], ignore_conflicts=True)
 
 
@@ -37,11 +42,17 @@ def shift_scores(episode_id: int, changes: Counter) -> None:
         pagecache.changed(pagegroups.RATINGS)
 
 
-def shift_likes(review_ids: list[int], delta: int) -> None:
-    """Add `delta` to the like count of each review (one UPDATE however many)."""
+def lock_review(review_id: int) -> None:
+    """The lock an UPDATE of the review's counters takes, taken now (a fixed lock order)."""
+    list(Review.objects.select_for_update(no_key=True).filter(pk=review_id).values_list("pk"))
+
+
+def shift_likes(review_ids: list[int], delta: int, *, groups: set[str] | None = None) -> None:
+    """Add `delta` to the like count of each review (one UPDATE however many); `groups`,
+    where the caller knows them, saves reading the authors."""
     if review_ids:
         Review.objects.filter(pk__in=review_ids).update(like_count=F("like_count") + delta)
-        pagecache.changed(*pagegroups.review_author_groups(*review_ids))
+        pagecache.changed(*(groups or pagegroups.review_author_groups(*review_ids)))
 
 
 def shift_replies(review_id: int, delta: int) -> None:

@@ -42,6 +42,11 @@ def review_author_groups(*review_ids: int) -> set[str]:
 
 
 def like_groups(like: Like) -> set[str]:
+    # The review and its author are usually in hand (reviews.services.like_set).
+    if Like._meta.get_field("review").is_cached(like):
+        review = like.review
+        if Review._meta.get_field("member").is_cached(review):
+            return {REVIEWS, member_group(review.member.handle)}
     return review_author_groups(like.review_id)
 
 

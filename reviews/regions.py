@@ -9,11 +9,12 @@ member in a state is served to the next member in the same state.
 from django.utils import timezone
 
 from kernel.memberpages import MARKERS, region
+from kernel.prepared import Prepared
 from reviews.charts import distribution_chart, season_chart
 from reviews.forms import RatingForm, WatchForm
 from reviews.models import Like, Rating, WatchlistEntry
 from reviews.services import earliest_watch_date
-from reviews.tracking import season_progress, watch_summary
+from reviews.tracking import season_progress, show_progress, watch_summary
 from reviews.visibility import Sight, reader_of, sight_of_review
 
 # The episode of the page with the reader's own rating, latest review and watchlist entry,
@@ -44,12 +45,23 @@ def _liked(request, review) -> bool:
     return review.pk in found[0]
 
 
+# Compiled once per number of reviews (kernel/prepared.py), which is padded to a multiple of
+# LIKES_STEP so that a page's list compiles to one of a few statements.
+LIKES = Prepared(
+    lambda member, reviews: Like.objects.filter(member=member, review_id__in=reviews).values(
+        "review_id"
+    )
+)
+LIKES_STEP = 8
+
+
 def _read_likes(request, reviews) -> None:
     ids = {review.pk for review in reviews}
-    liked = Like.objects.filter(member=request.user, review_id__in=ids).values_list(
-        "review_id", flat=True
-    )
-    request._liked_reviews = (set(liked), ids)
+    asked = sorted(ids)
+    if asked:
+        asked += asked[-1:] * (-len(asked) % LIKES_STEP)
+    liked = LIKES.rows(member=request.user.pk, reviews=asked) if asked else []
+    request._liked_reviews = ({row["review_id"] for row in liked}, ids)
 
 
 def review_actions_state(request, review) -> dict:
@@ -226,5 +238,31 @@ region(
     fill_only=True,
 )
 
-# The member menu: the reader's name, avatar and progress, rendered for every request.
-region("member-menu", live=True)
+# The member menu (templates/etoile_app/_member_menu.html): the reader's name, picture,
+# progress, and what apps above this one add (notifications: the unread count). Its HTML is
+# each member's own, kept per member with everything it shows of them, so a new name, watch
+# or notification is another state and shows at once. Whatever the menu shows must be in
+# this state: a value it took from the request's context instead would be the skeleton's
+# (a visitor's) in a kept copy. Rendering it for every request cost a member's page about a
+# quarter of its instructions (docs/PERFORMANCE.md).
+
+# Functions of the request giving plain, comparable values for the menu's context; apps
+# above reviews register theirs in their AppConfig.ready() (notifications/apps.py).
+MENU_STATE: list = []
+
+
+def member_menu_state(request, facts) -> dict:
+    if not _member(request):
+        return {}  # the sign-in links, from the request's own context
+    user = request.user
+    state = {
+        "user": user,
+        "shown": (user.handle, user.public_name, user.avatar.name, repr(user.avatar_renditions)),
+        "member_progress": show_progress(request),
+    }
+    for extra in MENU_STATE:
+        state.update(extra(request))
+    return state
+
+
+region("member-menu", state=member_menu_state)

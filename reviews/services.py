@@ -54,6 +54,7 @@ def rating_set(*, member: User, episode: Episode, score: int) -> Rating:
                 Rating.objects.select_for_update().filter(member=member, episode=episode).first()
             )
             if rating is not None:
+                rating.member = member  # its page group, without reading the handle again
                 break
             try:
                 with transaction.atomic():
@@ -167,16 +168,25 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
         raise ReviewError("Members do not like their own reviews.")
     with transaction.atomic():
         if not liked:
-            deleted, _ = Like.objects.filter(member=member, review=review).delete()
-            if deleted:
-                counters.shift_likes([review.pk], -1)
+            # The review's row first, then the like: the order a like takes them (the insert's
+            # trigger, reviews/migrations/0008_database_rules.py, locks the review before the
+            # like's entry in its unique index is written). Deleting first took them the other
+            # way round: an unlike holding the like and waiting for the review, a like of the
+            # same review holding the review and waiting for the deleted like's transaction,
+            # and PostgreSQL ended one of them with "deadlock detected" (a 500).
+            counters.lock_review(review.pk)
+            like = Like.objects.filter(member=member, review=review).first()
+            if like is not None:
+                like.review = review  # with its author, where the caller read them
+                like.delete()
+                counters.shift_likes([review.pk], -1, groups=pagegroups.like_groups(like))
             return False
         try:
             with transaction.atomic():
-                Like.objects.create(member=member, review=review)
+                like = Like.objects.create(member=member, review=review)
         except IntegrityError:
             return True  # already liked
-        counters.shift_likes([review.pk], 1)
+        counters.shift_likes([review.pk], 1, groups=pagegroups.like_groups(like))
         return True
 
 

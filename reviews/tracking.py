@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from catalog.models import Episode
 from kernel import pagecache
+from kernel.prepared import Prepared
 from reviews.models import Watch
 
 
@@ -32,17 +33,22 @@ def watch_summary(request: HttpRequest) -> WatchSummary:
         return cached
     summary = WatchSummary()
     if request.user.is_authenticated:
-        rows = (
-            Watch.objects.filter(member=request.user)
-            .values("episode_id", "episode__number", "episode__season__number")
-            .annotate(times=Count("pk"), last=Max("watched_on"))
-            .order_by()
-        )
-        for row in rows:
+        for row in WATCHES.rows(member=request.user.pk):
             summary.by_episode[row["episode_id"]] = (row["times"], row["last"])
             summary.numbers.add((row["episode__season__number"], row["episode__number"]))
     request._watch_summary = summary
     return summary
+
+
+# Compiled once (kernel/prepared.py): on a member's page, building it cost more than running it.
+WATCHES = Prepared(
+    lambda member: (
+        Watch.objects.filter(member=member)
+        .values("episode_id", "episode__number", "episode__season__number")
+        .annotate(times=Count("pk"), last=Max("watched_on"))
+        .order_by()
+    )
+)
 
 
 @dataclass(frozen=True)  # a region's state (reviews/regions.py): compared and hashed
@@ -64,9 +70,12 @@ def season_progress(request: HttpRequest, episodes: list[Episode]) -> Progress:
 
 
 def show_progress(request: HttpRequest) -> Progress | None:
-    """For the member menu: watched episodes of the show, and the first one not yet seen."""
+    """For the member menu: watched episodes of the show, and the first one not yet seen.
+    Worked out once per request: the menu's region and the page's heading share it."""
     if not request.user.is_authenticated:
         return None
+    if hasattr(request, "_show_progress"):
+        return request._show_progress
     episodes = pagecache.per_version(
         request,
         "catalog",
@@ -78,7 +87,8 @@ def show_progress(request: HttpRequest) -> Progress | None:
             .order_by("season__number", "number")
         ),
     )
-    return season_progress(request, episodes) if episodes else None
+    request._show_progress = season_progress(request, episodes) if episodes else None
+    return request._show_progress
 
 
 def viewing_number() -> Window:

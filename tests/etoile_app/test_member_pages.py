@@ -19,6 +19,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from kernel import memberpages, pagecache
+from notifications.models import Notification
+from notifications.services import notify
 from reviews import moderation, services
 from reviews.models import Review
 from tests.factories import make_member, many_reviews, signed_in
@@ -324,3 +326,25 @@ def test_private_pages_are_each_members_own(client, odile_client, odette, odile,
         r'name="submission_key" value="([^"]+)"', client.get("/me/watchlist/").content.decode()
     )
     assert len(keys) == 3 and len(set(keys)) == 3
+
+
+def test_the_menu_follows_a_members_name_and_progress_at_once(
+    client, odile_client, odette, odile, scene, other_episode
+):
+    """The member menu is kept per member (reviews/regions.py): a new name, watch or
+    notification shows on the next page, and nobody else's menu changes."""
+    read(client)
+    _, odile_page = read(odile_client)
+    odette.display_name = "Odette Renamed"
+    odette.save()
+    services.watch_add(member=odette, episode=other_episode, watched_on=PREMIERE)
+
+    notify(odette, Notification.Kind.LIKE, odile, review=scene["plain"])
+
+    _, page = read(client)
+    header = page.find("header").words
+    assert "Odette Renamed" in header and "Odette Swan" not in header
+    assert "2 of 8 watched" in header
+    assert "Notifications, 1 unread" in header
+    _, again = read(odile_client)
+    assert again.find("header").words == odile_page.find("header").words
