@@ -23,12 +23,10 @@ from reviews.models import SCORES, EpisodeScores, Like, Rating, Review
 
 def ensure_scores_row(episode: Episode) -> None:
     # The row is made once per episode; a concurrent maker is harmless. No page group: an
-    # empty row shows exactly as no row does (reviews.context.scores_of). An episode read
-    # with its row (select_related("scores"), as the episode views do) needs no INSERT; a
-    # row only made in memory (by another caller sharing the episode) does not count.
-    cached = Episode.scores.related.get_cached_value(episode, None)
-    if cached is not None and not cached._state.adding:
-        return
+    # empty row shows exactly as no row does (reviews.context.scores_of). Always asked of
+    # the database: a row cached on the episode object may be one a rolled-back transaction
+    # made (bulk_create below caches it there as saved), and counting into a missing row
+    # loses the count.
     EpisodeScores.objects.bulk_create([EpisodeScores(episode=episode)], ignore_conflicts=True)
 
 

@@ -23,7 +23,9 @@ PAGE_EPISODE = "_reader_episode"
 
 
 def _member(request) -> bool:
-    return request is not None and request.user.is_authenticated
+    # A page drawn before the authentication middleware ran (an early 403) has no user.
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
 
 
 def reader_episode(request, episode):

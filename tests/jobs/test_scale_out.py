@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from catalog.models import Episode
+from jobs import periodic
 from members.models import User
 from tests.factories import PASSWORD, make_member
 from tests.jobs.processes import (
@@ -113,7 +114,10 @@ def test_two_app_servers_and_two_workers_share_sessions_pages_and_jobs(tmp_path,
             copies = copies_per_email(mail_dir)
             assert len(copies) == 100 and set(copies.values()) == {1}
             done = [log.read_text().count(": Job OK (") for log in logs]
-            assert sum(done) == 100 and min(done) > 0, done  # both workers took their share
+            # Both workers took their share. Beside the emails, each worker starting queues the
+            # periodic jobs' first runs (jobs/periodic.py), once for the two: they may or may
+            # not have run by now.
+            assert 100 <= sum(done) <= 100 + len(periodic.jobs) and min(done) > 0, done
             state = scenario(env, "report()")
             assert (state["emails_sent"], state["failed_jobs"]) == (100, [])
         finally:
