@@ -38,6 +38,10 @@ def pytest_collection_modifyitems(config, items):
       holds them.
     - `single_database` tests (axe, HTML validation, schemathesis, production serving) check
       what no database changes: they run once, on SQLite, and are left out on PostgreSQL.
+    - `browser` journeys run once too, on SQLite: what they write goes through the same views
+      and services the rest of the suite runs on both databases, and twice over they cost CI
+      a minute of its fifteen. A journey whose answers depend on the database (search's
+      ranking: full text on PostgreSQL, a folded match on SQLite) is marked `both_databases`.
     - Without chromium the browser journeys skip with a reason on a laptop; in CI they must
       run, so a missing browser fails there instead.
     """
@@ -45,6 +49,7 @@ def pytest_collection_modifyitems(config, items):
         item
         for item in items
         if ("single_database" in item.keywords and ON_POSTGRESQL)
+        or ("browser" in item.keywords and "both_databases" not in item.keywords and ON_POSTGRESQL)
         or ("postgresql" in item.keywords and not ON_POSTGRESQL and IN_CI)
     ]
     if left_out:

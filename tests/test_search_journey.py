@@ -10,7 +10,7 @@ from reviews import services
 from tests.browser import csp_refusals
 from tests.factories import make_member
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.both_databases]
 
 
 def test_a_visitor_searches_from_the_header_and_follows_a_result(page: Page, seeded_live_server):
