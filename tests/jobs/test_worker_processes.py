@@ -143,7 +143,9 @@ def test_two_database_workers_run_each_of_a_hundred_jobs_exactly_once(workers):
     stop(second)
     copies = copies_per_email(workers.mail_dir)
     assert len(copies) == 100 and set(copies.values()) == {1}, workers.log()
-    assert {pid for _id, pid in sent(workers.mail_dir)} == {first.pid, second.pid}
+    # Sent by these workers; which of the two takes which job is the machine's luck (in CI
+    # one once took all hundred while the other ran the periodic jobs' first runs).
+    assert {pid for _id, pid in sent(workers.mail_dir)} <= {first.pid, second.pid}
     state = report(workers)
     assert (state["emails_sent"], state["queue"]) == (100, [["SUCCESSFUL", 100]])
     assert set(state["attempts"]) == {1}
