@@ -272,19 +272,14 @@ def activity_for(
 
 
 def grouped(items: list[Item]) -> list[Item]:
-    """Consecutive watches, or ratings, by one person of one season within a day, as one."""
+    """Watches, or ratings, by one person of one season within a day, as one, also where they
+    alternate as a person does them (watch an episode, rate it, watch the next): a group
+    takes an item across that person's other watches and ratings, never across anything
+    else (someone else's item, or their review)."""
     out: list[Item] = []
     for item in items:
-        last = out[-1] if out else None
-        if (
-            last is not None
-            and item.kind in (WATCH, RATING)
-            and last.kind == item.kind
-            and last.member.pk == item.member.pk
-            and last.episode.season_id == item.episode.season_id
-            and last.parts[0].at - item.at < GROUP_WITHIN
-        ):
-            last.parts.append(item)
+        if item.kind in (WATCH, RATING) and (group := _group_for(out, item)) is not None:
+            group.parts.append(item)
             continue
         if item.kind in (WATCH, RATING):
             item = Item(
@@ -303,3 +298,17 @@ def grouped(items: list[Item]) -> list[Item]:
             # Oldest first reads as the person did them ("episodes 3, 4, 5").
             item.parts.sort(key=lambda part: (part.episode.number, part.at))
     return out
+
+
+def _group_for(out: list[Item], item: Item) -> Item | None:
+    """The group, among the newest of `out`, that `item` (a watch or a rating) joins."""
+    for earlier in reversed(out):
+        if earlier.member.pk != item.member.pk or earlier.kind not in (WATCH, RATING):
+            return None
+        if (
+            earlier.kind == item.kind
+            and earlier.episode.season_id == item.episode.season_id
+            and earlier.parts[0].at - item.at < GROUP_WITHIN
+        ):
+            return earlier
+    return None

@@ -41,12 +41,7 @@ def follow(a, b):
 
 
 def items_of(client, url=ACTIVITY) -> list[str]:
-    page = page_of(client.get(url))
-    return (
-        [li.words for li in page.find_all("li", **{"class": "activity-item"})]
-        if False
-        else [node.words for node in _items(page)]
-    )
+    return [node.words for node in _items(page_of(client.get(url)))]
 
 
 def _items(node):
@@ -90,6 +85,25 @@ def test_consecutive_watches_within_a_day_read_as_one(client, odette, odile, sea
     items = items_of(client)
     assert len(items) == 1
     assert items[0].startswith("Odile Black watched episodes 3–5")
+
+
+def test_watching_and_rating_in_turn_read_as_two_groups_until_a_review(
+    client, odette, odile, season_episodes
+):
+    """Watch an episode, rate it, watch the next: as a person does it, and tells it."""
+    follow(odette, odile)
+    for episode in season_episodes[2:5]:
+        services.watch_add(member=odile, episode=episode, watched_on=DAY)
+        services.rating_set(member=odile, episode=episode, score=8)
+    services.review_post(member=odile, episode=season_episodes[4], body="What a night.")
+    services.watch_add(member=odile, episode=season_episodes[5], watched_on=DAY)
+    items = items_of(client)
+    assert [item.split(" December")[0].split(" ★")[0] for item in items] == [
+        "Odile Black watched Episode 6",
+        "Odile Black reviewed Episode 5",
+        "Odile Black rated episodes 3–5",
+        "Odile Black watched episodes 3–5",
+    ]
 
 
 def test_spoilers_are_collapsed_and_hidden_episodes_give_nothing(
