@@ -1,10 +1,13 @@
-"""Responses compressed as Django's GZipMiddleware does, at gzip's fastest level.
+"""Responses compressed as Django's GZipMiddleware does, fast.
 
 Every page a member gets is made for them (their CSRF token, their likes), so it is
-compressed for each request. At Django's level 6 that took 1 to 3 ms for a member's episode
-page of 90 kB on these machines, more than filling it; level 1 takes a fifth of that for a
-quarter more bytes (12.8 kB instead of 10.3 kB on the wire, docs/PERFORMANCE.md). Visitors'
-cached pages are compressed once, at level 9, when they are stored (kernel/pagecache.py).
+compressed for each request. At Django's level 6 (zlib) that took 1 to 3 ms for a member's
+episode page of 100 kB on these machines, more than filling it; zlib's level 1 took a third
+of that, still a quarter of a member's page's instructions. ISA-L (the `isal` package, Intel's
+deflate for storage and networks) at its level 1 takes a sixth of zlib's level 1 for fewer
+bytes (13.8 kB instead of 14.2 kB for that page, docs/PERFORMANCE.md): the same gzip format,
+read by every browser. Visitors' cached pages are compressed once, with zlib at level 9, when
+they are stored (kernel/pagecache.py).
 
 The random padding in the gzip header, Django's mitigation of BREACH, is kept.
 """
@@ -15,12 +18,13 @@ import secrets
 from django.middleware.gzip import GZipMiddleware as DjangoGZipMiddleware
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
+from isal import igzip
 
 LEVEL = 1
 
 
 def compress(content: bytes, *, max_random_bytes: int) -> bytes:
-    compressed = memoryview(gzip.compress(content, compresslevel=LEVEL, mtime=0))
+    compressed = memoryview(igzip.compress(content, compresslevel=LEVEL, mtime=0))
     header = bytearray(compressed[:10])
     header[3] = gzip.FNAME
     # As Django's, from 1 to max_random_bytes characters, none of them NUL (which ends it).
