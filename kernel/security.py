@@ -20,6 +20,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 log = logging.getLogger("etoile.security")
@@ -168,7 +169,12 @@ class SessionLifetimeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
+        user = request.user
+        if user.is_authenticated:  # reads the member, as every request here does
+            # The member in place of Django's lazy proxy to them: a member's page asks for
+            # request.user hundreds of times, and each hop through the proxy cost more than
+            # what was asked (docs/PERFORMANCE.md).
+            request.user = user._wrapped if isinstance(user, SimpleLazyObject) else user
             self.check(request)
         return self.get_response(request)
 
