@@ -266,7 +266,11 @@ def bounded() -> Iterator[None]:
         return
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL statement_timeout = %s", [int(TIME_LIMIT_MS)])
+            # SET takes no parameters where they are sent apart from the SQL (settings.py):
+            # set_config(…, true) is SET LOCAL as a function.
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, true)", [str(int(TIME_LIMIT_MS))]
+            )
             yield
             # Inside a caller's transaction too, the limit ends with the search.
             cursor.execute("SET LOCAL statement_timeout = DEFAULT")
