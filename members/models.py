@@ -66,6 +66,13 @@ def handle_from_email(email: str) -> str:
 _USER_BY_PK = None  # kernel.prepared.Prepared, made on first use
 _USER_FIELDS: list[str] = []
 
+# What apps above this one read of the signed-in member on every page, read with the member's
+# row in Django's authentication query rather than in a query of its own: name -> a function
+# giving an expression on the user row (notifications: the header's unread count). Each is set
+# on the member as an attribute of that name. Registered in the apps' AppConfig.ready(), before
+# the first request.
+SIGNED_IN_EXTRAS: dict = {}
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -74,8 +81,8 @@ class UserManager(BaseUserManager):
         """Django's authentication reads the signed-in member with `get(pk=…)` on every
         request (ModelBackend.get_user, which allauth's backend inherits): that one form is
         read with a query compiled once (kernel/prepared.py) where building and compiling it
-        cost a third of a member's bare request. Any other call, and any manager made from
-        this one (related managers filter), asks as usual."""
+        cost a third of a member's bare request, with SIGNED_IN_EXTRAS. Any other call, and
+        any manager made from this one (related managers filter), asks as usual."""
         if type(self) is UserManager and not args and kwargs.keys() == {"pk"}:
             pk = kwargs["pk"]
             if type(pk) is int:
@@ -87,14 +94,22 @@ class UserManager(BaseUserManager):
         if _USER_BY_PK is None:
             _USER_FIELDS = [field.attname for field in self.model._meta.concrete_fields]
             _USER_BY_PK = Prepared(
-                lambda pk: self.model._base_manager.filter(pk=pk).values(*_USER_FIELDS)
+                lambda pk: (
+                    self.model._base_manager.filter(pk=pk)
+                    .annotate(**{name: extra() for name, extra in SIGNED_IN_EXTRAS.items()})
+                    .values(*_USER_FIELDS, *SIGNED_IN_EXTRAS)
+                )
             )
         rows = _USER_BY_PK.rows(using=self.db, pk=pk)
         if not rows:
             raise self.model.DoesNotExist(
                 f"{self.model._meta.object_name} matching query does not exist."
             )
-        return self.model.from_db(self.db, _USER_FIELDS, [rows[0][name] for name in _USER_FIELDS])
+        row = rows[0]
+        member = self.model.from_db(self.db, _USER_FIELDS, [row[name] for name in _USER_FIELDS])
+        for name in SIGNED_IN_EXTRAS:
+            setattr(member, name, row[name])
+        return member
 
     def get_by_natural_key(self, email: str) -> "User":
         # Members sign in with their email in any letter case.

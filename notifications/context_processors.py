@@ -1,10 +1,8 @@
 from dataclasses import dataclass
 from functools import cached_property
 
-from notifications.services import unread_count
-
-# The header shows "99+" from here: the count reads at most this many index entries.
-UNREAD_CAP = 100
+# The header shows "99+" from UNREAD_CAP: the count reads at most this many index entries.
+from notifications.services import UNREAD_CAP, unread_count
 
 
 class Unread:
@@ -18,7 +16,7 @@ class Unread:
         user = getattr(self.request, "user", None)
         if user is None or not user.is_authenticated:
             return 0
-        return unread_count(user, UNREAD_CAP)
+        return unread_count(user)
 
     @property
     def label(self) -> str:

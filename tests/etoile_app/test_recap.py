@@ -299,7 +299,7 @@ def a_busy_season(dancer, others, eps) -> None:
 # The member of the page, the season, its episodes with the member's ratings and watches, their
 # reviews' totals and list, their picks (two); signed in, also the session, the reader, the
 # reader's watches (the spoiler rule) and the member menu's progress.
-RECAP_QUERIES = {"visitor": 7, "member": 12}  # a member: the header's unread counter too
+RECAP_QUERIES = {"visitor": 7, "member": 11}  # a member: their row brings the unread counter
 # The member, the season, its episodes with the member's ratings and watches; the drawing, from
 # the page cache (a table in the tests, Redis in production).
 IMAGE_QUERIES = 4
