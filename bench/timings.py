@@ -177,7 +177,7 @@ def main() -> None:
 
             profiler.disable()
             stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))
-            stats.print_stats(35)
+            stats.print_stats(int(os.environ.get("TOP", 35)))
             if os.environ.get("CALLERS"):  # who calls the functions matching this
                 stats.print_callers(os.environ["CALLERS"])
         timings.sort()

@@ -53,7 +53,7 @@ def _relations_of(member: User) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@cache_for_members("members", private=True)
+@cache_for_members("members", "catalog", private=True)  # catalog: the menu's progress
 def settings_view(request: HttpRequest) -> HttpResponse:
     member = request.user
     if request.method == "POST":
@@ -271,13 +271,13 @@ def _relation_list(request: HttpRequest, handle: str, *, followers: bool) -> Htt
 
 @require_safe
 @cache_for_visitors("members", "member:{handle}", query=("page",))
-@cache_for_members("members", "member:{handle}", query=("page",))
+@cache_for_members("members", "member:{handle}", "catalog", query=("page",))
 def followers_list(request: HttpRequest, handle: str) -> HttpResponse:
     return _relation_list(request, handle, followers=True)
 
 
 @require_safe
 @cache_for_visitors("members", "member:{handle}", query=("page",))
-@cache_for_members("members", "member:{handle}", query=("page",))
+@cache_for_members("members", "member:{handle}", "catalog", query=("page",))
 def following_list(request: HttpRequest, handle: str) -> HttpResponse:
     return _relation_list(request, handle, followers=False)
