@@ -343,18 +343,28 @@ def cache_for_members(
             if not _eligible(request):
                 return view(request, *args, **kwargs)
             address = pagecache._address(request, reads)
-            if address is None or (reader is not None and not reader(request, **kwargs)):
+            if address is None:
                 return view(request, *args, **kwargs)
             names = [group.format(**kwargs).lower() for group in groups]
+            own = pagecache_member_group(request.user)
             if private:
-                names.append(pagecache_member_group(request.user))
+                names.append(own)
+            # The reader's own group is read too, in the same round trip, but is no part of a
+            # shared skeleton's key: what is kept of the reader for its version (their watches,
+            # reviews/tracking.py) serves their requests alone. Read before `reader`, which
+            # reads the reader's watches.
+            read = names if private else [*names, own]
             try:
-                found = pagecache.cache.get_many([pagecache.VERSION_KEY + n for n in names])
-                versions = pagecache._versions(found, names)
-                request.group_versions = dict(zip(names, versions, strict=True))
+                found = pagecache.cache.get_many([pagecache.VERSION_KEY + n for n in read])
+                request.group_versions = dict(
+                    zip(read, pagecache._versions(found, read), strict=True)
+                )
             except Exception:  # noqa: BLE001 (a cache that does not answer must not stop the site)
                 logger.warning("page cache unavailable; rendering %s", request.path)
                 return view(request, *args, **kwargs)
+            if reader is not None and not reader(request, **kwargs):
+                return view(request, *args, **kwargs)
+            versions = [request.group_versions[name] for name in names]
             # Today: forms offer it as the date watched.
             today = timezone.localdate()
             key = (address, get_language(), today, *versions, request.user.pk if private else 0)

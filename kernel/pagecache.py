@@ -33,6 +33,8 @@ import hashlib
 import logging
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial, wraps
@@ -174,22 +176,33 @@ def _versions(found: dict, groups: list[str]) -> list[str]:
     return versions
 
 
-# What pages read of a group that changes rarely (the catalog's episodes), kept in this
-# process for the group's version: {(group, name): (version, value)}.
-_per_version: dict[tuple[str, str], tuple[str, object]] = {}
+# What pages read of a group, kept in this process for the group's version: the catalog's
+# episodes, and each member's watches (reviews/tracking.py), so least recently used out first
+# past PER_VERSION_ENTRIES. {(group, name): (version, value)}.
+PER_VERSION_ENTRIES = 20_000
+_per_version: OrderedDict[tuple[str, str], tuple[str, object]] = OrderedDict()
+_per_version_lock = threading.Lock()
 
 
 def per_version(request: HttpRequest, group: str, name: str, compute: Callable[[], object]):
     """`compute()`, kept in this process while `group`'s version is the one the request's
-    page read (kernel/memberpages.py keeps them on the request). Without one, computed."""
+    page read (kernel/memberpages.py keeps them on the request). Without one, computed. The
+    value is shared by every request that reads that version: it must not be changed."""
     version = getattr(request, "group_versions", {}).get(group)
     if version is None:
         return compute()
-    found = _per_version.get((group, name))
-    if found is not None and found[0] == version:
-        return found[1]
+    key = (group, name)
+    with _per_version_lock:
+        found = _per_version.get(key)
+        if found is not None and found[0] == version:
+            _per_version.move_to_end(key)
+            return found[1]
     value = compute()
-    _per_version[(group, name)] = (version, value)
+    with _per_version_lock:
+        _per_version[key] = (version, value)
+        _per_version.move_to_end(key)
+        if len(_per_version) > PER_VERSION_ENTRIES:
+            _per_version.popitem(last=False)
     return value
 
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from catalog.models import Episode
 from kernel import pagecache
 from kernel.prepared import Prepared
+from members.pagegroups import member_group
 from reviews.models import Watch
 
 
@@ -27,16 +28,29 @@ class WatchSummary:
 
 
 def watch_summary(request: HttpRequest) -> WatchSummary:
-    """The member's watches grouped by episode: one query, cached on the request."""
+    """The member's watches grouped by episode: one query, cached on the request; on a page
+    kept for members (kernel/memberpages.py), kept in this process for the version of the
+    member's page group, which every change of their watches moves (reviews/apps.py,
+    reviews/services.py), so no query at all until they watch something."""
     cached = getattr(request, "_watch_summary", None)
     if cached is not None:
         return cached
-    summary = WatchSummary()
-    if request.user.is_authenticated:
-        for row in WATCHES.rows(member=request.user.pk):
-            summary.by_episode[row["episode_id"]] = (row["times"], row["last"])
-            summary.numbers.add((row["episode__season__number"], row["episode__number"]))
+    member = request.user
+    if member.is_authenticated:
+        summary = pagecache.per_version(
+            request, member_group(member.handle), "watch-summary", lambda: _summary_of(member.pk)
+        )
+    else:
+        summary = WatchSummary()
     request._watch_summary = summary
+    return summary
+
+
+def _summary_of(member_id: int) -> WatchSummary:
+    summary = WatchSummary()
+    for row in WATCHES.rows(member=member_id):
+        summary.by_episode[row["episode_id"]] = (row["times"], row["last"])
+        summary.numbers.add((row["episode__season__number"], row["episode__number"]))
     return summary
 
 

@@ -169,6 +169,12 @@ def test_marking_the_episode_watched_lifts_the_shield_on_the_next_request(
     _, after = read(odile_client)
     assert not shielded(after, scene["spoiler"])
     assert "You watched it on" in after.find(id="watching").words
+    # Her watches are kept for her page group's version (reviews/tracking.py): taking the
+    # watch back moves it too, and the shield is back on the next page.
+    with commit():
+        assert odile_client.post("/season/1/episode/3/watched/undo/").status_code == 302
+    _, undone = read(odile_client)
+    assert shielded(undone, scene["spoiler"])
 
 
 def test_a_like_shows_pressed_to_its_member_and_counted_for_everyone(
@@ -261,9 +267,9 @@ def queries_of(client, url=EPISODE_URL) -> int:
 
 # The member's page filled from its skeleton: the session (the cache table here, Redis in
 # production), the member with their unread notifications (the header's counter), the
-# versions, the episode with the member's rating, review and watchlist entry, their watches,
-# their likes on the page.
-EPISODE_QUERIES = 6
+# versions, the episode with the member's rating, review and watchlist entry, their likes on
+# the page. Their watches are kept for their page group's version (reviews/tracking.py).
+EPISODE_QUERIES = 5
 
 
 def test_the_episode_page_costs_the_same_queries_with_one_review_or_five_hundred(
@@ -284,13 +290,13 @@ def test_the_episode_page_costs_the_same_queries_with_one_review_or_five_hundred
 # and mutes (one query) and their newest activity (one query per kind: community/activity.py);
 # another's profile, the reader's relations with them (one query: members/regions.py).
 MEMBER_PAGES = {
-    "/": 11,
-    "/season/1/": 6,
-    "/u/critic/": 5,
-    "/u/critic/season/1/": 4,
-    "/u/odette/diary/": 4,
-    "/me/watchlist/": 4,
-    "/me/settings/": 4,
+    "/": 10,
+    "/season/1/": 5,
+    "/u/critic/": 4,
+    "/u/critic/season/1/": 3,
+    "/u/odette/diary/": 3,
+    "/me/watchlist/": 3,
+    "/me/settings/": 3,
 }
 
 
@@ -330,17 +336,18 @@ def test_private_pages_are_each_members_own(client, odile_client, odette, odile,
 
 
 def test_the_menu_follows_a_members_name_and_progress_at_once(
-    client, odile_client, odette, odile, scene, other_episode
+    client, odile_client, odette, odile, scene, other_episode, commit
 ):
-    """The member menu is kept per member (reviews/regions.py): a new name, watch or
-    notification shows on the next page, and nobody else's menu changes."""
+    """The member menu is kept per member (reviews/regions.py), and their watches for their
+    page group's version (reviews/tracking.py): a new name, watch or notification shows on
+    the next page, and nobody else's menu changes."""
     read(client)
     _, odile_page = read(odile_client)
-    odette.display_name = "Odette Renamed"
-    odette.save()
-    services.watch_add(member=odette, episode=other_episode, watched_on=PREMIERE)
-
-    notify(odette, Notification.Kind.LIKE, odile, review=scene["plain"])
+    with commit():
+        odette.display_name = "Odette Renamed"
+        odette.save()
+        services.watch_add(member=odette, episode=other_episode, watched_on=PREMIERE)
+        notify(odette, Notification.Kind.LIKE, odile, review=scene["plain"])
 
     _, page = read(client)
     header = page.find("header").words
