@@ -92,6 +92,10 @@ class Item:
         return self.sight is Sight.WITHHELD
 
     @property
+    def shielded(self) -> bool:
+        return self.sight is Sight.SHIELDED
+
+    @property
     def episodes_label(self) -> str:
         """ "episodes 3–5", "episodes 2, 4 and 5": the grouped episodes' numbers."""
         numbers = sorted({part.episode.number for part in self.parts})

@@ -4,18 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('etoile_app', '0011_follows_blocks_mutes'),
+        ("etoile_app", "0011_follows_blocks_mutes"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='follow',
-            name='follow_follower_newest',
+            model_name="follow",
+            name="follow_follower_newest",
         ),
         migrations.AddIndex(
-            model_name='follow',
-            index=models.Index(fields=['follower', '-created_at', '-id'], name='follow_follower_newest'),
+            model_name="follow",
+            index=models.Index(
+                fields=["follower", "-created_at", "-id"], name="follow_follower_newest"
+            ),
         ),
     ]

@@ -5,36 +5,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0010_admin_field_names'),
-        ('reviews', '0015_activity_indexes'),
+        ("catalog", "0010_admin_field_names"),
+        ("reviews", "0015_activity_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='rating',
-            name='rating_member_newest',
+            model_name="rating",
+            name="rating_member_newest",
         ),
         migrations.RemoveIndex(
-            model_name='review',
-            name='review_member_newest',
+            model_name="review",
+            name="review_member_newest",
         ),
         migrations.RemoveIndex(
-            model_name='watch',
-            name='watch_member_newest',
+            model_name="watch",
+            name="watch_member_newest",
         ),
         migrations.AddIndex(
-            model_name='rating',
-            index=models.Index(fields=['member', '-rated_at', '-id'], name='rating_member_newest'),
+            model_name="rating",
+            index=models.Index(fields=["member", "-rated_at", "-id"], name="rating_member_newest"),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['member', '-created_at', '-id'], name='review_member_newest'),
+            model_name="review",
+            index=models.Index(
+                fields=["member", "-created_at", "-id"], name="review_member_newest"
+            ),
         ),
         migrations.AddIndex(
-            model_name='watch',
-            index=models.Index(fields=['member', '-created_at', '-id'], name='watch_member_newest'),
+            model_name="watch",
+            index=models.Index(fields=["member", "-created_at", "-id"], name="watch_member_newest"),
         ),
     ]
