@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -94,6 +95,12 @@ class Item:
     @property
     def shielded(self) -> bool:
         return self.sight is Sight.SHIELDED
+
+    @property
+    def machine_time(self) -> str:
+        """Its time for a <time datetime>, as the `date:'Y-m-d\\TH:i:sO'` filter wrote it (the
+        filter cost a tenth of drawing an item)."""
+        return timezone.localtime(self.at).strftime("%Y-%m-%dT%H:%M:%S%z")
 
     @property
     def episodes_label(self) -> str:
