@@ -1,9 +1,10 @@
 """The activity of members: what the people a member follows rated, reviewed, replied,
 watched and followed, newest first, and one member's own public activity (their feed).
 
-Read from the source tables, not from a log of its own: one bounded query per kind (ratings,
-reviews and replies, watches, follows), each walking its `(member, time)` index newest first
-(reviews.models, members.models), merged here. A page is keyset-paged: its cursor is the
+Read from the source tables, not from a log of its own: one query picks the page's items by
+their keys (each kind walking its `(member, time, id)` index newest first: reviews.models,
+members.models), then each kind found on the page is read for those rows alone (at most four
+queries, however many members are followed: `newest_keys`, `_fetch`). A page is keyset-paged: its cursor is the
 last item's (time, kind, id), so "Older" costs the same on the hundredth page as on the
 first, and nothing is counted.
 
@@ -14,8 +15,10 @@ reviews/visibility.py gives the reader for it, and the surfaces show only what i
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -90,6 +93,16 @@ class Item:
         return self.sight is Sight.WITHHELD
 
     @property
+    def shielded(self) -> bool:
+        return self.sight is Sight.SHIELDED
+
+    @property
+    def machine_time(self) -> str:
+        """Its time for a <time datetime>, as the `date:'Y-m-d\\TH:i:sO'` filter wrote it (the
+        filter cost a tenth of drawing an item)."""
+        return timezone.localtime(self.at).strftime("%Y-%m-%dT%H:%M:%S%z")
+
+    @property
     def episodes_label(self) -> str:
         """ "episodes 3–5", "episodes 2, 4 and 5": the grouped episodes' numbers."""
         numbers = sorted({part.episode.number for part in self.parts})
@@ -143,44 +156,158 @@ def hidden_for(request: HttpRequest) -> set[int]:
     return found
 
 
-def _fetch(authors, hidden: set[int], reader: Reader, cursor: Cursor | None, limit: int):
-    """The newest `limit` + 1 items of each kind by `authors` (a queryset of member ids, or a
-    list), after the cursor: four queries."""
-    reviews = (
-        Review.objects.public()
-        .filter(member_id__in=authors)
-        # An answer to someone the reader does not see (in SQL, so that a page stays full).
-        .exclude(parent__member_id__in=hidden)
-        .filter(_after(cursor, RANKS[REVIEW], "created_at"))
-        .select_related("member", "episode__season", "parent__member")
-        .order_by("-created_at", "-pk")[: limit + 1]
+@dataclass(frozen=True)
+class Followed:
+    """The members `member_id` follows (in good standing), less those hidden from them: the
+    authors of a member's activity, read inside the query that picks the items."""
+
+    member_id: int
+    hidden: frozenset[int]
+
+
+# The SQL below is put together from the models' table names and fixed text; every value
+# (ids, times, the status, the limit) is passed as a parameter.
+
+
+def _sources(hidden: frozenset[int]) -> list[tuple[int, str, str, str, str, list]]:
+    """For each kind: its rank, table, time and author columns, and what else a row must meet
+    to be shown (in SQL, so that a page stays full), with that condition's parameters."""
+    user = User._meta.db_table
+    review = Review._meta.db_table
+    parent_shown, parent_params = _not_in("p.member_id", hidden)
+    followed_shown, followed_params = _not_in("x.followed_id", hidden)
+    public_parent = (
+        f"(x.parent_id IS NULL OR EXISTS (SELECT 1 FROM {review} p INNER JOIN {user} pu"  # noqa: S608
+        f" ON pu.id = p.member_id WHERE p.id = x.parent_id AND p.status = %s AND pu.is_active"
+        # Not an answer to someone the reader does not see.
+        f"{parent_shown}))"
     )
-    ratings = (
-        Rating.objects.filter(member_id__in=authors, member__is_active=True)
-        .filter(_after(cursor, RANKS[RATING], "rated_at"))
-        .select_related("member", "episode__season")
-        .order_by("-rated_at", "-pk")[: limit + 1]
+    # A value looked up for each row, not an EXISTS: PostgreSQL would make that a join, and
+    # then read a follower's follows by the followed member's index and sort them.
+    follow_shown = (
+        f"(SELECT fu.is_active FROM {user} fu WHERE fu.id = x.followed_id){followed_shown}"  # noqa: S608
     )
-    watches = (
-        Watch.objects.filter(member_id__in=authors, member__is_active=True)
-        .filter(_after(cursor, RANKS[WATCH], "created_at"))
-        .select_related("member", "episode__season")
-        .order_by("-created_at", "-pk")[: limit + 1]
-    )
-    follows = (
-        Follow.objects.filter(
-            follower_id__in=authors, follower__is_active=True, followed__is_active=True
+    visible = Review.Status.VISIBLE.value
+    return [
+        (
+            RANKS[REVIEW],
+            review,
+            "created_at",
+            "member_id",
+            f"x.status = %s AND {public_parent}",
+            [visible, visible, *parent_params],
+        ),
+        (RANKS[RATING], Rating._meta.db_table, "rated_at", "member_id", "", []),
+        (RANKS[WATCH], Watch._meta.db_table, "created_at", "member_id", "", []),
+        (
+            RANKS[FOLLOW],
+            Follow._meta.db_table,
+            "created_at",
+            "follower_id",
+            follow_shown,
+            followed_params,
+        ),
+    ]
+
+
+def _not_in(column: str, ids) -> tuple[str, list]:
+    """`column NOT IN (...)` these ids, as SQL and its parameters ("" for none: a condition
+    that is always true would still steer PostgreSQL's choice of index)."""
+    ids = sorted(ids)
+    if not ids:
+        return "", []
+    return f" AND {column} NOT IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+def _authors_sql(authors) -> tuple[str, list]:
+    """The authors' ids, in good standing, as a subquery selecting `author`."""
+    user = User._meta.db_table
+    if isinstance(authors, Followed):
+        not_hidden, params = _not_in("f.followed_id", authors.hidden)
+        return (
+            f"SELECT f.followed_id AS author FROM {Follow._meta.db_table} f INNER JOIN {user} u"  # noqa: S608
+            f" ON u.id = f.followed_id WHERE f.follower_id = %s AND u.is_active{not_hidden}",
+            [authors.member_id, *params],
         )
-        .exclude(followed_id__in=hidden)
-        .filter(_after(cursor, RANKS[FOLLOW], "created_at"))
-        .select_related("follower", "followed")
-        .order_by("-created_at", "-pk")[: limit + 1]
+    ids = sorted(set(authors))
+    if not ids:
+        return f"SELECT u.id AS author FROM {user} u WHERE 1 = 0", []  # noqa: S608
+    return (
+        f"SELECT u.id AS author FROM {user} u WHERE u.is_active"  # noqa: S608
+        f" AND u.id IN ({', '.join(['%s'] * len(ids))})",
+        ids,
     )
-    items = []
-    for review in reviews:
-        sight = sight_of_review(reader, review, episode=review.episode, parent=review.parent)
-        items.append(
-            Item(
+
+
+def _after_sql(cursor: Cursor | None, rank: int, time: str) -> tuple[str, list]:
+    """`_after` in SQL: the rows of one source after the cursor in the (time, rank, id) order."""
+    if cursor is None:
+        return "", []
+    at = connection.ops.adapt_datetimefield_value(cursor.at)
+    if rank < cursor.rank:
+        return f"x.{time} <= %s", [at]
+    if rank > cursor.rank:
+        return f"x.{time} < %s", [at]
+    return f"(x.{time} < %s OR (x.{time} = %s AND x.id < %s))", [at, at, cursor.pk]
+
+
+def newest_keys(authors, hidden, cursor: Cursor | None, limit: int) -> list[tuple[int, int]]:
+    """The (rank, id) of the newest `limit` items by `authors` after the cursor, newest first:
+    one query, which reads ids and times alone (the rows themselves are read for these few).
+
+    Each kind is asked for its newest `limit` of the authors' rows and the four are merged by
+    the database. On PostgreSQL the authors are walked one by one (LATERAL), each through
+    their `(member, time)` index newest first, at most `limit` rows each: asked "rows whose
+    member is in the following, newest first", it read every row of every member followed
+    (a merge join by member) and sorted them. SQLite, which has no LATERAL, plans the `IN`
+    as a look-up of each author in the same index."""
+    lateral = connection.vendor == "postgresql"
+    authors_sql, authors_params = _authors_sql(authors)
+    parts, params = [], []
+    for rank, table, time, author, shown, shown_params in _sources(frozenset(hidden)):
+        after, after_params = _after_sql(cursor, rank, time)
+        where = " AND ".join(filter(None, [shown, after])) or "1 = 1"
+        newest = f"ORDER BY x.{time} DESC, x.id DESC LIMIT %s"
+        if lateral:
+            parts.append(
+                f"SELECT k.rank, k.happened, k.pk FROM ({authors_sql}) a CROSS JOIN LATERAL"  # noqa: S608
+                f" (SELECT {rank} AS rank, x.{time} AS happened, x.id AS pk FROM {table} x"
+                f" WHERE x.{author} = a.author AND {where} {newest}) k"
+                f" ORDER BY k.happened DESC, k.pk DESC LIMIT %s"
+            )
+            params += [*authors_params, *shown_params, *after_params, limit, limit]
+        else:
+            parts.append(
+                f"SELECT {rank} AS rank, x.{time} AS happened, x.id AS pk FROM {table} x"  # noqa: S608
+                f" WHERE x.{author} IN ({authors_sql}) AND {where} {newest}"
+            )
+            params += [*authors_params, *shown_params, *after_params, limit]
+    union = " UNION ALL ".join(
+        f"SELECT rank, happened, pk FROM ({part}) s{i}"  # noqa: S608
+        for i, part in enumerate(parts)
+    )
+    newest_first = "ORDER BY happened DESC, rank DESC, pk DESC LIMIT %s"
+    sql = f"SELECT rank, pk FROM ({union}) everything {newest_first}"  # noqa: S608
+    with connection.cursor() as db:
+        db.execute(sql, [*params, limit])
+        return db.fetchall()
+
+
+def _fetch(authors, hidden: set[int], reader: Reader, cursor: Cursor | None, limit: int):
+    """The newest `limit` + 1 items by `authors` (a `Followed`, or a list of member ids) after
+    the cursor, newest first: their keys in one query, then the rows of each kind found (at
+    most four queries, of `limit` + 1 rows in all)."""
+    keys = newest_keys(authors, hidden, cursor, limit + 1)
+    wanted: dict[int, list[int]] = {rank: [] for rank in RANKS.values()}
+    for rank, pk in keys:
+        wanted[rank].append(pk)
+    found: dict[tuple[int, int], Item] = {}
+    if wanted[RANKS[REVIEW]]:
+        for review in Review.objects.filter(pk__in=wanted[RANKS[REVIEW]]).select_related(
+            "member", "episode__season", "parent__member"
+        ):
+            sight = sight_of_review(reader, review, episode=review.episode, parent=review.parent)
+            found[RANKS[REVIEW], review.pk] = Item(
                 REVIEW,
                 review.created_at,
                 review.pk,
@@ -189,11 +316,12 @@ def _fetch(authors, hidden: set[int], reader: Reader, cursor: Cursor | None, lim
                 review=review,
                 sight=sight,
             )
-        )
-    for rating in ratings:
-        sight = sight_of_episode(reader, rating.episode, author_id=rating.member_id)
-        items.append(
-            Item(
+    if wanted[RANKS[RATING]]:
+        for rating in Rating.objects.filter(pk__in=wanted[RANKS[RATING]]).select_related(
+            "member", "episode__season"
+        ):
+            sight = sight_of_episode(reader, rating.episode, author_id=rating.member_id)
+            found[RANKS[RATING], rating.pk] = Item(
                 RATING,
                 rating.rated_at,
                 rating.pk,
@@ -202,17 +330,23 @@ def _fetch(authors, hidden: set[int], reader: Reader, cursor: Cursor | None, lim
                 score=rating.score,
                 sight=sight,
             )
-        )
-    for watch in watches:
-        sight = sight_of_episode(reader, watch.episode, author_id=watch.member_id)
-        items.append(
-            Item(WATCH, watch.created_at, watch.pk, watch.member, watch.episode, sight=sight)
-        )
-    for follow in follows:
-        items.append(
-            Item(FOLLOW, follow.created_at, follow.pk, follow.follower, followed=follow.followed)
-        )
-    return items
+    if wanted[RANKS[WATCH]]:
+        for watch in Watch.objects.filter(pk__in=wanted[RANKS[WATCH]]).select_related(
+            "member", "episode__season"
+        ):
+            sight = sight_of_episode(reader, watch.episode, author_id=watch.member_id)
+            found[RANKS[WATCH], watch.pk] = Item(
+                WATCH, watch.created_at, watch.pk, watch.member, watch.episode, sight=sight
+            )
+    if wanted[RANKS[FOLLOW]]:
+        for follow in Follow.objects.filter(pk__in=wanted[RANKS[FOLLOW]]).select_related(
+            "follower", "followed"
+        ):
+            found[RANKS[FOLLOW], follow.pk] = Item(
+                FOLLOW, follow.created_at, follow.pk, follow.follower, followed=follow.followed
+            )
+    # A row deleted between the two queries is left out.
+    return [found[key] for key in keys if key in found], len(keys) > limit
 
 
 @dataclass
@@ -231,23 +365,14 @@ def page_of(
     group=True,
 ) -> Page:
     """One page of the authors' activity, newest first, after `cursor`."""
-    found = sorted(
-        _fetch(authors, set(hidden), reader, cursor, limit), key=lambda i: i.key, reverse=True
-    )
+    found, more = _fetch(authors, set(hidden), reader, cursor, limit)
     taken = found[:limit]
-    older = (
-        Cursor(taken[-1].at, RANKS[taken[-1].kind], taken[-1].pk) if len(found) > limit else None
-    )
+    older = Cursor(taken[-1].at, RANKS[taken[-1].kind], taken[-1].pk) if more and taken else None
     return Page(grouped(taken) if group else taken, older)
 
 
-def followed_authors(member_id: int, hidden: set[int]):
-    """The members a member follows, as a subquery, less those hidden from them."""
-    return (
-        Follow.objects.filter(follower_id=member_id, followed__is_active=True)
-        .exclude(followed_id__in=hidden)
-        .values("followed_id")
-    )
+def followed_authors(member_id: int, hidden: set[int]) -> Followed:
+    return Followed(member_id, frozenset(hidden))
 
 
 def activity_for(

@@ -425,7 +425,7 @@ class Follow(models.Model):
         ]
         indexes = [
             models.Index(fields=["followed", "-created_at"], name="follow_followed_newest"),
-            models.Index(fields=["follower", "-created_at"], name="follow_follower_newest"),
+            models.Index(fields=["follower", "-created_at", "-id"], name="follow_follower_newest"),
         ]
 
     def __str__(self) -> str:

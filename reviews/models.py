@@ -75,7 +75,7 @@ class Rating(models.Model):
         indexes = [
             models.Index(fields=["episode", "score"]),
             # A member's ratings newest first: the activity of the members one follows.
-            models.Index(fields=["member", "-rated_at"], name="rating_member_newest"),
+            models.Index(fields=["member", "-rated_at", "-id"], name="rating_member_newest"),
         ]
 
     def __str__(self) -> str:
@@ -260,7 +260,7 @@ class Review(models.Model):
                 condition=Q(parent__isnull=True),
                 name="review_episode_liked_top",
             ),
-            models.Index(fields=["member", "-created_at"], name="review_member_newest"),
+            models.Index(fields=["member", "-created_at", "-id"], name="review_member_newest"),
         ]
 
     def __str__(self) -> str:
@@ -545,7 +545,7 @@ class Watch(models.Model):
             models.Index(fields=["member", "-watched_on", "-created_at"], name="watch_diary"),
             models.Index(fields=["member", "episode"], name="watch_member_episode"),
             # When it was marked, newest first: the activity of the members one follows.
-            models.Index(fields=["member", "-created_at"], name="watch_member_newest"),
+            models.Index(fields=["member", "-created_at", "-id"], name="watch_member_newest"),
         ]
 
     def __str__(self) -> str:

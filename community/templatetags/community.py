@@ -1,7 +1,6 @@
 from django import template
 
-from community.activity import activity_for, hidden_for
-from reviews.visibility import reader_of
+from community.activity import activity_for
 
 register = template.Library()
 
@@ -10,10 +9,14 @@ HOME_ITEMS = 5
 
 @register.simple_tag(takes_context=True)
 def newest_activity(context):
-    """The first few activity items for the request's member (None for a visitor)."""
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
+    """The first few activity items for the reader of the home-activity region
+    (community/regions.py: its state), None for a visitor."""
+    reader = context.get("activity_reader")
+    if reader is None or reader.is_visitor:
         return None
     return activity_for(
-        request.user, reader_of(request), hidden=hidden_for(request), limit=HOME_ITEMS
+        context["user"],
+        reader,
+        hidden=set(context["activity_hidden"]),
+        limit=HOME_ITEMS,
     )

@@ -185,11 +185,19 @@ def many_follows(member: User, count: int) -> list[User]:
     return people
 
 
+def every_kind(person: User, other: User, episode: Episode) -> None:
+    """A review, a rating, a watch and a follow by `person`: a page with all four kinds."""
+    services.review_post(member=person, episode=episode, body="Every kind.")
+    services.rating_set(member=person, episode=episode, score=8)
+    services.watch_add(member=person, episode=episode, watched_on=DAY)
+    follow(person, other)
+
+
 def test_the_activity_page_costs_the_same_queries_with_one_follow_or_five_thousand(
-    client, odette, odile, season_episodes
+    client, odette, odile, critic, season_episodes
 ):
     follow(odette, odile)
-    services.watch_add(member=odile, episode=season_episodes[0], watched_on=DAY)
+    every_kind(odile, critic, season_episodes[0])
     client.get(ACTIVITY)
     with CaptureQueriesContext(connection) as one:
         client.get(ACTIVITY)
@@ -203,9 +211,36 @@ def test_the_activity_page_costs_the_same_queries_with_one_follow_or_five_thousa
         for n, person in enumerate(people[:500])
     )
     many_reviews(people[0], season_episodes[2], 200)
+    every_kind(people[1], critic, season_episodes[3])
     with CaptureQueriesContext(connection) as many:
         response = client.get(ACTIVITY)
-    assert len(items_of_response(response)) >= PAGE_SIZE // 2
+    texts = items_of_response(response)
+    assert len(texts) >= PAGE_SIZE // 2
+    assert any("followed The Critic" in text for text in texts)
+    assert any("reviewed" in text for text in texts)
+    # The page's keys in one query, then the rows of each of the four kinds on it.
+    keys = [q["sql"] for q in many.captured_queries if ") everything ORDER BY" in q["sql"]]
+    assert len(keys) == 1
+    assert len(one) == len(many)
+
+
+def test_the_home_page_costs_the_same_queries_with_one_follow_or_five_thousand(
+    client, odette, odile, critic, season_episodes
+):
+    follow(odette, odile)
+    every_kind(odile, critic, season_episodes[0])
+    client.get("/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    people = many_follows(odette, 5000)
+    Rating.objects.bulk_create(
+        Rating(member=person, episode=season_episodes[n % 8], score=6)
+        for n, person in enumerate(people[:500])
+    )
+    every_kind(people[1], critic, season_episodes[3])
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/")
+    assert "followed The Critic" in text_of(response.content.decode())
     assert len(one) == len(many)
 
 

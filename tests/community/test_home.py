@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from catalog.models import Episode
+from kernel import memberpages
 from members import services as member_services
 from reviews import services
 from tests.factories import make_member, signed_in
@@ -57,3 +58,65 @@ def test_a_member_sees_the_newest_activity_without_those_they_muted(client, seed
     member_services.mute_set(muter=odette, muted=critic, muting=True)
     assert "The critic speaks." not in community(client).words
     assert "The critic speaks." in community(Client()).words
+
+
+@pytest.fixture
+def member_pages_on(settings):
+    """Members' pages from their skeletons, as in production (tests/conftest.py renders them
+    in full), so that the kept activity is what is read."""
+    settings.MEMBER_PAGE_CACHE_BYTES = 64 * 1024 * 1024
+    memberpages.store.clear()
+    yield
+    memberpages.store.clear()
+
+
+def activity(client) -> object:
+    return community(client).find("div", **{"class": "community__activity"})
+
+
+def test_the_newest_activity_is_kept_a_short_while_and_never_past_a_spoiler(
+    client, seeded, odette, odile, monkeypatch, member_pages_on, django_capture_on_commit_callbacks
+):
+    """Kept per reader (community/regions.py): what someone they follow did shows within the
+    window; their own watches, which decide the spoiler shield, show at once (once committed:
+    the reader's watches are kept for their page group's version, reviews/tracking.py)."""
+
+    def commit():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    from community import regions
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(regions.time, "time", lambda: now[0])
+    e3 = Episode.objects.select_related("season").get(season__number=1, number=3)
+    member_services.follow_set(follower=odette, followed=odile, following=True)
+    services.review_post(member=odile, episode=e3, body="The lift in act three.", is_spoiler=True)
+    section = activity(client)
+    assert "The lift in act three." in section.find("details", **{"class": "spoiler"}).words
+    # (A rating or a review would change the home page itself: it is drawn again.)
+    with commit():
+        services.watch_add(member=odile, episode=e3, watched_on=DAY)
+    assert "Odile Black watched" not in activity(client).words  # kept
+    with commit():
+        services.watch_add(member=odette, episode=e3, watched_on=DAY)
+    section = activity(client)  # another state: the reader's own watch shows at once
+    assert "Odile Black watched" in section.words
+    assert "The lift in act three." in section.words
+    assert not section.find_all("details", **{"class": "spoiler"})
+    with commit():
+        services.watch_undo_last(member=odette, episode=e3)
+    section = activity(client)  # and its undoing: the shield is back at once
+    assert "The lift in act three." in section.find("details", **{"class": "spoiler"}).words
+    now[0] += regions.KEPT_SECONDS
+    with commit():
+        services.review_post(member=odile, episode=e3, body="And the bows.")
+    assert "And the bows." in activity(client).words  # the window moved on
+
+
+def test_no_member_is_shown_anothers_kept_activity(client, seeded, odette, odile, member_pages_on):
+    e3 = Episode.objects.select_related("season").get(season__number=1, number=3)
+    critic = make_member(handle="critic", display_name="The Critic")
+    member_services.follow_set(follower=odette, followed=critic, following=True)
+    services.review_post(member=critic, episode=e3, body="The critic speaks.")
+    assert "The critic speaks." in activity(client).words
+    assert "The critic speaks." not in activity(signed_in(odile)).words
