@@ -21,7 +21,8 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 # Items kept per process. An item's HTML is at most a few kilobytes (a review is at most
-# 5,000 characters, held once in the key and once drawn): some 20 MB at worst, 2 MB typically.
+# 5,000 characters, held once in the key and once drawn): a few tens of MB at worst, a few MB
+# typically.
 KEPT_ITEMS = 2000
 
 _kept: OrderedDict[tuple, str] = OrderedDict()
