@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from members.models import Block, Follow, Mute, User
+from reviews.mentions import with_known_mentions
 from reviews.models import Rating, Review, Watch
 from reviews.visibility import Reader, Sight, sight_of_episode, sight_of_review
 
@@ -293,6 +294,33 @@ def newest_keys(authors, hidden, cursor: Cursor | None, limit: int) -> list[tupl
         return db.fetchall()
 
 
+def _names(member: str) -> tuple[str, ...]:
+    """What an item shows of a member: their name and the handle of their address."""
+    return (f"{member}__handle", f"{member}__display_name")
+
+
+# The fields an item shows (templates/community/_item.html, community/drawn.py's key) and its
+# sight is decided by, the only ones read: building the rows' instances with all their
+# members' and episodes' fields cost more than the rest of reading them.
+_ABOUT_EPISODE = (
+    *_names("member"),
+    "episode__number",
+    "episode__title",
+    "episode__title_fr",
+    "episode__season__number",
+)
+_REVIEW_FIELDS = (
+    "created_at",
+    "body",
+    "is_spoiler",
+    "spoils_up_to",
+    *_ABOUT_EPISODE,
+    "parent__is_spoiler",
+    "parent__spoils_up_to",
+    *_names("parent__member"),
+)
+
+
 def _fetch(authors, hidden: set[int], reader: Reader, cursor: Cursor | None, limit: int):
     """The newest `limit` + 1 items by `authors` (a `Followed`, or a list of member ids) after
     the cursor, newest first: their keys in one query, then the rows of each kind found (at
@@ -303,8 +331,10 @@ def _fetch(authors, hidden: set[int], reader: Reader, cursor: Cursor | None, lim
         wanted[rank].append(pk)
     found: dict[tuple[int, int], Item] = {}
     if wanted[RANKS[REVIEW]]:
-        for review in Review.objects.filter(pk__in=wanted[RANKS[REVIEW]]).select_related(
-            "member", "episode__season", "parent__member"
+        for review in (
+            Review.objects.filter(pk__in=wanted[RANKS[REVIEW]])
+            .select_related("member", "episode__season", "parent__member")
+            .only(*_REVIEW_FIELDS)
         ):
             sight = sight_of_review(reader, review, episode=review.episode, parent=review.parent)
             found[RANKS[REVIEW], review.pk] = Item(
@@ -316,9 +346,14 @@ def _fetch(authors, hidden: set[int], reader: Reader, cursor: Cursor | None, lim
                 review=review,
                 sight=sight,
             )
+        # The handles they mention that are members', for all of them in one query (none
+        # without a mention): part of what an item shows, so of its kept HTML's key.
+        with_known_mentions([item.review for item in found.values()])
     if wanted[RANKS[RATING]]:
-        for rating in Rating.objects.filter(pk__in=wanted[RANKS[RATING]]).select_related(
-            "member", "episode__season"
+        for rating in (
+            Rating.objects.filter(pk__in=wanted[RANKS[RATING]])
+            .select_related("member", "episode__season")
+            .only("rated_at", "score", *_ABOUT_EPISODE)
         ):
             sight = sight_of_episode(reader, rating.episode, author_id=rating.member_id)
             found[RANKS[RATING], rating.pk] = Item(
@@ -331,16 +366,20 @@ def _fetch(authors, hidden: set[int], reader: Reader, cursor: Cursor | None, lim
                 sight=sight,
             )
     if wanted[RANKS[WATCH]]:
-        for watch in Watch.objects.filter(pk__in=wanted[RANKS[WATCH]]).select_related(
-            "member", "episode__season"
+        for watch in (
+            Watch.objects.filter(pk__in=wanted[RANKS[WATCH]])
+            .select_related("member", "episode__season")
+            .only("created_at", *_ABOUT_EPISODE)
         ):
             sight = sight_of_episode(reader, watch.episode, author_id=watch.member_id)
             found[RANKS[WATCH], watch.pk] = Item(
                 WATCH, watch.created_at, watch.pk, watch.member, watch.episode, sight=sight
             )
     if wanted[RANKS[FOLLOW]]:
-        for follow in Follow.objects.filter(pk__in=wanted[RANKS[FOLLOW]]).select_related(
-            "follower", "followed"
+        for follow in (
+            Follow.objects.filter(pk__in=wanted[RANKS[FOLLOW]])
+            .select_related("follower", "followed")
+            .only("created_at", *_names("follower"), *_names("followed"))
         ):
             found[RANKS[FOLLOW], follow.pk] = Item(
                 FOLLOW, follow.created_at, follow.pk, follow.follower, followed=follow.followed

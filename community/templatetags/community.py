@@ -1,6 +1,7 @@
 from django import template
 
 from community.activity import activity_for
+from community.drawn import items_html
 
 register = template.Library()
 
@@ -20,3 +21,9 @@ def newest_activity(context):
         hidden=set(context["activity_hidden"]),
         limit=HOME_ITEMS,
     )
+
+
+@register.simple_tag
+def activity_items(items):
+    """The items' <li>s, each kept once drawn (community/drawn.py)."""
+    return items_html(items)

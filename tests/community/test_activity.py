@@ -254,3 +254,63 @@ def test_a_reply_to_someone_muted_is_left_out(client, odette, odile, critic, epi
     member_services.mute_set(muter=odette, muted=critic, muting=True)
     texts = items_of(client)
     assert len(texts) == 1 and "Odile's own review." in texts[0]
+
+
+# Items are kept drawn per process (community/drawn.py), keyed by all they show.
+
+
+def test_a_kept_item_shows_an_edit_a_new_name_a_new_score_and_an_unwatched_episode(
+    client, odette, odile, season_episodes
+):
+    follow(odette, odile)
+    e3 = season_episodes[2]
+    review = services.review_post(member=odile, episode=e3, body="First thoughts.")
+    services.rating_set(member=odile, episode=e3, score=8)
+    services.watch_add(member=odette, episode=e3, watched_on=DAY)
+    first = items_of(client)
+    assert "First thoughts." in first[1] and "★★★★" in first[0]
+    services.review_edit(review=review, body="Second thoughts.", is_spoiler=False)
+    services.rating_set(member=odile, episode=e3, score=3)
+    odile.display_name = "Odile Noire"
+    odile.save()
+    items = items_of(client)
+    assert items[1].startswith("Odile Noire reviewed") and "Second thoughts." in items[1]
+    assert "First thoughts." not in items[1]
+    assert "★½" in items[0] and "★★★★" not in items[0]
+    # The reader takes their watch back, with unwatched episodes hidden: the score is withheld.
+    odette.hide_unwatched = True
+    odette.save()
+    services.watch_undo_last(member=odette, episode=e3)
+    items = items_of(client)
+    assert "★" not in items[0] and "Hidden until you watch it" in items[0]
+
+
+def test_a_kept_item_is_never_shown_to_a_reader_who_may_not_see_it(
+    client, odette, odile, critic, season_episodes
+):
+    """The critic has watched the episode and reads the spoiler whole; Odette, who has not,
+    reads it behind "Show spoiler", then not at all once she hides unwatched episodes."""
+    e5 = season_episodes[4]
+    follow(odette, odile)
+    follow(critic, odile)
+    services.watch_add(member=critic, episode=e5, watched_on=DAY)
+    services.review_post(member=odile, episode=e5, body="The fall in act two.", is_spoiler=True)
+    critics = signed_in(critic).get(ACTIVITY).content.decode().split("activity-list")[1]
+    assert "The fall in act two." in critics and "<details" not in critics
+    odettes = client.get(ACTIVITY).content.decode().split("activity-list")[1]
+    assert "<details" in odettes  # shielded
+    odette.hide_unwatched = True
+    odette.save()
+    odettes = client.get(ACTIVITY).content.decode()
+    assert "The fall in act two." not in odettes
+    critics = signed_in(critic).get(ACTIVITY).content.decode().split("activity-list")[1]
+    assert "The fall in act two." in critics and "<details" not in critics
+
+
+def test_a_kept_item_shows_a_mention_once_the_member_exists(client, odette, odile, episode):
+    follow(odette, odile)
+    services.review_post(member=odile, episode=episode, body="As @newcomer said.")
+    assert 'class="mention"' not in client.get(ACTIVITY).content.decode()
+    make_member("newcomer@example.com", "newcomer")
+    html = client.get(ACTIVITY).content.decode()
+    assert '<a class="mention" href="/u/newcomer/">@newcomer</a>' in html
