@@ -6,11 +6,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from community.activity import Cursor, activity_for, hidden_for
+from kernel.memberpages import reads_versions
 from reviews.visibility import reader_of
 
 
 @login_required
 @require_safe
+@reads_versions("catalog")  # the menu's episodes; the reader's watches
 def my_activity(request: HttpRequest) -> HttpResponse:
     """Paged by a cursor ("Older" carries the last item's key), never counted."""
     cursor = Cursor.decode(request.GET.get("before"))

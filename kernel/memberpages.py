@@ -346,21 +346,10 @@ def cache_for_members(
             if address is None:
                 return view(request, *args, **kwargs)
             names = [group.format(**kwargs).lower() for group in groups]
-            own = pagecache_member_group(request.user)
             if private:
-                names.append(own)
-            # The reader's own group is read too, in the same round trip, but is no part of a
-            # shared skeleton's key: what is kept of the reader for its version (their watches,
-            # reviews/tracking.py) serves their requests alone. Read before `reader`, which
-            # reads the reader's watches.
-            read = names if private else [*names, own]
-            try:
-                found = pagecache.cache.get_many([pagecache.VERSION_KEY + n for n in read])
-                request.group_versions = dict(
-                    zip(read, pagecache._versions(found, read), strict=True)
-                )
-            except Exception:  # noqa: BLE001 (a cache that does not answer must not stop the site)
-                logger.warning("page cache unavailable; rendering %s", request.path)
+                names.append(pagecache_member_group(request.user))
+            # Before `reader`, which reads the reader's watches.
+            if not _read_versions(request, names):
                 return view(request, *args, **kwargs)
             if reader is not None and not reader(request, **kwargs):
                 return view(request, *args, **kwargs)
@@ -375,6 +364,40 @@ def cache_for_members(
                     return view(request, *args, **kwargs)
                 store.put(key, skeleton)
             return HttpResponse(skeleton.fill(request), content_type=skeleton.content_type)
+
+        return wrapped
+
+    return decorator
+
+
+def _read_versions(request: HttpRequest, names: list[str]) -> bool:
+    """The versions of the page's groups and of the reader's own, in one round trip, kept on
+    the request (`group_versions`) for pagecache.per_version. The reader's own group is no
+    part of a shared skeleton's key: what is kept of the reader for its version (their
+    watches, reviews/tracking.py) serves their requests alone. False where the cache does not
+    answer."""
+    read = list(dict.fromkeys([*names, pagecache_member_group(request.user)]))
+    try:
+        found = pagecache.cache.get_many([pagecache.VERSION_KEY + name for name in read])
+        request.group_versions = dict(zip(read, pagecache._versions(found, read), strict=True))
+    except Exception:  # noqa: BLE001 (a cache that does not answer must not stop the site)
+        logger.warning("page cache unavailable; rendering %s", request.path)
+        return False
+    return True
+
+
+def reads_versions(*groups: str):
+    """For a member's page rendered in full each time (their activity, their notifications):
+    read the versions of `groups` and of the reader's own group with one round trip, so that
+    what is kept per version (the menu's episodes for "catalog", the reader's watches) is
+    not read from the database again."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if _eligible(request):  # where members' pages are kept (not in most tests)
+                _read_versions(request, list(groups))
+            return view(request, *args, **kwargs)
 
         return wrapped
 

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kernel.memberpages import reads_versions
 from members.models import User
 from notifications import services
 from notifications.display import lines_of
@@ -37,6 +38,7 @@ def _page_number(request: HttpRequest) -> int:
 @login_required
 @require_safe
 @never_cache
+@reads_versions("catalog")  # the menu's episodes; the reader's watches
 def notification_list(request: HttpRequest) -> HttpResponse:
     number = _page_number(request)
     start = (number - 1) * PER_PAGE
