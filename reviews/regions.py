@@ -96,7 +96,12 @@ region(
 )
 
 
-region("reply-form", state=lambda request, facts: {"member": _member(request)})
+# A reply form under each review: the same for every member, so in the skeleton itself.
+region(
+    "reply-form",
+    state=lambda request, facts: {"member": _member(request)},
+    every_member={"member": True},
+)
 
 
 # The episode's panels -------------------------------------------------------------------------

@@ -146,6 +146,21 @@ def test_the_token_in_a_filled_page_is_the_readers_own(odile, scene):
     assert scene["plain"].likes.filter(member=odile).exists()
 
 
+def test_a_reply_from_the_reply_form_in_the_skeleton_is_published(odile, scene):
+    """The reply form under each review is the same for every member, so it is drawn into
+    the skeleton (reviews/regions.py): its token must still be the reader's own."""
+    strict = signed_in(odile, enforce_csrf_checks=True)
+    html, page = read(strict)
+    article = review_article(page, scene["plain"])
+    form = next(f for f in article.find_all("form") if "/replies/" in f.attrs["action"])
+    fields = {i.attrs["name"]: i.attrs.get("value") or "" for i in form.find_all("input")}
+    # The reply typed into the form's text box, the token and the submission key as drawn.
+    fields[form.find("textarea").attrs["name"]] = "Seen it twice."
+    response = strict.post(form.attrs["action"], fields)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert scene["plain"].replies.filter(member=odile, body="Seen it twice.").exists()
+
+
 def test_a_visitor_still_gets_the_visitors_page(client, scene):
     read(client)  # a member's skeleton exists
     html, page = read(Client())
