@@ -297,11 +297,15 @@ def insert(model, rows, batch: int) -> None:
 
 def sign_in_cookies(database: str, count: int = 1) -> list[str]:
     """Sessions for the first `count` fake members, made as Django's login() makes them (in
-    the session engine the site uses: the cache and the database)."""
+    the session engine the site uses: the cache and the database), with the times its
+    receiver (kernel.security.signed_in) writes: without them, each session's first request
+    wrote the session again, which a member's requests after signing in do not."""
     script = (
+        "import time\n"
         "from importlib import import_module\n"
         "from django.conf import settings\n"
         "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY\n"
+        "from kernel.security import SEEN, STARTED\n"
         "from members.models import User\n"
         "store = import_module(settings.SESSION_ENGINE).SessionStore\n"
         f"members = User.objects.filter(handle__startswith='bench-').order_by('pk')[:{count}]\n"
@@ -310,6 +314,7 @@ def sign_in_cookies(database: str, count: int = 1) -> list[str]:
         "    session[SESSION_KEY] = str(member.pk)\n"
         "    session[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
         "    session[HASH_SESSION_KEY] = member.get_session_auth_hash()\n"
+        "    session[STARTED] = session[SEEN] = int(time.time())\n"
         "    session.create()\n"
         "    print(session.session_key)\n"
     )
