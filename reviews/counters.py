@@ -23,20 +23,29 @@ from reviews.models import SCORES, EpisodeScores, Like, Rating, Review
 
 def ensure_scores_row(episode: Episode) -> None:
     # The row is made once per episode; a concurrent maker is harmless. No page group: an
-    # empty row shows exactly as no row does (reviews.context.scores_of). Always asked of
-    # the database: a row cached on the episode object may be one a rolled-back transaction
-    # made (bulk_create below caches it there as saved), and counting into a missing row
-    # loses the count.
-    EpisodeScores.objects.bulk_create([EpisodeScores(episode=episode)], ignore_conflicts=True)
+    # empty row shows exactly as no row does (reviews.context.scores_of).
+    _make_scores_row(episode.pk)
 
 
-def shift_scores(episode_id: int, changes: Counter) -> None:
-    """Apply {score: +n or -n} to an episode's counters in one UPDATE."""
+def _make_scores_row(episode_id: int) -> None:
+    EpisodeScores.objects.bulk_create([EpisodeScores(episode_id=episode_id)], ignore_conflicts=True)
+
+
+def shift_scores(episode_id: int, changes: Counter, *, make_row: bool = False) -> None:
+    """Apply {score: +n or -n} to an episode's counters in one UPDATE. `make_row`: an episode
+    rated for the first time gets its counters' row then (one UPDATE that finds no row, an
+    INSERT that ignores a concurrent one, the UPDATE again), rather than every rating asking
+    for it beforehand."""
     updates = {
         f"count_{score}": F(f"count_{score}") + delta for score, delta in changes.items() if delta
     }
     if updates:
-        EpisodeScores.objects.filter(episode_id=episode_id).update(**updates)
+        rows = EpisodeScores.objects.filter(episode_id=episode_id)
+        if not rows.update(**updates) and make_row:
+            # A concurrent first rating's INSERT makes this one wait for its commit, then do
+            # nothing; the UPDATE, a new statement, then sees its row.
+            _make_scores_row(episode_id)
+            rows.update(**updates)
         pagecache.changed(pagegroups.RATINGS)
 
 

@@ -48,7 +48,7 @@ from reviews.forms import (
     ReviewForm,
     WatchForm,
 )
-from reviews.models import EpisodeScores, MemberImport, Rating, Review, Watch, WatchlistEntry
+from reviews.models import MemberImport, Rating, Review, Watch, WatchlistEntry
 from reviews.moderation import ReportError, has_reported, report_create
 from reviews.shareimages import (
     episode_card,
@@ -148,14 +148,14 @@ def own_review(request: HttpRequest, pk: int) -> Review:
     )
 
 
-# What a rating needs of its episode (its numbers, and whether its counters' row exists),
-# compiled once (kernel/prepared.py): the episode page's whole query, with its season, show
-# and counters, took a quarter of a rating's CPU to build.
+# What a rating needs of its episode (its numbers), compiled once (kernel/prepared.py): the
+# episode page's whole query, with its season, show and counters, took a quarter of a
+# rating's CPU to build.
 _RATED_EPISODE = Prepared(
     lambda season, episode: (
         Episode.objects.of_current_show()
         .filter(season__number=season, number=episode)
-        .values("pk", "number", "season_id", "season__number", "scores__pk")
+        .values("pk", "number", "season_id", "season__number")
     )
 )
 
@@ -167,9 +167,6 @@ def _episode_for_rating(season: int, episode: int) -> Episode:
     row = rows[0]
     found = loaded(Episode, id=row["pk"], number=row["number"], season_id=row["season_id"])
     found.season = loaded(Season, id=row["season_id"], number=row["season__number"])
-    if row["scores__pk"] is not None:  # reviews.counters.ensure_scores_row: no INSERT
-        scores = loaded(EpisodeScores, episode_id=row["scores__pk"])
-        Episode.scores.related.set_cached_value(found, scores)
     return found
 
 
