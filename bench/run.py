@@ -68,8 +68,10 @@ MEMBER = "bench-000001"  # the signed-in member of the member rows
 FOLLOWED = 500  # how many members they follow
 HISTORY = "Bench member's own review:"  # what member_history() writes, apart from the fill
 HISTORY_DAY = datetime.date(2025, 4, 25)
-# Review posts rotate over this many members' sessions: each member may post 5 a minute.
+# Rating, review and like posts rotate over this many members' sessions: each member may
+# post 5 reviews a minute, and one member does not rate from 16 tabs at once.
 POSTING_MEMBERS = 400
+RATED = 5  # the episode of season 1 the rating posts rate
 
 
 def say(message: str) -> None:
@@ -144,6 +146,7 @@ def fill(database: str) -> None:
     ):
         say(f"{database}: already built, reused")
         member_history()
+        raters_history()
         return
     say(f"{database}: building (clearly fake members and activity)…")
     started = time.monotonic()
@@ -239,6 +242,7 @@ def fill(database: str) -> None:
     say(f"  {Watch.objects.count():,} watches")
     recount_ratings()
     member_history()
+    raters_history()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     say(f"{database}: built in {time.monotonic() - started:.0f} s")
@@ -284,6 +288,20 @@ def member_history() -> None:
     )
 
 
+def raters_history() -> None:
+    """The members whose sessions post ratings (the first POSTING_MEMBERS) hold, on the rated
+    episode, the score the posts' second round gives them, so that every post, from the first,
+    changes a score, run after run (POST_BODIES)."""
+    from catalog.models import Episode
+    from members.models import User
+    from reviews import services
+
+    episode = Episode.objects.select_related("season").get(season__number=1, number=RATED)
+    raters = User.objects.filter(handle__startswith="bench-").order_by("pk")[:POSTING_MEMBERS]
+    for i, member in enumerate(raters):
+        services.rating_set(member=member, episode=episode, score=i % 10 + 1)
+
+
 def insert(model, rows, batch: int) -> None:
     chunk = []
     for row in rows:
@@ -297,11 +315,15 @@ def insert(model, rows, batch: int) -> None:
 
 def sign_in_cookies(database: str, count: int = 1) -> list[str]:
     """Sessions for the first `count` fake members, made as Django's login() makes them (in
-    the session engine the site uses: the cache and the database)."""
+    the session engine the site uses: the cache and the database), with the times its
+    receiver (kernel.security.signed_in) writes: without them, each session's first request
+    wrote the session again, which a member's requests after signing in do not."""
     script = (
+        "import time\n"
         "from importlib import import_module\n"
         "from django.conf import settings\n"
         "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY\n"
+        "from kernel.security import SEEN, STARTED\n"
         "from members.models import User\n"
         "store = import_module(settings.SESSION_ENGINE).SessionStore\n"
         f"members = User.objects.filter(handle__startswith='bench-').order_by('pk')[:{count}]\n"
@@ -310,6 +332,7 @@ def sign_in_cookies(database: str, count: int = 1) -> list[str]:
         "    session[SESSION_KEY] = str(member.pk)\n"
         "    session[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
         "    session[HASH_SESSION_KEY] = member.get_session_auth_hash()\n"
+        "    session[STARTED] = session[SEEN] = int(time.time())\n"
         "    session.create()\n"
         "    print(session.session_key)\n"
     )
@@ -426,7 +449,9 @@ request = function()
 end
 """
 POST_BODIES = {
-    "rating": '"score=" .. (n % 10 + 1)',
+    # Each member's score moves by 2½ stars on each round over the sessions, starting from the
+    # one raters_history() gave them: every post changes their rating and two counters.
+    "rating": '"score=" .. ((n + 5 * (math.floor(n / #sessions) + 1)) % 10 + 1)',
     "review": '"body=A+benchmark+review+number+" .. n',
     # Each member likes the review, then takes the like back on the next round.
     "like": '"liked=" .. (math.floor(n / #sessions) % 2)',
@@ -463,9 +488,13 @@ VISITOR_PAGES = [
     ("profile, visitor", "/u/bench-000002/", 0.60),
     ("recap, visitor", "/u/bench-000002/season/1/", 0.60),
 ]
-# Writes last: each one moves the versions of the pages it shows on.
+# Writes last: each one moves the versions of the pages it shows on. Each rotates over
+# POSTING_MEMBERS sessions, but the one-member rating row: one member's ratings from 16
+# connections at once wait on their own row lock, which no member's real use makes
+# (docs/PERFORMANCE.md), and it is kept beside, without a target, to show that lock.
 POSTS = [
-    ("rating post, member", "/season/1/episode/5/rating/", "rating", 0.25),
+    ("rating post, member", f"/season/1/episode/{RATED}/rating/", "rating", 0.25),
+    ("rating post, one member", f"/season/1/episode/{RATED}/rating/", "rating", None),
     ("review post, member", "/season/1/episode/7/reviews/", "review", 0.15),
     ("like post, member", "/reviews/{review}/like/", "like", 0.15),
 ]
@@ -489,10 +518,9 @@ def measure(database: str, static_root: str, *, small: bool = False) -> list[dic
             runs.append((name, wrk(path, cookie=member_cookie), target))
         if not small:
             for name, path, kind, target in POSTS:
-                # Reviews and likes rotate over many members (reviews: 5 a minute each; likes:
-                # many members liking one review at once); ratings are the one member's, each
-                # a real change of their row and the counters.
-                script = post_script(kind, sessions if kind != "rating" else sessions[:1])
+                # Many members rating one episode (its counters' row the hot one), reviewing
+                # (5 a minute each), liking one review at once; and one member's ratings.
+                script = post_script(kind, sessions[:1] if "one member" in name else sessions)
                 runs.append((name, wrk(path.format(review=liked_review), script=script), target))
                 os.unlink(script)
     return [{"name": name, "target": target, **result} for name, result, target in runs]

@@ -33,28 +33,40 @@ sys.path.insert(0, str(ROOT))
 from bench.run import DATABASE, SCALES, site_env  # noqa: E402
 
 
-def member_session() -> str:
-    """A session for the bench member, made as Django's login() makes one."""
+def member_sessions(count: int = 1) -> list[str]:
+    """Sessions for the first `count` bench members (`bench-000001` first), made as Django's
+    login() makes them, with the times its receiver writes (kernel.security.signed_in)."""
     from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
+    from kernel.security import SEEN, STARTED
     from members.models import User
 
-    member = User.objects.get(handle="bench-000001")
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = str(member.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = member.get_session_auth_hash()
-    session.create()
-    return session.session_key
+    keys = []
+    for member in User.objects.filter(handle__startswith="bench-").order_by("pk")[:count]:
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session[SESSION_KEY] = str(member.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = member.get_session_auth_hash()
+        session[STARTED] = session[SEEN] = int(time.time())
+        session.create()
+        keys.append(session.session_key)
+    return keys
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--member", action="store_true", help="as the signed-in bench member")
+    parser.add_argument(
+        "--members",
+        type=int,
+        default=1,
+        help="with --member, rotate over this many bench members' sessions, one a request, as"
+        " bench/run.py's review and like posts do (one member may post 5 reviews a minute)",
+    )
     parser.add_argument("--database", default=DATABASE, choices=sorted(SCALES))
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="pyinstrument's profile")
@@ -63,8 +75,8 @@ def main() -> None:
     parser.add_argument(
         "--body",
         default="",
-        help="a form body for POST (the CSRF token added); {score} (1 to 10) and {liked} (0, 1)"
-        " change with each request",
+        help="a form body for POST (the CSRF token added); {score} (1 to 10), {liked} (0, 1) and"
+        " {n} (the request's number) change with each request",
     )
     parser.add_argument(
         "--instructions",
@@ -89,7 +101,10 @@ def main() -> None:
     from bench.run import CSRF_TOKEN
     from etoile_app.wsgi import application as handler  # as gunicorn loads it
 
-    cookie = f"sessionid={member_session()}; csrftoken={CSRF_TOKEN}" if args.member else ""
+    cookies = [
+        f"sessionid={session}; csrftoken={CSRF_TOKEN}"
+        for session in (member_sessions(args.members) if args.member else [])
+    ] or [""]
     queries = []
 
     def count(execute, sql, params, many, context):
@@ -99,9 +114,14 @@ def main() -> None:
     asked = [0]
 
     def ask(path: str) -> tuple[int, int]:
-        # {score} and {liked} change with each request, as bench/run.py's posts do.
+        # {score}, {liked} and {n} change with each request as in bench/run.py's POST_BODIES:
+        # each member's score moves on each round over the sessions (from the one the bench
+        # data gave them on the first), and they like on one round and take it back on the next.
         asked[0] += 1
-        body = args.body.format(score=asked[0] % 10 + 1, liked=asked[0] % 2)
+        n = asked[0]
+        cookie = cookies[n % len(cookies)]
+        rounds = n // len(cookies)
+        body = args.body.format(score=(n + 5 * (rounds + 1)) % 10 + 1, liked=rounds % 2, n=n)
         body = body + f"&csrfmiddlewaretoken={CSRF_TOKEN}" if args.method == "POST" else ""
         path, _, query = path.partition("?")
         environ = {
@@ -144,6 +164,15 @@ def main() -> None:
         per_request = len(queries)
         if os.environ.get("SHOW_QUERIES"):
             print("\n".join(q[:300] for q in queries))
+            # SHOW_QUERIES=2 and more: the next requests' too (a like, then an unlike).
+            for _ in range(
+                int(os.environ["SHOW_QUERIES"]) - 1 if os.environ["SHOW_QUERIES"].isdigit() else 0
+            ):
+                queries.clear()
+                with connection.execute_wrapper(count):
+                    status, _size = ask(path)
+                print(f"-- the next request ({status}):")
+                print("\n".join(q[:300] for q in queries))
         if args.profile:
             from pyinstrument import Profiler
 

@@ -85,8 +85,13 @@ class Shown:
     # Saves that write only these fields change nothing a visitor sees (a sign-in's
     # last_login): they would otherwise empty the cache at every sign-in.
     ignore_fields: frozenset[str] = field(default_factory=frozenset)
+    # Where a row just inserted shows, when it is less than `groups` (a new review has no
+    # replies yet whose authors' pages to find).
+    created_groups: Callable[[models.Model], Iterable[str]] | None = None
 
-    def groups_of(self, instance: models.Model) -> set[str]:
+    def groups_of(self, instance: models.Model, *, created: bool = False) -> set[str]:
+        if created and self.created_groups is not None:
+            return set(self.created_groups(instance))
         groups = self.groups(instance) if callable(self.groups) else self.groups
         return set(groups)
 
@@ -94,11 +99,18 @@ class Shown:
 registry: dict[type[models.Model], Shown] = {}
 
 
-def shows_on(model: type[models.Model], *, groups: Groups, ignore_fields: Iterable[str] = ()):
+def shows_on(
+    model: type[models.Model],
+    *,
+    groups: Groups,
+    ignore_fields: Iterable[str] = (),
+    created_groups: Callable[[models.Model], Iterable[str]] | None = None,
+):
     """Declare that rows of `model` show on the pages of `groups` (names, or a function of
     the row giving them): saving or deleting one, or changing its many-to-many relations,
-    marks them changed."""
-    shown = Shown(model, groups, frozenset(ignore_fields))
+    marks them changed. `created_groups`, a function of the row, says it for a row just
+    inserted when that takes less to find."""
+    shown = Shown(model, groups, frozenset(ignore_fields), created_groups)
     registry[model] = shown
     uid = f"pagecache:{model._meta.label}"
     post_save.connect(partial(_saved, shown), sender=model, weak=False, dispatch_uid=uid)
@@ -122,10 +134,10 @@ def static_groups(model: type[models.Model]) -> set[str]:
     return set(shown.groups)
 
 
-def _saved(shown: Shown, sender, instance, update_fields=None, **kwargs) -> None:
+def _saved(shown: Shown, sender, instance, created=False, update_fields=None, **kwargs) -> None:
     if update_fields and set(update_fields) <= shown.ignore_fields:
         return
-    changed(*shown.groups_of(instance))
+    changed(*shown.groups_of(instance, created=created))
 
 
 def _deleted(shown: Shown, sender, instance, **kwargs) -> None:

@@ -18,6 +18,4 @@ def may_notify(actor, recipient) -> bool:
         return True
     if actor.pk == recipient.pk:
         return False
-    return not relations.is_blocked_between(actor.pk, recipient.pk) and not relations.has_muted(
-        recipient.pk, actor.pk
-    )
+    return not relations.is_silenced(actor.pk, recipient.pk)

@@ -32,7 +32,10 @@ def notify(recipient: User, kind: str, actor: User | None = None, **target) -> N
     preferences = preferences_of(recipient) if kind in EMAIL_KINDS else None
     by_email = preferences is not None and preferences.wants(kind)
     later = by_email and preferences.digest  # left for the daily digest
-    with transaction.atomic():
+    # The notification and its email together; inside the change that caused them (a like,
+    # a reply) with that change's transaction, no savepoint of its own: a failure here
+    # undoes the change too.
+    with transaction.atomic(savepoint=False):
         try:
             with transaction.atomic():
                 notification = Notification.objects.create(

@@ -21,7 +21,9 @@ class ReviewsConfig(AppConfig):
         # the audit trail are the moderators'.
         pagecache.shows_on(Rating, groups=pagegroups.rating_groups)
         pagecache.shows_on(EpisodeScores, groups=[pagegroups.RATINGS])
-        pagecache.shows_on(Review, groups=pagegroups.review_groups)
+        pagecache.shows_on(
+            Review, groups=pagegroups.review_groups, created_groups=pagegroups.new_review_groups
+        )
         pagecache.shows_on(Like, groups=pagegroups.like_groups)
         pagecache.shows_on(Watch, groups=pagegroups.watch_groups)
         # Nobody else sees a watchlist, but the member's own page is kept as a skeleton under

@@ -21,12 +21,18 @@ def rating_groups(rating: Rating) -> set[str]:
     return {RATINGS, *_member_group_of(rating)}
 
 
-def review_groups(review: Review) -> set[str]:
+def new_review_groups(review: Review) -> set[str]:
+    """A review or reply just written: no replies answer it yet."""
     groups = {REVIEWS, *_member_group_of(review)}
     if review.parent_id is not None:
         # The reply count under the review, on its author's profile too.
         groups |= review_author_groups(review.parent_id)
-    else:
+    return groups
+
+
+def review_groups(review: Review) -> set[str]:
+    groups = new_review_groups(review)
+    if review.parent_id is None:
         # Replies show on their authors' profiles only while the review they answer does.
         handles = Review.objects.filter(parent_id=review.pk).values_list(
             "member__handle", flat=True

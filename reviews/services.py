@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Episode
 from kernel import pagecache
 from kernel.dates import date_format
+from kernel.prepared import Prepared, loaded
 from members.models import User
 from members.relations import is_blocked_between
 from reviews import counters, pagegroups
@@ -31,55 +32,70 @@ class ReplyBlocked(ReviewError):
     """A reply between two members with a block between them (members.relations)."""
 
 
+# Built and compiled once (kernel/prepared.py): building the ORM's queries cost more than
+# running them in every rating.
+_LOCKED_MEMBER = Prepared(
+    lambda member: User.objects.select_for_update().filter(pk=member).values("is_active")
+)
+_RATING = Prepared(
+    lambda member, episode: Rating.objects.filter(member=member, episode=episode).values(
+        "pk", "score"
+    )
+)
+
+
 def _counted(member: User) -> bool:
     """Whether the member's ratings are in the counters, read under their row lock: a
     suspension or reinstatement takes the same lock, so it happens wholly before or after
     the rating change, whatever `member.is_active` said when the request began."""
-    return bool(
-        User.objects.select_for_update()
-        .filter(pk=member.pk)
-        .values_list("is_active", flat=True)
-        .first()
+    rows = _LOCKED_MEMBER.rows(member=member.pk)
+    return bool(rows and rows[0]["is_active"])
+
+
+def _locked_rating(member: User, episode: Episode) -> tuple[bool, Rating | None]:
+    """Whether the member's ratings are counted (see _counted), and their rating of the
+    episode. Every change to a member's ratings takes the member's row lock first
+    (rating_set, rating_remove, member_contributions_delete, imports through rating_set,
+    suspensions in reviews.moderation), so the rating, read after it in a statement of its
+    own (one that waited for the lock would have read the rows as they were before), stays
+    as read until the transaction ends: no lock of its own, no race to create it."""
+    counted = _counted(member)
+    rows = _RATING.rows(member=member.pk, episode=episode.pk)
+    if not rows:
+        return counted, None
+    rating = loaded(
+        Rating, id=rows[0]["pk"], member_id=member.pk, episode_id=episode.pk, score=rows[0]["score"]
     )
+    rating.member = member  # its page group, without reading the handle again
+    return counted, rating
 
 
 def rating_set(*, member: User, episode: Episode, score: int) -> Rating:
     if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
         raise ValueError(f"A score is a whole number from 1 to 10, not {score!r}")
-    counters.ensure_scores_row(episode)
     with transaction.atomic():
-        counted = _counted(member)
-        while True:
-            rating = (
-                Rating.objects.select_for_update().filter(member=member, episode=episode).first()
-            )
-            if rating is not None:
-                rating.member = member  # its page group, without reading the handle again
-                break
-            try:
-                with transaction.atomic():
-                    rating = Rating.objects.create(member=member, episode=episode, score=score)
-            except IntegrityError:
-                # Another request from this member created it first, and may have removed
-                # it again since: look once more.
-                continue
-            if counted:
-                counters.shift_scores(episode.pk, Counter({score: 1}))
-            return rating
-        if rating.score != score:
-            if counted:
-                counters.shift_scores(episode.pk, Counter({rating.score: -1, score: 1}))
+        counted, rating = _locked_rating(member, episode)
+        if rating is None:
+            rating = Rating.objects.create(member=member, episode=episode, score=score)
+            changes = Counter({score: 1})
+        elif rating.score != score:
+            changes = Counter({rating.score: -1, score: 1})
             rating.score = score
             rating.rated_at = timezone.now()
             rating.save(update_fields=["score", "rated_at", "updated_at"])
+        else:
+            return rating
+        # The episode's counters last: every rater of the episode waits on that row, so it is
+        # held from this statement to the commit and no longer.
+        if counted:
+            counters.shift_scores(episode.pk, changes, make_row=True)
         return rating
 
 
 def rating_remove(*, member: User, episode: Episode) -> bool:
     """Remove the member's rating; False when there was none (a repeated request)."""
     with transaction.atomic():
-        counted = _counted(member)
-        rating = Rating.objects.select_for_update().filter(member=member, episode=episode).first()
+        counted, rating = _locked_rating(member, episode)
         if rating is None:
             return False
         rating.delete()

@@ -48,7 +48,7 @@ from reviews.forms import (
     ReviewForm,
     WatchForm,
 )
-from reviews.models import EpisodeScores, MemberImport, Rating, Review, Watch, WatchlistEntry
+from reviews.models import MemberImport, Rating, Review, Watch, WatchlistEntry
 from reviews.moderation import ReportError, has_reported, report_create
 from reviews.shareimages import (
     episode_card,
@@ -148,28 +148,27 @@ def own_review(request: HttpRequest, pk: int) -> Review:
     )
 
 
-# What a rating needs of its episode (its numbers, and whether its counters' row exists),
-# compiled once (kernel/prepared.py): the episode page's whole query, with its season, show
-# and counters, took a quarter of a rating's CPU to build.
-_RATED_EPISODE = Prepared(
+# What a rating or a review needs of its episode (its numbers), compiled once
+# (kernel/prepared.py): the episode page's whole query, with its season, show and counters,
+# took a quarter of a rating's CPU to build.
+_WRITTEN_ON = Prepared(
     lambda season, episode: (
         Episode.objects.of_current_show()
         .filter(season__number=season, number=episode)
-        .values("pk", "number", "season_id", "season__number", "scores__pk")
+        .values("pk", "number", "season_id", "season__number")
     )
 )
 
 
-def _episode_for_rating(season: int, episode: int) -> Episode:
-    rows = _RATED_EPISODE.rows(season=season, episode=episode)
+def _episode_written_on(season: int, episode: int) -> Episode:
+    """The episode a rating or review is posted on, as much as they read of it (other fields,
+    as with `.only()`, are read when asked for); a 404 for numbers of no episode."""
+    rows = _WRITTEN_ON.rows(season=season, episode=episode)
     if not rows:
         raise Http404("No episode has these numbers.")
     row = rows[0]
     found = loaded(Episode, id=row["pk"], number=row["number"], season_id=row["season_id"])
     found.season = loaded(Season, id=row["season_id"], number=row["season__number"])
-    if row["scores__pk"] is not None:  # reviews.counters.ensure_scores_row: no INSERT
-        scores = loaded(EpisodeScores, episode_id=row["scores__pk"])
-        Episode.scores.related.set_cached_value(found, scores)
     return found
 
 
@@ -177,7 +176,7 @@ def _episode_for_rating(season: int, episode: int) -> Episode:
 def rating_set(
     request: HttpRequest, season: int, episode: int, *, render_episode: PageRenderer
 ) -> HttpResponse:
-    episode_obj = _episode_for_rating(season, episode)
+    episode_obj = _episode_written_on(season, episode)
     if not request.user.is_authenticated:
         return _sign_in_first(request, episode_obj.get_absolute_url())
     form = RatingForm(request.POST)
@@ -206,8 +205,14 @@ def rating_set(
     return redirect(episode_obj.get_absolute_url() + "#rating")
 
 
+_SEASON_NUMBERS = Prepared(
+    lambda season: Episode.objects.filter(season=season).order_by("number").values("number")
+)
+
+
 def _episode_numbers(episode) -> list[int]:
-    return list(episode.season.episodes.values_list("number", flat=True))
+    """The numbers of the episodes of the episode's season (what a spoiler may reach)."""
+    return [row["number"] for row in _SEASON_NUMBERS.rows(season=episode.season_id)]
 
 
 def _refuse_quietly(request: HttpRequest, url: str) -> HttpResponse:
@@ -240,7 +245,7 @@ def _held_back(request: HttpRequest, form) -> bool:
 def review_create(
     request: HttpRequest, season: int, episode: int, *, render_episode: PageRenderer
 ) -> HttpResponse:
-    episode_obj = episode_by_numbers(season, episode)
+    episode_obj = _episode_written_on(season, episode)
     if not request.user.is_authenticated:
         return _sign_in_first(request, episode_obj.get_absolute_url() + "#write-review")
     form = ReviewForm(
@@ -264,7 +269,8 @@ def review_create(
             )
             messages.success(request, _("Your review is published."))
             return redirect(f"{episode_obj.get_absolute_url()}#review-{review.pk}")
-    return render_episode(request, episode_obj, status=status, review_form=form)
+    page_episode = episode_by_numbers(season, episode)  # all the page shows of it
+    return render_episode(request, page_episode, status=status, review_form=form)
 
 
 @require_POST
