@@ -114,10 +114,11 @@ class Region:
     # The state is only the key of what is filled in; a full render's view gives the template
     # all it shows (the season chart with the reader's marks), so it is not worked out there.
     fill_only: bool = False
-    # The state every reader of a skeleton is in, where the region depends on nothing but
-    # being a member (skeletons are served to signed-in members alone): rendered into the
-    # skeleton with it, not left as a slot to fill for each request.
-    every_member: dict | None = None
+    # `every_member(facts)`: the state every reader of a skeleton is in where these facts
+    # leave nothing to the reader but being a member (skeletons are served to signed-in
+    # members alone), else None. Such a part is rendered into the skeleton with that state,
+    # not left as a slot to fill for each request.
+    every_member: Callable[[object], dict | None] | None = None
 
 
 regions: dict[str, Region] = {}

@@ -89,10 +89,20 @@ def review_body_state(request, facts) -> dict:
     return {"collapsed": sight is Sight.SHIELDED}
 
 
+def _never_shielded(facts) -> dict | None:
+    """Words that are no spoiler (nor an answer to one) are shielded from nobody: the spoiler
+    rule (reviews/visibility.py) collapses only those. A reader who would have them withheld
+    hides unwatched episodes, and gets the page in full (etoile_app/pages.py)."""
+    review, _ = facts
+    flags = review.parent if review.parent_id is not None else review
+    return None if flags.is_spoiler or flags.spoils_up_to else {"collapsed": False}
+
+
 region(
     "review-body",
     facts=lambda context: (context["review"], context.get("episode") or context["review"].episode),
     state=lambda request, facts: review_body_state(request, facts),
+    every_member=_never_shielded,
 )
 
 
@@ -100,7 +110,7 @@ region(
 region(
     "reply-form",
     state=lambda request, facts: {"member": _member(request)},
-    every_member={"member": True},
+    every_member=lambda facts: {"member": True},
 )
 
 

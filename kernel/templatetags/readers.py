@@ -22,8 +22,9 @@ class ReaderNode(template.Node):
         facts = region.facts(context)
         collector = memberpages.collector_of(context)
         if collector is not None:
-            if region.every_member is not None:
-                with context.push(**region.every_member):
+            state = region.every_member(facts) if region.every_member is not None else None
+            if state is not None:
+                with context.push(**state):
                     return self.nodelist.render(context)
             return collector.add(self, region, facts, context)
         if region.live or region.fill_only:
