@@ -156,7 +156,9 @@ class Slot:
         if self.region.live:
             return self._render(request, live=True).encode(charset)
         state = self.region.state(request, self.facts)
-        key = tuple(sorted(state.items()))
+        # The state's entries in the order its function wrote them: equal states from two
+        # branches of it in another order would be kept twice, never mistaken for another.
+        key = tuple(state.items())
         found = self.rendered.get(key)
         if found is None:
             found = self._render(request, state=state).encode(charset)
@@ -189,14 +191,20 @@ class Skeleton:
     content_type: str
     charset: str
     size: int
+    # (region name, the facts of its slots) for each region that reads what all of its
+    # slots need at once (Region.prepare).
+    prepares: list[tuple[str, list]] = field(default_factory=list)
 
-    def fill(self, request: HttpRequest) -> bytes:
+    def __post_init__(self):
         by_region: dict[str, list] = {}
         for slot in self.slots:
-            by_region.setdefault(slot.region.name, []).append(slot.facts)
-        for name, facts in by_region.items():
-            if regions[name].prepare is not None:
-                regions[name].prepare(request, facts)
+            if slot.region.prepare is not None:
+                by_region.setdefault(slot.region.name, []).append(slot.facts)
+        self.prepares = list(by_region.items())
+
+    def fill(self, request: HttpRequest) -> bytes:
+        for name, facts in self.prepares:
+            regions[name].prepare(request, facts)
         out = [self.parts[0]]
         for slot, part in zip(self.slots, self.parts[1:], strict=True):
             out.append(slot.html(request, self.charset))
