@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from members.models import Block, Follow, Mute, User
+from members.relations import SIGNED_IN_HIDES
 from reviews.mentions import with_known_mentions
 from reviews.models import Rating, Review, Watch
 from reviews.visibility import Reader, Sight, sight_of_episode, sight_of_review
@@ -148,12 +149,22 @@ def hidden_ids(member_id: int) -> set[int]:
 
 
 def hidden_for(request: HttpRequest) -> set[int]:
-    """hidden_ids for the request's member, read once per request; none for a visitor."""
+    """hidden_ids for the request's member, read once per request; none for a visitor. A
+    page read (GET) trusts the flag their row came with (members.relations.SIGNED_IN_HIDES):
+    most members hide nobody, and need no query for it. A request that writes may have just
+    blocked or muted someone, so it reads."""
     if not request.user.is_authenticated:
         return set()
     found = getattr(request, "_hidden_members", None)
     if found is None:
-        found = request._hidden_members = hidden_ids(request.user.pk)
+        if (
+            request.method in ("GET", "HEAD")
+            and getattr(request.user, SIGNED_IN_HIDES, None) is False
+        ):
+            found = set()
+        else:
+            found = hidden_ids(request.user.pk)
+        request._hidden_members = found
     return found
 
 

@@ -16,11 +16,14 @@ class MembersConfig(AppConfig):
         from kernel import pagecache
         from members import regions  # noqa: F401 (the follow forms register themselves)
         from members.converters import HandleConverter
-        from members.models import Block, Follow, Mute, User
+        from members.models import SIGNED_IN_EXTRAS, Block, Follow, Mute, User
         from members.pagegroups import member_group_of
+        from members.relations import SIGNED_IN_HIDES, hides_anyone_on_member_row
 
         # <handle:handle> in the URLconfs of the apps above (profile, diary, feed).
         register_converter(HandleConverter, "handle")
+        # Whether anyone is hidden from the member, with their row (community/activity.py).
+        SIGNED_IN_EXTRAS[SIGNED_IN_HIDES] = hides_anyone_on_member_row
 
         # A member's name, handle, avatar and standing show beside everything they wrote,
         # and on their own pages. A sign-in (last_login), a new password or a new session

@@ -6,7 +6,7 @@ A block works both ways (neither sees the other's activity, neither can follow o
 other); a mute is the muter's alone, and the muted member is never told.
 """
 
-from django.db.models import Exists, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
 from kernel.prepared import Prepared
 from members.models import Block, Follow, Mute, User
@@ -61,3 +61,20 @@ def is_silenced(speaker_id: int, listener_id: int) -> bool:
 def followed_ids(member_id: int) -> set[int]:
     """The members this member follows."""
     return set(Follow.objects.filter(follower_id=member_id).values_list("followed_id", flat=True))
+
+
+# The attribute the signed-in member's row carries (SIGNED_IN_EXTRAS, members/apps.py): whether
+# any member is hidden from them. Most members block and mute nobody, and the home page and
+# the activity then need no query of their own to learn who is left out.
+SIGNED_IN_HIDES = "hides_anyone"
+
+
+def hides_anyone_on_member_row() -> ExpressionWrapper:
+    """Whether a block either way or a mute of theirs touches the member, on their row."""
+    member = OuterRef("pk")
+    return ExpressionWrapper(
+        Q(Exists(Block.objects.filter(blocker_id=member)))
+        | Q(Exists(Block.objects.filter(blocked_id=member)))
+        | Q(Exists(Mute.objects.filter(muter_id=member))),
+        output_field=BooleanField(),
+    )

@@ -60,6 +60,21 @@ def test_a_member_sees_the_newest_activity_without_those_they_muted(client, seed
     assert "The critic speaks." in community(Client()).words
 
 
+def test_a_member_someone_blocked_no_longer_sees_them_on_their_next_page(
+    client, seeded, odette, member_pages_on
+):
+    """Whether anyone is hidden from a member comes with their row on each request
+    (members.relations.SIGNED_IN_HIDES), so a block the other member made shows on the blocked
+    member's next page, kept pages or not."""
+    e3 = Episode.objects.select_related("season").get(season__number=1, number=3)
+    critic = make_member(handle="critic", display_name="The Critic")
+    services.review_post(member=critic, episode=e3, body="The critic speaks.")
+    assert "The critic speaks." in community(client).words
+    member_services.block_set(blocker=critic, blocked=odette, blocking=True)
+    assert "The critic speaks." not in community(client).words
+    assert "The critic speaks." in community(Client()).words
+
+
 @pytest.fixture
 def member_pages_on(settings):
     """Members' pages from their skeletons, as in production (tests/conftest.py renders them
