@@ -8,8 +8,10 @@ member in a state is served to the next member in the same state.
 
 from django.utils import timezone
 
+from kernel import pagecache
 from kernel.memberpages import MARKERS, region
 from kernel.prepared import Prepared
+from members.pagegroups import member_group
 from reviews.charts import distribution_chart, season_chart
 from reviews.forms import RatingForm, WatchForm
 from reviews.models import Like, Rating, WatchlistEntry
@@ -199,33 +201,54 @@ region(
 
 # The reader's own scores and watchlist on the season at a glance, compiled once per process
 # (kernel/prepared.py): built with the ORM on each request, they cost the season page a
-# tenth of its instructions.
+# tenth of its instructions. On a kept page they are kept in the process for the version of
+# the member's page group, which each of their ratings and watchlist changes moves
+# (reviews/apps.py, and the bulk writes in reviews/services.py), as their watches are
+# (reviews/tracking.py): no query until they change.
 OWN_SCORES = Prepared(
     lambda member: Rating.objects.filter(member=member).values("episode_id", "score")
 )
-LISTED = Prepared(
-    lambda member, episodes: WatchlistEntry.objects.filter(
-        member=member, episode_id__in=episodes
-    ).values("episode_id")
-)
+LISTED = Prepared(lambda member: WatchlistEntry.objects.filter(member=member).values("episode_id"))
+
+
+def _kept_for_member(request, name: str, compute):
+    """`compute(member_id)`, once per request, and on a kept page once per version of the
+    member's page group (kernel.pagecache.per_version)."""
+    attribute = f"_kept_{name}"
+    found = getattr(request, attribute, None)
+    if found is None:
+        member = request.user
+        found = pagecache.per_version(
+            request, member_group(member.handle), name, lambda: compute(member.pk)
+        )
+        setattr(request, attribute, found)
+    return found
 
 
 def _own_scores(request) -> dict:
-    found = getattr(request, "_own_scores", None)
-    if found is None:
-        found = request._own_scores = {
-            row["episode_id"]: row["score"] for row in OWN_SCORES.rows(member=request.user.pk)
-        }
-    return found
+    return _kept_for_member(
+        request,
+        "own_scores",
+        lambda member: {row["episode_id"]: row["score"] for row in OWN_SCORES.rows(member=member)},
+    )
+
+
+def _listed(request) -> frozenset:
+    """The episodes on the member's watchlist (at most the catalog's)."""
+    return _kept_for_member(
+        request,
+        "watchlist",
+        lambda member: frozenset(row["episode_id"] for row in LISTED.rows(member=member)),
+    )
 
 
 def season_actions_state(request, episodes) -> dict:
     if not _member(request):
         return {"member": False}
-    listed = {e.pk for e in episodes if getattr(e, "on_reader_watchlist", False)}
-    if not all(hasattr(e, "on_reader_watchlist") for e in episodes):
-        rows = LISTED.rows(member=request.user.pk, episodes=[e.pk for e in episodes])
-        listed = {row["episode_id"] for row in rows}
+    if all(hasattr(e, "on_reader_watchlist") for e in episodes):
+        listed = {e.pk for e in episodes if e.on_reader_watchlist}
+    else:
+        listed = _listed(request) & {e.pk for e in episodes}
     progress = season_progress(request, episodes)
     return {
         "member": True,

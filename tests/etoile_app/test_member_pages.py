@@ -18,6 +18,7 @@ from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from catalog.models import Episode
 from kernel import memberpages, pagecache
 from notifications.models import Notification
 from notifications.services import notify
@@ -300,14 +301,15 @@ def test_the_episode_page_costs_the_same_queries_with_one_review_or_five_hundred
     assert with_one == with_many == EPISODE_QUERIES
 
 
-# Each with the header's unread-notifications counter, read with the member's row. The home
-# page adds the member's blocks and mutes (one query), the state of their newest activity,
-# which is kept per reader for a short while (community/regions.py: these are its second
-# request); another's profile, the reader's relations with them (one query:
-# members/regions.py).
+# Each with the header's unread-notifications counter, and whether they block or mute anyone,
+# read with the member's row. The home and season pages' own scores and watchlist are kept for
+# the version of the member's page group, as their watches are (reviews/regions.py: these are
+# their second request), and so is the home page's newest activity, kept per reader for a short
+# while (community/regions.py); another's profile, the reader's relations with them (one
+# query: members/regions.py).
 MEMBER_PAGES = {
-    "/": 6,
-    "/season/1/": 5,
+    "/": 3,
+    "/season/1/": 3,
     "/u/critic/": 4,
     "/u/critic/season/1/": 3,
     "/u/odette/diary/": 3,
@@ -372,3 +374,25 @@ def test_the_menu_follows_a_members_name_and_progress_at_once(
     assert "Notifications, 1 unread" in header
     _, again = read(odile_client)
     assert again.find("header").words == odile_page.find("header").words
+
+
+def test_the_season_follows_a_members_own_ratings_and_watchlist_at_once(
+    client, odile_client, odette, seeded, commit
+):
+    """A member's scores and watchlist on the season at a glance are kept for their page
+    group's version (reviews/regions.py): a new rating or a season put on their watchlist
+    shows on their next page, and on nobody else's."""
+    season = list(Episode.objects.filter(season__number=1))
+    for _ in range(2):  # the second is filled from what was kept
+        html, _ = read(client, "/season/1/")
+    assert "Your own ratings are marked with diamonds." not in html
+    assert "Add the season to my watchlist" in html
+    with commit():
+        services.rating_set(member=odette, episode=season[0], score=9)
+        services.watchlist_add(member=odette, episodes=season)
+    html, _ = read(client, "/season/1/")
+    assert "Your own ratings are marked with diamonds." in html
+    assert "Remove the season from my watchlist" in html
+    others, _ = read(odile_client, "/season/1/")
+    assert "Your own ratings are marked with diamonds." not in others
+    assert "Add the season to my watchlist" in others
