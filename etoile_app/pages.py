@@ -11,8 +11,10 @@ from django.views.decorators.http import require_safe
 from catalog.models import Episode, Season
 from catalog.views import character_context, citations_for, current_show
 from etoile_app.views import sees_every_mean
+from kernel import pagecache
 from kernel.memberpages import cache_for_members
 from kernel.pagecache import cache_for_visitors
+from members.pagegroups import member_group
 from picks.context import favourite_annotations
 from picks.regions import remember_reader_item
 from reviews.context import episode_context, scores_of, season_context, with_reader_watchlist
@@ -81,12 +83,22 @@ def render_episode(request: HttpRequest, episode: Episode, *, status: int = 200,
 
 def episode_reader(request: HttpRequest, season: int, episode: int) -> bool:
     """The episode with the member's own rating, latest review, watchlist entry and favourite,
-    in one query, kept for the page's regions (reviews/regions.py). The page is rendered in full for
+    in one query, for the page's regions (reviews/regions.py). The page is rendered in full for
     a member whose own review or reply on it is held or taken down (they see it, marked,
     where nobody else does), and for one who has not watched it and hides what they have not
     watched (their page has no reviews at all)."""
-    found = reader_episode_by_numbers(
-        season, episode, reader=request.user, annotations=favourite_annotations
+    member = request.user
+    # Kept in the process for the version of the member's page group, which each of their
+    # ratings, reviews, watchlist entries and favourites moves (and a moderator's decision on
+    # their words), and of the catalog: no query until one of them changes.
+    catalog = getattr(request, "group_versions", {}).get("catalog")
+    found = pagecache.per_version(
+        request,
+        member_group(member.handle),
+        ("reader-episode", season, episode, catalog),
+        lambda: reader_episode_by_numbers(
+            season, episode, reader=member, annotations=favourite_annotations
+        ),
     )
     if found is None or found.reader_has_hidden_writing:
         return False

@@ -6,7 +6,8 @@ on. Pages name the same groups in `@cache_for_visitors`.
 - "reviews": reviews and replies with their likes and reply counts (the episode pages, the
   feeds, the sitemap's list of profiles);
 - "member:<handle>": one member's own pages (profile, diary, review feed), so that a review
-  on one episode does not empty every profile (members/pagegroups.py).
+  on one episode does not empty every profile (members/pagegroups.py), and what is kept of
+  them for the pages they read (their watches, scores, watchlist and likes).
 """
 
 from members.pagegroups import member_group
@@ -48,12 +49,15 @@ def review_author_groups(*review_ids: int) -> set[str]:
 
 
 def like_groups(like: Like) -> set[str]:
+    """The review's count, on its author's pages; and the member who likes it, whose own likes
+    are kept for their group's version on the pages they read (reviews/regions.py)."""
+    liker = _member_group_of(like)
     # The review and its author are usually in hand (reviews.services.like_set).
     if Like._meta.get_field("review").is_cached(like):
         review = like.review
         if Review._meta.get_field("member").is_cached(review):
-            return {REVIEWS, member_group(review.member.handle)}
-    return review_author_groups(like.review_id)
+            return {REVIEWS, member_group(review.member.handle), *liker}
+    return review_author_groups(like.review_id) | liker
 
 
 def watch_groups(watch: Watch) -> set[str]:

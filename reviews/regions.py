@@ -60,12 +60,24 @@ LIKES_STEP = 8
 
 
 def _read_likes(request, reviews) -> None:
+    """Which of the reviews the member likes. On a kept page, kept in the process for the
+    version of the member's page group, which each of their likes moves
+    (reviews/pagegroups.py): no query until they like or unlike something."""
     ids = {review.pk for review in reviews}
     asked = sorted(ids)
     if asked:
         asked += asked[-1:] * (-len(asked) % LIKES_STEP)
-    liked = LIKES.rows(member=request.user.pk, reviews=asked) if asked else []
-    request._liked_reviews = ({row["review_id"] for row in liked}, ids)
+    member = request.user
+    liked = pagecache.per_version(
+        request,
+        member_group(member.handle),
+        ("likes", *asked),
+        lambda: frozenset(
+            row["review_id"]
+            for row in (LIKES.rows(member=member.pk, reviews=asked) if asked else [])
+        ),
+    )
+    request._liked_reviews = (liked, ids)
 
 
 def review_actions_state(request, review) -> dict:

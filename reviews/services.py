@@ -194,6 +194,7 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
             like = Like.objects.filter(member=member, review=review).first()
             if like is not None:
                 like.review = review  # with its author, where the caller read them
+                like.member = member  # for its groups, without a query
                 like.delete()
                 counters.shift_likes([review.pk], -1, groups=pagegroups.like_groups(like))
             return False
