@@ -3,9 +3,11 @@ kept as a skeleton (kernel/memberpages.py). The state holds everything the forms
 
 from django.db.models import Exists, OuterRef
 
+from kernel import pagecache
 from kernel.memberpages import region
 from kernel.prepared import Prepared
 from members.models import Block, Follow, Mute, User
+from members.pagegroups import member_group
 
 # The four facts between the reader and the member in one row, the query compiled once per
 # process (kernel/prepared.py): built with the ORM for each request, its union of four
@@ -30,8 +32,21 @@ def follow_state(request, member) -> dict:
     me = request.user.pk
     if member.pk == me:
         return {"signed_in": True, "own": True}
-    rows = RELATIONS.rows(me=me, member=member.pk)
-    facts = rows[0] if rows else {}
+    owner = member_group(member.handle)
+    version = getattr(request, "group_versions", {}).get(owner)
+
+    def read() -> dict:
+        rows = RELATIONS.rows(me=me, member=member.pk)
+        return rows[0] if rows else {}
+
+    if version is None:
+        facts = read()
+    else:
+        # On a kept page, kept for the versions of both members' page groups: a follow moves
+        # both, a block or a mute the group of who made it (members/apps.py).
+        facts = pagecache.per_version(
+            request, member_group(request.user.handle), ("relations", owner, version), read
+        )
     return {
         "signed_in": True,
         "own": False,

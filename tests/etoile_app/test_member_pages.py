@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Episode
 from kernel import memberpages, pagecache
+from members import services as member_services
 from notifications.models import Notification
 from notifications.services import notify
 from reviews import moderation, services
@@ -328,12 +329,12 @@ def test_the_episode_page_costs_the_same_queries_with_one_review_or_five_hundred
 # read with the member's row. The home and season pages' own scores and watchlist are kept for
 # the version of the member's page group, as their watches are (reviews/regions.py: these are
 # their second request), and so is the home page's newest activity, kept per reader for a short
-# while (community/regions.py); another's profile, the reader's relations with them (one
-# query: members/regions.py).
+# while (community/regions.py); another's profile, the reader's relations with them, kept
+# for both members' groups' versions (members/regions.py).
 MEMBER_PAGES = {
     "/": 3,
     "/season/1/": 3,
-    "/u/critic/": 4,
+    "/u/critic/": 3,
     "/u/critic/season/1/": 3,
     "/u/odette/diary/": 3,
     "/me/watchlist/": 3,
@@ -419,3 +420,27 @@ def test_the_season_follows_a_members_own_ratings_and_watchlist_at_once(
     others, _ = read(odile_client, "/season/1/")
     assert "Your own ratings are marked with diamonds." not in others
     assert "Add the season to my watchlist" in others
+
+
+def test_a_profile_shows_a_follow_and_a_block_either_way_on_the_next_page(
+    client, odile_client, odette, odile, critic, commit
+):
+    """The reader's follow, block and mute of a member are kept for the versions of both
+    members' page groups (members/regions.py): a follow moves both, a block or mute the group
+    of who made it, so each shows on the next page, whoever made it."""
+    for _ in range(2):  # the second is filled from what was kept
+        _, page = read(client, "/u/critic/")
+    assert page.find(id="follow-button").words == "Follow The Critic"
+    with commit():
+        member_services.follow_set(follower=odette, followed=critic, following=True)
+    _, page = read(client, "/u/critic/")
+    assert page.find(id="follow-button").words == "Following The Critic"
+    _, others = read(odile_client, "/u/critic/")
+    assert others.find(id="follow-button").words == "Follow The Critic"
+    with commit():  # her own mute moves her group alone
+        member_services.mute_set(muter=odette, muted=critic, muting=True)
+    assert "Unmute The Critic" in read(client, "/u/critic/")[1].find(id="follow").words
+    with commit():  # the critic blocks Odette: her group is not the one that moves
+        member_services.block_set(blocker=critic, blocked=odette, blocking=True)
+    _, page = read(client, "/u/critic/")
+    assert not page.find_all(id="follow-button")
