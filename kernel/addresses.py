@@ -27,16 +27,22 @@ UNCHANGED_PREFIXES = ("/api/",)
 
 def canonical_path(request: HttpRequest) -> str | None:
     """The path the resolved view is reversed to, in the active language (so `/fr/…` stays
-    French); None for an unnamed route."""
+    French); None for an unnamed route. Worked out once a request: the middleware below and
+    the page caches (kernel/pagecache.py, kernel/memberpages.py) each ask."""
     match = getattr(request, "resolver_match", None)
     if match is None or not match.url_name:
         return None
+    found = request.__dict__.get("_canonical_path")
+    if found is not None and found[0] is match:
+        return found[1]
     try:
         # captured_kwargs: only what the address says, not the extra arguments a URLconf
         # hands the view (reviews/urls.py's page renderer).
-        return reverse(match.view_name, args=match.args, kwargs=match.captured_kwargs)
+        path = reverse(match.view_name, args=match.args, kwargs=match.captured_kwargs)
     except NoReverseMatch:
-        return None
+        path = None
+    request._canonical_path = (match, path)
+    return path
 
 
 def posted_next(request: HttpRequest) -> str | None:
