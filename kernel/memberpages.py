@@ -342,12 +342,17 @@ def cache_for_members(
     query: Iterable[str] = (),
     reader: Callable[..., bool] | None = None,
     private: bool = False,
+    also_keyed_by: Callable[[HttpRequest], tuple] | None = None,
 ):
     """Serve signed-in members the view's page from a skeleton filled for each of them (see
     the module's docstring). `groups` and `query` as for `cache_for_visitors`. `reader(request,
     **kwargs)` reads what the page's regions need of the member (it may keep it on the request)
     and answers False where the page must be rendered in full for them. `private`: the page is
-    the member's own (their watchlist, their settings): the skeleton is theirs alone."""
+    the member's own (their watchlist, their settings): the skeleton is theirs alone.
+    `also_keyed_by(request)`: what else a private page is made of that no group's version
+    says (a time window, whom the member hides), added to its skeleton's key."""
+    if also_keyed_by is not None and not private:
+        raise ValueError("also_keyed_by is for a private page: its values are the member's")
     reads = frozenset(query)
 
     def decorator(view):
@@ -370,6 +375,8 @@ def cache_for_members(
             # Today: forms offer it as the date watched.
             today = timezone.localdate()
             key = (address, get_language(), today, *versions, request.user.pk if private else 0)
+            if also_keyed_by is not None:
+                key += also_keyed_by(request)
             skeleton = store.get(key)
             if skeleton is None:
                 skeleton = _build(view, request, args, kwargs, private=private)
