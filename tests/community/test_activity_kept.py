@@ -203,6 +203,8 @@ def test_what_the_people_followed_do_shows_within_the_window(
     assert "Odile Black rated" not in text_of(read(client))
     clock[0] += activity_views.KEPT_SECONDS
     assert "Odile Black rated" in text_of(read(client))
+    # Odette's copy was replaced, not joined by another: one a member, whatever moved.
+    assert len(memberpages.store.items) == 1
 
 
 def test_older_pages_follow_the_kept_first_page(client, odette, odile, episode, commit, clock):
