@@ -9,7 +9,8 @@ new watch, a mute or a block shows on their next page, and no member's copy is a
 What the state cannot hold is what the people they follow did since: that is the time
 window, so a new review, rating, watch or follow by someone they follow (and a follow or
 unfollow of theirs) shows within `KEPT_SECONDS`, or at once when the home page itself
-changes (its skeleton is rendered again). The activity page (/me/activity/) is never kept.
+changes (its skeleton is rendered again). The activity page's first page is kept per
+reader the same way, as a private skeleton (community/views.py).
 """
 
 import time

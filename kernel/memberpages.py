@@ -194,6 +194,8 @@ class Skeleton:
     # (region name, the facts of its slots) for each region that reads what all of its
     # slots need at once (Region.prepare).
     prepares: list[tuple[str, list]] = field(default_factory=list)
+    # The date, the versions and what else its page is keyed by, when it was rendered.
+    made_of: tuple = ()
 
     def __post_init__(self):
         by_region: dict[str, list] = {}
@@ -342,12 +344,17 @@ def cache_for_members(
     query: Iterable[str] = (),
     reader: Callable[..., bool] | None = None,
     private: bool = False,
+    also_keyed_by: Callable[[HttpRequest], tuple] | None = None,
 ):
     """Serve signed-in members the view's page from a skeleton filled for each of them (see
     the module's docstring). `groups` and `query` as for `cache_for_visitors`. `reader(request,
     **kwargs)` reads what the page's regions need of the member (it may keep it on the request)
     and answers False where the page must be rendered in full for them. `private`: the page is
-    the member's own (their watchlist, their settings): the skeleton is theirs alone."""
+    the member's own (their watchlist, their settings): the skeleton is theirs alone.
+    `also_keyed_by(request)`: what else a private page is made of that no group's version
+    says (a time window, whom the member hides), added to its skeleton's key."""
+    if also_keyed_by is not None and not private:
+        raise ValueError("also_keyed_by is for a private page: its values are the member's")
     reads = frozenset(query)
 
     def decorator(view):
@@ -368,13 +375,20 @@ def cache_for_members(
                 return view(request, *args, **kwargs)
             versions = [request.group_versions[name] for name in names]
             # Today: forms offer it as the date watched.
-            today = timezone.localdate()
-            key = (address, get_language(), today, *versions, request.user.pk if private else 0)
+            made_of = (timezone.localdate(), *versions)
+            if also_keyed_by is not None:
+                made_of += also_keyed_by(request)
+            # A member's own page is kept once, under their id, and replaced when what it is
+            # made of moves: under keys holding the versions, each member would leave a dead
+            # copy of it at every change (every 30 seconds for the activity page) for the
+            # least recently used order to push out, with the skeletons everyone shares.
+            key = (address, get_language(), *((request.user.pk,) if private else made_of))
             skeleton = store.get(key)
-            if skeleton is None:
+            if skeleton is None or skeleton.made_of != made_of:
                 skeleton = _build(view, request, args, kwargs, private=private)
                 if skeleton is None:
                     return view(request, *args, **kwargs)
+                skeleton.made_of = made_of
                 store.put(key, skeleton)
             return HttpResponse(skeleton.fill(request), content_type=skeleton.content_type)
 

@@ -44,12 +44,19 @@ class MembersConfig(AppConfig):
         # A follow shows on both members' pages: the counts on their profiles, the lists of
         # followers and following, their public activity feeds. Blocks and mutes show on no
         # page a visitor sees (a block's follows are deleted one by one, which marks them),
-        # only on the settings page of who made them, kept under their group.
+        # only on the settings page of who made them, kept under their group, and on the
+        # activity page of both members of a block (neither sees the other's activity,
+        # replies to the other included), kept per reader under theirs (community/views.py).
         pagecache.shows_on(
             Follow,
             groups=lambda follow: (
                 member_group_of(follow, "follower") | member_group_of(follow, "followed")
             ),
         )
-        pagecache.shows_on(Block, groups=lambda block: member_group_of(block, "blocker"))
+        pagecache.shows_on(
+            Block,
+            groups=lambda block: (
+                member_group_of(block, "blocker") | member_group_of(block, "blocked")
+            ),
+        )
         pagecache.shows_on(Mute, groups=lambda mute: member_group_of(mute, "muter"))
