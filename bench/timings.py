@@ -209,6 +209,8 @@ def main() -> None:
             stats.print_stats(int(os.environ.get("TOP", 35)))
             if os.environ.get("CALLERS"):  # who calls the functions matching this
                 stats.print_callers(os.environ["CALLERS"])
+            if os.environ.get("CALLEES"):  # what the functions matching this call
+                stats.print_callees(os.environ["CALLEES"])
         timings.sort()
         print(
             f"{path:<40} {status} {size / 1024:6.1f} KB  median {statistics.median(timings):6.2f} ms"
