@@ -32,11 +32,13 @@ def _make_scores_row(episode_id: int) -> None:
     EpisodeScores.objects.bulk_create([EpisodeScores(episode_id=episode_id)], ignore_conflicts=True)
 
 
-def shift_scores(episode_id: int, changes: Counter, *, make_row: bool = False) -> None:
+def shift_scores(
+    episode_id: int, changes: Counter, *, make_row: bool = False, groups: set[str] = frozenset()
+) -> None:
     """Apply {score: +n or -n} to an episode's counters in one UPDATE. `make_row`: an episode
     rated for the first time gets its counters' row then (one UPDATE that finds no row, an
     INSERT that ignores a concurrent one, the UPDATE again), rather than every rating asking
-    for it beforehand."""
+    for it beforehand. `groups`: the caller's page groups, marked with the counters' own."""
     if any(changes.values()):
         # Every step's column, most of them + 0: one statement whatever the change.
         deltas = {f"count_{score}": changes.get(score, 0) for score in SCORES}
@@ -45,7 +47,7 @@ def shift_scores(episode_id: int, changes: Counter, *, make_row: bool = False) -
             # nothing; the UPDATE, a new statement, then sees its row.
             _make_scores_row(episode_id)
             _add(EpisodeScores, "episode_id", episode_id, deltas)
-        pagecache.changed(pagegroups.RATINGS)
+        pagecache.changed(pagegroups.RATINGS, *groups)
 
 
 _ADDING: dict[tuple, str] = {}
