@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 
 from catalog.models import Episode
 from kernel import pagecache
+from kernel.prepared import Prepared
 from reviews import pagegroups
 from reviews.models import SCORES, EpisodeScores, Like, Rating, Review
 
@@ -72,19 +73,28 @@ def _add(model, key: str, value: int, deltas: dict[str, int]) -> int:
         return cursor.rowcount
 
 
+# Built and compiled once (kernel/prepared.py), as the rating's reads are.
+_LOCKED_REVIEW = Prepared(
+    lambda review: Review.objects.select_for_update(no_key=True).filter(pk=review).values("pk")
+)
+
+
 def lock_review(review_id: int) -> None:
     """The lock an UPDATE of the review's counters takes, taken now (a fixed lock order)."""
-    list(Review.objects.select_for_update(no_key=True).filter(pk=review_id).values_list("pk"))
+    _LOCKED_REVIEW.rows(review=review_id)
 
 
-def shift_likes(review_ids: list[int], delta: int, *, groups: set[str] | None = None) -> None:
+def shift_likes(
+    review_ids: list[int], delta: int, *, groups: set[str] | None = None, marked: bool = False
+) -> None:
     """Add `delta` to the like count of each review (one UPDATE however many); `groups`,
-    where the caller knows them, saves reading the authors."""
+    where the caller knows them, saves reading the authors; `marked`: the like's own signal
+    marked them in this transaction (one bump of their versions at the commit, not two)."""
     if len(review_ids) == 1:  # a like or an unlike
         _add(Review, "id", review_ids[0], {"like_count": delta})
     elif review_ids:
         Review.objects.filter(pk__in=review_ids).update(like_count=F("like_count") + delta)
-    if review_ids:
+    if review_ids and not marked:
         pagecache.changed(*(groups or pagegroups.review_author_groups(*review_ids)))
 
 

@@ -43,6 +43,10 @@ _RATING = Prepared(
     )
 )
 
+_LIKE = Prepared(
+    lambda member, review: Like.objects.filter(member=member, review=review).values("pk")
+)
+
 
 def _counted(member: User) -> bool:
     """Whether the member's ratings are in the counters, read under their row lock: a
@@ -214,19 +218,22 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
             # same review holding the review and waiting for the deleted like's transaction,
             # and PostgreSQL ended one of them with "deadlock detected" (a 500).
             counters.lock_review(review.pk)
-            like = Like.objects.filter(member=member, review=review).first()
-            if like is not None:
+            rows = _LIKE.rows(member=member.pk, review=review.pk)
+            if rows:
+                like = loaded(Like, id=rows[0]["pk"], member_id=member.pk, review_id=review.pk)
                 like.review = review  # with its author, where the caller read them
                 like.member = member  # for its groups, without a query
+                # Its notification goes with it; its signal marks its page groups, which are
+                # the count's and the liker's too.
                 like.delete()
-                counters.shift_likes([review.pk], -1, groups=pagegroups.like_groups(like))
+                counters.shift_likes([review.pk], -1, marked=True)
             return False
         try:
             with transaction.atomic():
                 like = Like.objects.create(member=member, review=review)
         except IntegrityError:
             return True  # already liked
-        counters.shift_likes([review.pk], 1, groups=pagegroups.like_groups(like))
+        counters.shift_likes([review.pk], 1, marked=True)  # the like's signal marked them
         return True
 
 
