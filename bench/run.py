@@ -474,7 +474,8 @@ POST_BODIES = {
     # one raters_history() gave them: every post changes their rating and two counters.
     "rating": '"score=" .. ((n + 5 * (math.floor(n / #sessions) + 1)) % 10 + 1)',
     "review": '"body=' + POSTED_REVIEW.replace(" ", "+") + '+number+" .. n',
-    # Each member likes the review, then takes the like back on the next round.
+    # Each member takes back their like of the review (likers_history() gave it them), then
+    # likes it again on the next round.
     "like": '"liked=" .. (math.floor(n / #sessions) % 2)',
 }
 
