@@ -62,9 +62,10 @@ def consume(request: HttpRequest, *, action: str) -> bool:
 
 def _counted(key: str, left: float) -> int:
     """The window's count with this one: moved by `incr()` (atomic on Redis, whose INCRBY
-    keeps the counter's lifetime; the database cache's incr is a read and a write that gives
-    the row the cache's default lifetime, so it is given the window's again), or made by
-    `add()` (atomic) when the window has none yet."""
+    keeps the counter's lifetime; the database cache's incr is a read and a write, so two
+    requests at the same instant may count one, and it gives the row the cache's default
+    lifetime, so it is given the window's again), or made by `add()` (atomic) when the
+    window has none yet."""
     timeout = math.ceil(left)
     try:
         count = cache.incr(key)
