@@ -149,6 +149,7 @@ def fill(database: str) -> None:
         say(f"{database}: already built, reused")
         member_history()
         raters_history()
+        likers_history(liked_review_of(database))
         return
     say(f"{database}: building (clearly fake members and activity)…")
     started = time.monotonic()
@@ -246,6 +247,7 @@ def fill(database: str) -> None:
     recount_ratings()
     member_history()
     raters_history()
+    likers_history(liked_review_of(database))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     say(f"{database}: built in {time.monotonic() - started:.0f} s")
@@ -303,6 +305,21 @@ def raters_history() -> None:
     raters = User.objects.filter(handle__startswith="bench-").order_by("pk")[:POSTING_MEMBERS]
     for i, member in enumerate(raters):
         services.rating_set(member=member, episode=episode, score=i % 10 + 1)
+
+
+def likers_history(review_id: int) -> None:
+    """The members whose sessions post likes (the first POSTING_MEMBERS) all like the liked
+    review at the start of every run, so that every post, from the first (an unlike: see
+    POST_BODIES), changes a like and its count, whatever the last run's posts left."""
+    from members.models import User
+    from reviews import services
+    from reviews.models import Review
+
+    review = Review.objects.select_related("member").get(pk=review_id)
+    likers = User.objects.filter(handle__startswith="bench-").order_by("pk")[:POSTING_MEMBERS]
+    for member in likers:
+        if member.pk != review.member_id:
+            services.like_set(member=member, review=review, liked=True)
 
 
 def insert(model, rows, batch: int) -> None:
@@ -457,7 +474,8 @@ POST_BODIES = {
     # one raters_history() gave them: every post changes their rating and two counters.
     "rating": '"score=" .. ((n + 5 * (math.floor(n / #sessions) + 1)) % 10 + 1)',
     "review": '"body=' + POSTED_REVIEW.replace(" ", "+") + '+number+" .. n',
-    # Each member likes the review, then takes the like back on the next round.
+    # Each member takes back their like of the review (likers_history() gave it them), then
+    # likes it again on the next round.
     "like": '"liked=" .. (math.floor(n / #sessions) % 2)',
 }
 

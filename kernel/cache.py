@@ -7,6 +7,13 @@ page takes. A client over a pool is thread-safe, so one per pool serves every re
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+# Django's incr asks whether the key is there (INCRBY would make a missing one without a
+# lifetime), then adds: two round trips. The same, atomic, in one (kernel/ratelimits.py
+# counts each review this way).
+_INCR_IF_THERE = (
+    "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end"
+)
+
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
@@ -19,6 +26,12 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         if client is None:
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
+
+    def incr(self, key, delta):
+        value = self.get_client(key, write=True).eval(_INCR_IF_THERE, 1, key, delta)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
 
 
 class ReusedClientRedisCache(RedisCache):

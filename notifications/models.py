@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kernel.prepared import Prepared, loaded
 from reviews.models import Like, Review
 
 
@@ -151,7 +152,16 @@ class EmailPreferences(models.Model):
         return kind in EMAIL_KINDS and bool(getattr(self, kind))
 
 
+# Read at every like, reply and mention (notifications.services.notify): compiled once
+# (kernel/prepared.py), as building the ORM's query cost more than running it.
+_PREFERENCES = Prepared(
+    lambda member: EmailPreferences.objects.filter(member=member).values(
+        *(field.attname for field in EmailPreferences._meta.concrete_fields)
+    )
+)
+
+
 def preferences_of(member) -> EmailPreferences:
     """The member's preferences; the defaults, unsaved, when they never chose."""
-    found = EmailPreferences.objects.filter(member=member).first()
-    return found if found is not None else EmailPreferences(member=member)
+    rows = _PREFERENCES.rows(member=member.pk)
+    return loaded(EmailPreferences, **rows[0]) if rows else EmailPreferences(member=member)

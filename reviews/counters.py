@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 
 from catalog.models import Episode
 from kernel import pagecache
+from kernel.prepared import Prepared
 from reviews import pagegroups
 from reviews.models import SCORES, EpisodeScores, Like, Rating, Review
 
@@ -32,11 +33,13 @@ def _make_scores_row(episode_id: int) -> None:
     EpisodeScores.objects.bulk_create([EpisodeScores(episode_id=episode_id)], ignore_conflicts=True)
 
 
-def shift_scores(episode_id: int, changes: Counter, *, make_row: bool = False) -> None:
+def shift_scores(
+    episode_id: int, changes: Counter, *, make_row: bool = False, groups: set[str] = frozenset()
+) -> None:
     """Apply {score: +n or -n} to an episode's counters in one UPDATE. `make_row`: an episode
     rated for the first time gets its counters' row then (one UPDATE that finds no row, an
     INSERT that ignores a concurrent one, the UPDATE again), rather than every rating asking
-    for it beforehand."""
+    for it beforehand. `groups`: the caller's page groups, marked with the counters' own."""
     if any(changes.values()):
         # Every step's column, most of them + 0: one statement whatever the change.
         deltas = {f"count_{score}": changes.get(score, 0) for score in SCORES}
@@ -45,7 +48,7 @@ def shift_scores(episode_id: int, changes: Counter, *, make_row: bool = False) -
             # nothing; the UPDATE, a new statement, then sees its row.
             _make_scores_row(episode_id)
             _add(EpisodeScores, "episode_id", episode_id, deltas)
-        pagecache.changed(pagegroups.RATINGS)
+        pagecache.changed(pagegroups.RATINGS, *groups)
 
 
 _ADDING: dict[tuple, str] = {}
@@ -70,19 +73,28 @@ def _add(model, key: str, value: int, deltas: dict[str, int]) -> int:
         return cursor.rowcount
 
 
+# Built and compiled once (kernel/prepared.py), as the rating's reads are.
+_LOCKED_REVIEW = Prepared(
+    lambda review: Review.objects.select_for_update(no_key=True).filter(pk=review).values("pk")
+)
+
+
 def lock_review(review_id: int) -> None:
     """The lock an UPDATE of the review's counters takes, taken now (a fixed lock order)."""
-    list(Review.objects.select_for_update(no_key=True).filter(pk=review_id).values_list("pk"))
+    _LOCKED_REVIEW.rows(review=review_id)
 
 
-def shift_likes(review_ids: list[int], delta: int, *, groups: set[str] | None = None) -> None:
+def shift_likes(
+    review_ids: list[int], delta: int, *, groups: set[str] | None = None, marked: bool = False
+) -> None:
     """Add `delta` to the like count of each review (one UPDATE however many); `groups`,
-    where the caller knows them, saves reading the authors."""
+    where the caller knows them, saves reading the authors; `marked`: the like's own signal
+    marked them in this transaction (one bump of their versions at the commit, not two)."""
     if len(review_ids) == 1:  # a like or an unlike
         _add(Review, "id", review_ids[0], {"like_count": delta})
     elif review_ids:
         Review.objects.filter(pk__in=review_ids).update(like_count=F("like_count") + delta)
-    if review_ids:
+    if review_ids and not marked:
         pagecache.changed(*(groups or pagegroups.review_author_groups(*review_ids)))
 
 

@@ -7,6 +7,7 @@ what they would notice, then checks the database only to prove that nothing else
 import json
 import re
 from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -988,6 +989,34 @@ def test_replies_count_towards_the_same_limit_and_the_refused_reply_is_kept(
     assert Review.objects.filter(member=odette).count() == 5
     review.refresh_from_db()
     assert review.reply_count == 2
+
+
+def test_the_day_limit_holds_across_minutes_and_a_new_day_lets_the_member_post(
+    client, odette, episode, settings, monkeypatch
+):
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "review_post": "2/m/user,3/d/user",
+    }
+    now = [1_000_000_020.0]  # 20 s into a minute, far from the day's end
+    # The limiter's clock alone: the cache's own expiry times stay real.
+    monkeypatch.setattr("kernel.ratelimits.time", SimpleNamespace(time=lambda: now[0]))
+
+    assert publish(client, "One.").status_code == 302
+    assert publish(client, "Two.").status_code == 302
+    assert publish(client, "Three, too fast.").status_code == 429
+    now[0] += 60  # the next minute
+    assert publish(client, "Three.").status_code == 302
+    assert (
+        publish(client, "Four, past the day's.", HTTP_X_FORWARDED_FOR="10.0.0.9").status_code == 429
+    )
+    now[0] += 60
+    assert publish(client, "Four, still the same day.").status_code == 429
+    now[0] += 86_400  # the next day
+    assert publish(client, "Four.").status_code == 302
+    assert list(
+        Review.objects.filter(member=odette).values_list("body", flat=True).order_by("pk")
+    ) == ["One.", "Two.", "Three.", "Four."]
 
 
 def test_refused_drafts_do_not_count_towards_the_limit(client, odette, episode):

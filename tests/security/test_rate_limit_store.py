@@ -20,7 +20,7 @@ from redis.exceptions import OutOfMemoryError
 from etoile_app.settings import redis_caches
 from kernel import pagecache
 from tests.factories import PASSWORD
-from tests.pages import text_of
+from tests.pages import publish, text_of
 from tests.redis_servers import free_port, redis_server
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +162,31 @@ def test_without_redis_many_other_addresses_do_not_cull_a_locked_accounts_counte
     after = sign_in(attacker, odile.email, PASSWORD)
     assert LOCKED in text_of(after.content.decode())
     assert SESSION_KEY not in attacker.session
+
+
+def test_reviews_are_counted_in_the_rate_limits_redis_for_their_windows_whatever_the_address(
+    client, odette, episode, settings, page_redis, ratelimit_redis
+):
+    """kernel/ratelimits.py: a counter a window for each rate, per member; the sixth review in
+    a minute is refused, from any address a header claims, and each counter leaves with its
+    window (nothing kept for ever in the store that never evicts)."""
+    use(settings, pages_url=page_redis.url, ratelimit_url=ratelimit_redis.url)
+    for n in range(5):
+        assert (
+            publish(client, f"Review {n}.", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code == 302
+        )
+
+    refused = publish(client, "The sixth.", HTTP_X_FORWARDED_FOR="10.9.9.9")
+
+    assert refused.status_code == 429
+    assert "faster than we allow" in text_of(refused.content.decode())
+    store = ratelimit_redis.client
+    counters = {
+        key.decode().split(":")[4]: (int(store.get(key)), store.ttl(key))
+        for key in store.scan_iter(f"*rl:review_post:*:{odette.pk}:*")
+    }
+    assert counters.keys() == {"5/m/user", "50/d/user"}
+    (minute, minute_ttl), (day, day_ttl) = counters["5/m/user"], counters["50/d/user"]
+    assert (minute, day) == (6, 5)  # the refused one counted in the minute, not the day
+    assert 0 < minute_ttl <= 60
+    assert 0 < day_ttl <= 86_400
