@@ -60,16 +60,15 @@ def production_env(folder: Path, **extra_env) -> dict:
 
 
 def prepare(folder: Path) -> None:
-    """What `make serve` runs before gunicorn: migrate, seed and collectstatic, then a member."""
+    """What `make serve` runs before gunicorn: migrate, seed and collectstatic, then a member.
+    The same commands, in one Django process: a manage.py each started Django five times, 0.7
+    to 1.5 s of CPU apiece here, while the other worker waited on the lock below."""
     env = production_env(folder)
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "-v0"], ["createcachetable"], ["seed_etoile", "-v0"]):
-        subprocess.run([*manage, *command], env=env, cwd=settings.BASE_DIR, check=True)
     subprocess.run(
-        [*manage, "collectstatic", "--no-input", "-v0"], env=env, cwd=settings.BASE_DIR, check=True
-    )
-    subprocess.run(
-        [*manage, "shell", "-v0", "-c", MAKE_MEMBER], env=env, cwd=settings.BASE_DIR, check=True
+        [sys.executable, "manage.py", "shell", "-v0", "-c", PREPARE],
+        env=env,
+        cwd=settings.BASE_DIR,
+        check=True,
     )
 
 
@@ -110,6 +109,13 @@ MAKE_MEMBER = (
     "from members.models import User\n"
     f"member = User.objects.create_user(email={MEMBER_EMAIL!r}, password={MEMBER_PASSWORD!r})\n"
     "EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)"
+)
+PREPARE = (
+    "from django.core.management import call_command\n"
+    "call_command('migrate', verbosity=0)\n"
+    "call_command('createcachetable')\n"
+    "call_command('seed_etoile', verbosity=0)\n"
+    "call_command('collectstatic', interactive=False, verbosity=0)\n" + MAKE_MEMBER
 )
 # What a TLS-terminating proxy in front of gunicorn adds (docs/DEPLOY.md).
 PROXIED_HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
