@@ -11,10 +11,8 @@ from django.views.decorators.http import require_safe
 from catalog.models import Episode, Season
 from catalog.views import character_context, citations_for, current_show
 from etoile_app.views import sees_every_mean
-from kernel import pagecache
-from kernel.memberpages import cache_for_members
+from kernel.memberpages import cache_for_members, kept_for_member
 from kernel.pagecache import cache_for_visitors
-from members.pagegroups import member_group
 from picks.context import favourite_annotations
 from picks.regions import remember_reader_item
 from reviews.context import episode_context, scores_of, season_context, with_reader_watchlist
@@ -92,9 +90,8 @@ def episode_reader(request: HttpRequest, season: int, episode: int) -> bool:
     # ratings, reviews, watchlist entries and favourites moves (and a moderator's decision on
     # their words), and of the catalog: no query until one of them changes.
     catalog = getattr(request, "group_versions", {}).get("catalog")
-    found = pagecache.per_version(
+    found = kept_for_member(
         request,
-        member_group(member.handle),
         ("reader-episode", season, episode, catalog),
         lambda: reader_episode_by_numbers(
             season, episode, reader=member, annotations=favourite_annotations

@@ -24,9 +24,10 @@ What keeps one member's state from another:
 - A slot's HTML is rendered from the skeleton's context (the visitor's) and the region's
   state, nothing else: what a region's template shows of the reader must be in its state, so
   the state is the whole key of what was kept.
-- Skeletons stay in this process's memory (a bounded LRU), under keys that hold the versions,
-  so a change shows on the next request of every process; nothing per reader is kept in the
-  shared cache.
+- Skeletons stay in this process's memory (a bounded LRU), shared ones under keys that hold
+  the versions, a member's own (private) one under their id with the versions it was made of,
+  checked on each request: so a change shows on the next request of every process; nothing
+  per reader is kept in the shared cache.
 
 Requests that would not look the same anyway take the full render: staff (who see what is
 awaiting curation), a pending message, htmx, and what each page's `reader` function refuses
@@ -352,7 +353,7 @@ def cache_for_members(
     and answers False where the page must be rendered in full for them. `private`: the page is
     the member's own (their watchlist, their settings): the skeleton is theirs alone.
     `also_keyed_by(request)`: what else a private page is made of that no group's version
-    says (a time window, whom the member hides), added to its skeleton's key."""
+    says (a time window, a setting), checked with the versions it was made of."""
     if also_keyed_by is not None and not private:
         raise ValueError("also_keyed_by is for a private page: its values are the member's")
     reads = frozenset(query)
@@ -435,6 +436,17 @@ def fresh_uuid(request: HttpRequest) -> str | uuid.UUID:
     """A new form submission key: in a skeleton, the marker each response replaces with a
     new one."""
     return MARKERS.uuid if getattr(request, "_skeleton", None) is not None else uuid.uuid4()
+
+
+def kept_for_member(request: HttpRequest, name, compute: Callable[[], object]):
+    """`compute()`, what is the request's member's own (their watches, scores, likes…), kept in
+    this process for the version of their page group, which each change of theirs moves
+    (pagecache.per_version), and under their id: a handle another member gave up names the same
+    group, never the values kept for them."""
+    member = request.user
+    return pagecache.per_version(
+        request, pagecache_member_group(member), (member.pk, name), compute
+    )
 
 
 def pagecache_member_group(member) -> str:

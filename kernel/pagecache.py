@@ -34,6 +34,7 @@ import logging
 import re
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -189,14 +190,18 @@ def _versions(found: dict, groups: list[str]) -> list[str]:
 
 
 # What pages read of a group, kept in this process for the group's version: the catalog's
-# episodes, and each member's watches (reviews/tracking.py), so least recently used out first
-# past PER_VERSION_ENTRIES. {(group, name): (version, value)}.
+# episodes, and what is each member's own (kernel.memberpages.kept_for_member: their watches,
+# scores, watchlist, likes, episode row, relations), least recently used out first past
+# PER_VERSION_ENTRIES. A version moves when a change commits; were that write to the cache to
+# fail (logged by _bump), what was kept would stay: no entry serves past PER_VERSION_SECONDS.
+# {(group, name): (version, time kept, value)}.
 PER_VERSION_ENTRIES = 20_000
-_per_version: OrderedDict[tuple[str, str], tuple[str, object]] = OrderedDict()
+PER_VERSION_SECONDS = 300
+_per_version: OrderedDict[tuple[str, object], tuple[str, float, object]] = OrderedDict()
 _per_version_lock = threading.Lock()
 
 
-def per_version(request: HttpRequest, group: str, name: str, compute: Callable[[], object]):
+def per_version(request: HttpRequest, group: str, name: object, compute: Callable[[], object]):
     """`compute()`, kept in this process while `group`'s version is the one the request's
     page read (kernel/memberpages.py keeps them on the request). Without one, computed. The
     value is shared by every request that reads that version: it must not be changed."""
@@ -204,14 +209,15 @@ def per_version(request: HttpRequest, group: str, name: str, compute: Callable[[
     if version is None:
         return compute()
     key = (group, name)
+    now = time.monotonic()
     with _per_version_lock:
         found = _per_version.get(key)
-        if found is not None and found[0] == version:
+        if found is not None and found[0] == version and now - found[1] < PER_VERSION_SECONDS:
             _per_version.move_to_end(key)
-            return found[1]
+            return found[2]
     value = compute()
     with _per_version_lock:
-        _per_version[key] = (version, value)
+        _per_version[key] = (version, now, value)
         _per_version.move_to_end(key)
         if len(_per_version) > PER_VERSION_ENTRIES:
             _per_version.popitem(last=False)

@@ -30,7 +30,6 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 class Rate:
     amount: int
     seconds: int
-    per: str  # "user" or "ip"
     spelt: str
 
 
@@ -39,20 +38,23 @@ def _parsed(rates: str) -> tuple[Rate, ...]:
     parsed = []
     for spelt in filter(None, (part.strip() for part in rates.split(","))):
         amount, duration, per = spelt.split("/")
-        if per not in ("user", "ip"):
-            raise ValueError(f"{spelt}: a counted rate is per user or per ip")
+        if per != "user":
+            # Behind the proxy REMOTE_ADDR is the proxy's: a rate per address would be one
+            # counter for everyone. allauth's limiter, which knows the client's address, counts
+            # those (sign-in, sign-up).
+            raise ValueError(f"{spelt}: a rate counted here is per user")
         seconds = math.ceil(float(duration[:-1] or 1) * UNITS[duration[-1]])
-        parsed.append(Rate(int(amount), seconds, per, spelt))
+        parsed.append(Rate(int(amount), seconds, spelt))
     return tuple(parsed)
 
 
 def consume(request: HttpRequest, *, action: str) -> bool:
-    """Count one `action` for the signed-in member (per user) and their address (per ip, the
-    connection's own REMOTE_ADDR: a header the client writes never resets a count); False
-    when a rate is already used up. A rate that refuses leaves the rates after it uncounted."""
+    """Count one `action` for the signed-in member, by their id (no header the client writes
+    resets a count); False when a rate is already used up. A rate that refuses leaves the
+    rates after it uncounted."""
     now = time.time()
     for rate in _parsed(settings.ACCOUNT_RATE_LIMITS.get(action, "")):
-        source = request.user.pk if rate.per == "user" else request.META["REMOTE_ADDR"]
+        source = request.user.pk
         window = int(now // rate.seconds)
         left = (window + 1) * rate.seconds - now  # the window's seconds to go
         if _counted(f"rl:{action}:{rate.spelt}:{source}:{window}", left) > rate.amount:

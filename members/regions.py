@@ -3,8 +3,7 @@ kept as a skeleton (kernel/memberpages.py). The state holds everything the forms
 
 from django.db.models import Exists, OuterRef
 
-from kernel import pagecache
-from kernel.memberpages import region
+from kernel.memberpages import kept_for_member, region
 from kernel.prepared import Prepared
 from members.models import Block, Follow, Mute, User
 from members.pagegroups import member_group
@@ -44,9 +43,7 @@ def follow_state(request, member) -> dict:
     else:
         # On a kept page, kept for the versions of both members' page groups: a follow moves
         # both, a block or a mute the group of who made it (members/apps.py).
-        facts = pagecache.per_version(
-            request, member_group(request.user.handle), ("relations", owner, version), read
-        )
+        facts = kept_for_member(request, ("relations", owner, version), read)
     return {
         "signed_in": True,
         "own": False,

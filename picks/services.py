@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Character, Episode, Season
+from kernel import pagecache
 from members.models import User
+from members.pagegroups import member_group
 from picks import counters
 from picks.models import (
     FAVOURITES_MAX,
@@ -67,6 +69,9 @@ def _rewrite_favourites(member: User, model, rows: list) -> None:
     """Store the member's favourites of one kind in this order (positions 1, 2, 3)."""
     field = _item_field(model)
     model.objects.filter(member=member).delete()
+    # bulk_create sends no signal, and a delete of no rows neither: the member's pages (and
+    # what is kept of them for the pages they read) are marked here.
+    pagecache.changed(member_group(member.handle))
     model.objects.bulk_create(
         model(
             member=member,

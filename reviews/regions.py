@@ -8,10 +8,8 @@ member in a state is served to the next member in the same state.
 
 from django.utils import timezone
 
-from kernel import pagecache
-from kernel.memberpages import MARKERS, region
+from kernel.memberpages import MARKERS, kept_for_member, region
 from kernel.prepared import Prepared
-from members.pagegroups import member_group
 from reviews.charts import distribution_chart, season_chart
 from reviews.forms import RatingForm, WatchForm
 from reviews.models import Like, Rating, WatchlistEntry
@@ -68,9 +66,8 @@ def _read_likes(request, reviews) -> None:
     if asked:
         asked += asked[-1:] * (-len(asked) % LIKES_STEP)
     member = request.user
-    liked = pagecache.per_version(
+    liked = kept_for_member(
         request,
-        member_group(member.handle),
         ("likes", *asked),
         lambda: frozenset(
             row["review_id"]
@@ -225,14 +222,12 @@ LISTED = Prepared(lambda member: WatchlistEntry.objects.filter(member=member).va
 
 def _kept_for_member(request, name: str, compute):
     """`compute(member_id)`, once per request, and on a kept page once per version of the
-    member's page group (kernel.pagecache.per_version)."""
+    member's page group (kernel.memberpages.kept_for_member)."""
     attribute = f"_kept_{name}"
     found = getattr(request, attribute, None)
     if found is None:
         member = request.user
-        found = pagecache.per_version(
-            request, member_group(member.handle), name, lambda: compute(member.pk)
-        )
+        found = kept_for_member(request, name, lambda: compute(member.pk))
         setattr(request, attribute, found)
     return found
 

@@ -90,8 +90,8 @@ def rating_set(*, member: User, episode: Episode, score: int) -> Rating:
         else:
             return rating
         # The episode's counters last: every rater of the episode waits on that row, so it is
-        # held from this statement to the commit and no longer. Its page groups and the
-        # rating's are marked together: one bump of their versions when the rating commits.
+        # held from this statement to the commit and no longer. A new score's page groups are
+        # marked with the counters' (its UPDATE sends no signal; a new rating's insert did).
         groups = pagegroups.rating_groups(rating)
         if counted:
             counters.shift_scores(episode.pk, changes, make_row=True, groups=groups)

@@ -9,8 +9,8 @@ from django.http import HttpRequest
 
 from catalog.models import Episode
 from kernel import pagecache
+from kernel.memberpages import kept_for_member
 from kernel.prepared import Prepared
-from members.pagegroups import member_group
 from reviews.models import Watch
 
 
@@ -37,9 +37,7 @@ def watch_summary(request: HttpRequest) -> WatchSummary:
         return cached
     member = request.user
     if member.is_authenticated:
-        summary = pagecache.per_version(
-            request, member_group(member.handle), "watch-summary", lambda: _summary_of(member.pk)
-        )
+        summary = kept_for_member(request, "watch-summary", lambda: _summary_of(member.pk))
     else:
         summary = WatchSummary()
     request._watch_summary = summary

@@ -23,8 +23,10 @@ from kernel import memberpages, pagecache
 from members import services as member_services
 from notifications.models import Notification
 from notifications.services import notify
+from picks import services as pick_services
+from picks.models import FavouriteEpisode
 from reviews import moderation, services
-from reviews.models import Review
+from reviews.models import Rating, Review
 from tests.factories import make_member, many_reviews, signed_in
 from tests.pages import page_of, publish, reply_to, review_article, top_level_ids
 
@@ -444,3 +446,51 @@ def test_a_profile_shows_a_follow_and_a_block_either_way_on_the_next_page(
         member_services.block_set(blocker=critic, blocked=odette, blocking=True)
     _, page = read(client, "/u/critic/")
     assert not page.find_all(id="follow-button")
+
+
+def test_a_handle_another_member_gave_up_never_brings_their_kept_state(
+    client, odette, odile, odile_client, scene, commit
+):
+    """What is kept of a member is kept under their id (kernel.memberpages.kept_for_member): a
+    member who takes a handle another gave up shares its page group, never its values."""
+    for _ in range(2):
+        _, page = read(client)
+    assert "Your rating: 4½ stars" in page.find(id="rating-status").words
+    with commit():
+        odette.handle = "odette-old"
+        odette.save()
+    with commit():
+        odile.handle = "odette"
+        odile.save()
+    _, odile_page = read(odile_client)
+    assert "You have not rated this episode." in odile_page.find(id="rating-status").words
+    assert shielded(odile_page, scene["spoiler"])  # Odette had watched it; Odile has not
+
+
+def test_favourites_set_at_once_show_on_the_next_episode_page(client, odette, scene, commit):
+    """A member's favourites written at once (the API's PUT, picks.services.favourites_set)
+    send no signal: their page group is marked by the service."""
+    for _ in range(2):
+        html, _ = read(client)
+    assert "Add to your favourites" in html
+    with commit():
+        pick_services.favourites_set(
+            member=odette, items=[scene["plain"].episode], model=FavouriteEpisode
+        )
+    html, _ = read(client)
+    assert "Remove from your favourites" in html
+
+
+def test_what_is_kept_of_a_member_is_read_again_after_a_while_if_a_mark_was_lost(
+    client, odette, scene, monkeypatch
+):
+    """A version moves when a change commits; were that write to the cache lost (a Redis
+    outage at the commit), the kept values are read again after PER_VERSION_SECONDS."""
+    for _ in range(2):
+        _, page = read(client)
+    Rating.objects.filter(member=odette).update(score=6)  # sends no signal, marks nothing
+    _, page = read(client)
+    assert "Your rating: 4½ stars" in page.find(id="rating-status").words  # still kept
+    monkeypatch.setattr(pagecache, "PER_VERSION_SECONDS", 0)
+    _, page = read(client)
+    assert "Your rating: 3 stars" in page.find(id="rating-status").words
