@@ -165,6 +165,27 @@ def visitor_page_cache_off(settings):
     settings.MEMBER_PAGE_CACHE_BYTES = 0
 
 
+@pytest.fixture
+def member_pages_kept(settings, visitor_page_cache_off):
+    """Members' pages served from their skeletons, as in production (visitor_page_cache_off
+    has them rendered in full), none kept from another test."""
+    from kernel import memberpages, pagecache
+
+    settings.MEMBER_PAGE_CACHE_BYTES = 64 * 1024 * 1024
+    memberpages.store.clear()
+    caches[pagecache.cache._alias].clear()
+    yield
+    memberpages.store.clear()
+    caches[pagecache.cache._alias].clear()
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """`with commit():` around a write runs its on-commit callbacks, as a real commit does:
+    the page groups' versions move."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 @pytest.fixture(autouse=True)
 def empty_cache(request):
     """allauth's rate limits live in the cache (a database table here): no test inherits

@@ -6,42 +6,23 @@ import datetime
 import types
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from community import views as activity_views
 from community.activity import PAGE_SIZE
-from kernel import memberpages, pagecache
+from kernel import memberpages
 from members import services as member_services
 from members.models import Follow, User
 from reviews import moderation, services
 from tests.factories import make_member, many_reviews
 from tests.pages import page_of, text_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("member_pages_kept")]
 
 ACTIVITY = "/me/activity/"
 DAY = datetime.date(2025, 5, 1)
-
-
-@pytest.fixture(autouse=True)
-def member_pages_on(settings, visitor_page_cache_off):
-    """tests/conftest.py renders members' pages in full; this keeps them."""
-    settings.MEMBER_PAGE_CACHE_BYTES = 64 * 1024 * 1024
-    memberpages.store.clear()
-    caches[pagecache.cache._alias].clear()
-    yield
-    memberpages.store.clear()
-    caches[pagecache.cache._alias].clear()
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Writes whose page groups' versions move, as they do once a request's transaction
-    commits."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import pytest
 from django.test import Client
 
 from catalog.models import Episode
-from kernel import memberpages
 from members import services as member_services
 from reviews import services
 from tests.factories import make_member, signed_in
@@ -61,7 +60,7 @@ def test_a_member_sees_the_newest_activity_without_those_they_muted(client, seed
 
 
 def test_a_member_someone_blocked_no_longer_sees_them_on_their_next_page(
-    client, seeded, odette, member_pages_on
+    client, seeded, odette, member_pages_kept
 ):
     """Whether anyone is hidden from a member comes with their row on each request
     (members.relations.SIGNED_IN_HIDES), so a block the other member made shows on the blocked
@@ -75,22 +74,18 @@ def test_a_member_someone_blocked_no_longer_sees_them_on_their_next_page(
     assert "The critic speaks." in community(Client()).words
 
 
-@pytest.fixture
-def member_pages_on(settings):
-    """Members' pages from their skeletons, as in production (tests/conftest.py renders them
-    in full), so that the kept activity is what is read."""
-    settings.MEMBER_PAGE_CACHE_BYTES = 64 * 1024 * 1024
-    memberpages.store.clear()
-    yield
-    memberpages.store.clear()
-
-
 def activity(client) -> object:
     return community(client).find("div", **{"class": "community__activity"})
 
 
 def test_the_newest_activity_is_kept_a_short_while_and_never_past_a_spoiler(
-    client, seeded, odette, odile, monkeypatch, member_pages_on, django_capture_on_commit_callbacks
+    client,
+    seeded,
+    odette,
+    odile,
+    monkeypatch,
+    member_pages_kept,
+    django_capture_on_commit_callbacks,
 ):
     """Kept per reader (community/regions.py): what someone they follow did shows within the
     window; their own watches, which decide the spoiler shield, show at once (once committed:
@@ -128,7 +123,9 @@ def test_the_newest_activity_is_kept_a_short_while_and_never_past_a_spoiler(
     assert "And the bows." in activity(client).words  # the window moved on
 
 
-def test_no_member_is_shown_anothers_kept_activity(client, seeded, odette, odile, member_pages_on):
+def test_no_member_is_shown_anothers_kept_activity(
+    client, seeded, odette, odile, member_pages_kept
+):
     e3 = Episode.objects.select_related("season").get(season__number=1, number=3)
     critic = make_member(handle="critic", display_name="The Critic")
     member_services.follow_set(follower=odette, followed=critic, following=True)

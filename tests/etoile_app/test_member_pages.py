@@ -38,20 +38,9 @@ CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @pytest.fixture(autouse=True)
-def member_pages_on(settings, visitor_page_cache_off):
-    """tests/conftest.py renders members' pages in full; this serves them from skeletons."""
-    settings.MEMBER_PAGE_CACHE_BYTES = 64 * 1024 * 1024
+def member_pages_on(settings, member_pages_kept):
+    """Members' pages from their skeletons, and visitors' from the visitors' cache."""
     settings.VISITOR_PAGE_CACHE_SECONDS = 600
-    memberpages.store.clear()
-    caches[pagecache.cache._alias].clear()
-    yield
-    memberpages.store.clear()
-    caches[pagecache.cache._alias].clear()
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture

@@ -87,12 +87,6 @@ def emptied_page_cache(empty_cache):
     page_cache().clear()
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """`with commit():` around a write runs its on-commit callbacks, as a real commit does."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 # Visiting pages -----------------------------------------------------------------------------
 
 
