@@ -21,6 +21,14 @@ from notifications.rules import may_notify
 Kind = Notification.Kind
 
 
+# The kinds an event can bring again for the same target (a mention kept in an edit, a
+# member followed again): written under a savepoint, their unique constraint deciding. A
+# like's notification belongs to a like just written, of which nobody was told yet: its
+# constraint (notification_like_once) only guards, and a savepoint cost a like two round
+# trips to the database.
+TOLD_ONCE = frozenset({Kind.MENTION, Kind.FOLLOWER})
+
+
 def notify(recipient: User, kind: str, actor: User | None = None, **target) -> Notification | None:
     """Tell `recipient` that `actor` did something of `kind` (Notification.Kind) with them;
     `target`: `review=` (the reply, the review liked, the writing with the mention, the item
@@ -32,21 +40,25 @@ def notify(recipient: User, kind: str, actor: User | None = None, **target) -> N
     preferences = preferences_of(recipient) if kind in EMAIL_KINDS else None
     by_email = preferences is not None and preferences.wants(kind)
     later = by_email and preferences.digest  # left for the daily digest
+    fields = {
+        "recipient": recipient,
+        "kind": kind,
+        "actor": actor,
+        "emailed_at": None if later else timezone.now(),
+        **target,
+    }
     # The notification and its email together; inside the change that caused them (a like,
     # a reply) with that change's transaction, no savepoint of its own: a failure here
     # undoes the change too.
     with transaction.atomic(savepoint=False):
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    recipient=recipient,
-                    kind=kind,
-                    actor=actor,
-                    emailed_at=None if later else timezone.now(),
-                    **target,
-                )
-        except IntegrityError:
-            return None  # told already: a mention kept in an edit, a like sent twice
+        if kind in TOLD_ONCE:
+            try:
+                with transaction.atomic():
+                    notification = Notification.objects.create(**fields)
+            except IntegrityError:
+                return None  # told already: a mention kept in an edit, a follow again
+        else:
+            notification = Notification.objects.create(**fields)
         if by_email and not later:
             emails.send_one(notification)
     return notification
