@@ -15,6 +15,19 @@ _INCR_IF_THERE = (
 )
 
 
+# A write's rates counted at once (kernel/ratelimits.py): each rate's counter for its window
+# made with the window's lifetime when it is not there (SET NX EX), then moved by one; the
+# first rate used up stops it, and its number (from 1) is returned, or 0 when every rate
+# allows. One round trip for all the rates, where incr() took one a rate.
+_COUNT_UNTIL_REFUSED = """
+for i, key in ipairs(KEYS) do
+  redis.call('set', key, 0, 'EX', ARGV[2 * i - 1], 'NX')
+  if redis.call('incr', key) > tonumber(ARGV[2 * i]) then return i end
+end
+return 0
+"""
+
+
 class ReusedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,8 +46,24 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
             raise ValueError(f"Key '{key}' not found.")
         return value
 
+    def count_until_refused(self, counters: list[tuple[str, int, int]]) -> int:
+        arguments = [value for _, seconds, amount in counters for value in (seconds, amount)]
+        keys = [key for key, _, _ in counters]
+        client = self.get_client(write=True)
+        return client.eval(_COUNT_UNTIL_REFUSED, len(keys), *keys, *arguments)
+
 
 class ReusedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+
+    def count_until_refused(self, counters: list[tuple[str, int, int]]) -> int:
+        """`counters`: (key, the window's seconds left, the rate's amount) for each rate, in
+        order. Counts one in each until a rate is used up: that rate's number from 1, else 0."""
+        return self._cache.count_until_refused(
+            [
+                (self.make_and_validate_key(key), seconds, amount)
+                for key, seconds, amount in counters
+            ]
+        )

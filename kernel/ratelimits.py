@@ -5,9 +5,10 @@
 allauth keeps each rate's history of times under a lock it takes and removes in the cache: a
 lock, a read, a write and an unlock for each rate, eight Redis round trips for a review's two
 rates, which cost a review a tenth of its CPU (docs/PERFORMANCE.md). Here each rate is one
-counter for each window of the rate's duration (a minute, a day, counted from the epoch):
-`incr()` (one round trip with kernel/cache.py's Redis cache), and `add()` when the window's
-counter is not there yet. Fixed windows, as django-ratelimit counts, rather than allauth's
+counter for each window of the rate's duration (a minute, a day, counted from the epoch).
+On the site's Redis cache every rate of a post is counted in one round trip (a script,
+kernel/cache.py's `count_until_refused`); on another cache, `incr()`, and `add()` when the
+window's counter is not there yet. Fixed windows, as django-ratelimit counts, rather than allauth's
 sliding history: a member who posts at the end of one window and the start of the next can
 post up to twice the amount within one duration, never more.
 """
@@ -22,6 +23,8 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+
+from kernel.cache import ReusedClientRedisCache
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -53,22 +56,25 @@ def consume(request: HttpRequest, *, action: str) -> bool:
     resets a count); False when a rate is already used up. A rate that refuses leaves the
     rates after it uncounted."""
     now = time.time()
+    counters = []
     for rate in _parsed(settings.ACCOUNT_RATE_LIMITS.get(action, "")):
-        source = request.user.pk
         window = int(now // rate.seconds)
-        left = (window + 1) * rate.seconds - now  # the window's seconds to go
-        if _counted(f"rl:{action}:{rate.spelt}:{source}:{window}", left) > rate.amount:
-            return False
-    return True
+        left = math.ceil((window + 1) * rate.seconds - now)  # the window's seconds to go
+        counters.append((f"rl:{action}:{rate.spelt}:{request.user.pk}:{window}", left, rate.amount))
+    if not counters:
+        return True
+    if isinstance(caches[DEFAULT_CACHE_ALIAS], ReusedClientRedisCache):
+        return cache.count_until_refused(counters) == 0  # one round trip for every rate
+    return all(_counted(key, left) <= amount for key, left, amount in counters)
 
 
-def _counted(key: str, left: float) -> int:
+def _counted(key: str, left: int) -> int:
     """The window's count with this one: moved by `incr()` (atomic on Redis, whose INCRBY
     keeps the counter's lifetime; the database cache's incr is a read and a write, so two
     requests at the same instant may count one, and it gives the row the cache's default
     lifetime, so it is given the window's again), or made by `add()` (atomic) when the
     window has none yet."""
-    timeout = math.ceil(left)
+    timeout = left
     try:
         count = cache.incr(key)
     except ValueError:  # the window's first
