@@ -47,14 +47,22 @@ def stars_label(score: int) -> str:
 
 
 class Rating(models.Model):
+    # No index of their own: rating_one_per_member (member, episode) and (episode, score)
+    # below begin with them. A score's UPDATE writes an entry in every index of the table (it
+    # changes indexed columns), and these two were six of a rating's index writes.
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="ratings",
         verbose_name=_("member"),
+        db_index=False,
     )
     episode = models.ForeignKey(
-        Episode, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("episode")
+        Episode,
+        on_delete=models.CASCADE,
+        related_name="ratings",
+        verbose_name=_("episode"),
+        db_index=False,
     )
     score = models.PositiveSmallIntegerField(_("score"))
     # When the member gave this score: now for a rating given here, the other site's date
@@ -471,6 +479,7 @@ class Like(models.Model):
         on_delete=models.CASCADE,
         related_name="likes",
         verbose_name=_("member"),
+        db_index=False,  # like_one_per_member (member, review) begins with it
     )
     review = models.ForeignKey(
         Review, on_delete=models.CASCADE, related_name="likes", verbose_name=_("review or reply")
