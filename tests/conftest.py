@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.test.utils import override_settings
 from django.utils import translation
+from pytest_django.plugin import blocking_manager_key
 
 from catalog.models import Episode, Show
 from members.models import User
@@ -127,10 +128,53 @@ def emails_link_to_the_live_server(request):
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database holds the catalog as `make run` seeds it, once for the session: each
     test's transaction rolls back whatever it changes. Transactional and live-server tests
-    empty the database after they run (pytest-django runs them after the others); `seeded`
-    seeds again when it finds the catalog gone."""
+    empty the database after they run (pytest-django runs them after the others, but a
+    worksteal worker may take others after them): pytest_runtest_setup seeds it back before
+    the next test that holds a transaction, and `seeded` before a transactional test."""
     with django_db_blocker.unblock():
         call_command("seed_etoile", verbosity=0)
+
+
+def flushes_the_database(item: pytest.Item) -> bool:
+    """A transactional or live-server test: pytest-django empties every table after it."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences"}
+        & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    return bool(item.get_closest_marker("django_db")) or bool(
+        {"db", "transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+
+
+# Whether a transactional test has emptied this worker's database since the catalog was seeded.
+catalog_flushed = False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """The first database test after a transactional one finds the tables empty. Seed the
+    catalog back before its fixtures open its transaction, once and committed: `seeded`
+    would seed it inside each test's transaction, rolled back with it, so every test after
+    would seed it again (half a second each; with --dist worksteal a worker can run many
+    tests after a journey). Transactional tests seed it when they ask for it (`seeded`)."""
+    global catalog_flushed
+    if catalog_flushed and uses_the_database(item) and not flushes_the_database(item):
+        catalog_flushed = False
+        with item.config.stash[blocking_manager_key].unblock():
+            if not Show.objects.filter(slug="etoile").exists():
+                call_command("seed_etoile", verbosity=0)
+
+
+def pytest_runtest_teardown(item, nextitem):
+    global catalog_flushed
+    if flushes_the_database(item):
+        catalog_flushed = True
 
 
 @pytest.fixture(scope="session")
