@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.test.utils import override_settings
 from django.utils import translation
-from pytest_django.plugin import blocking_manager_key
+from pytest_django.plugin import blocking_manager_key, validate_django_db
 
 from catalog.models import Episode, Show
 from members.models import User
@@ -138,7 +138,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def flushes_the_database(item: pytest.Item) -> bool:
     """A transactional or live-server test: pytest-django empties every table after it."""
     marker = item.get_closest_marker("django_db")
-    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+    if marker and any(validate_django_db(marker)[:2]):  # transaction, reset_sequences
         return True
     return bool(
         {"transactional_db", "live_server", "django_db_reset_sequences"}
