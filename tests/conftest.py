@@ -11,7 +11,7 @@ from pytest_django.plugin import blocking_manager_key, validate_django_db
 
 from catalog.models import Episode, Show
 from members.models import User
-from tests.factories import empty_the_catalog, make_member, make_staff, signed_in
+from tests.factories import empty_the_catalog, make_member, make_staff, signed_in, staff_group
 
 CHROMIUM = "/usr/bin/chromium"
 # Debian's chromium on these machines: no sandbox as root, and no background traffic
@@ -129,7 +129,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The test database holds the catalog as `make run` seeds it, once for the session: each
     test's transaction rolls back whatever it changes. Transactional and live-server tests
     empty the database after they run (pytest-django runs them after the others, but a
-    worksteal worker may take others after them): pytest_runtest_setup seeds it back before
+    worksteal worker may take others after them): pytest_runtest_setup puts it back before
     the next test that holds a transaction, and `seeded` before a transactional test."""
     with django_db_blocker.unblock():
         call_command("seed_etoile", verbosity=0)
@@ -152,29 +152,33 @@ def uses_the_database(item: pytest.Item) -> bool:
     )
 
 
-# Whether a transactional test has emptied this worker's database since the catalog was seeded.
-catalog_flushed = False
+# Whether a transactional test has emptied this worker's database since it was last filled.
+database_flushed = False
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    """The first database test after a transactional one finds the tables empty. Seed the
-    catalog back before its fixtures open its transaction, once and committed: `seeded`
-    would seed it inside each test's transaction, rolled back with it, so every test after
-    would seed it again (half a second each; with --dist worksteal a worker can run many
-    tests after a journey). Transactional tests seed it when they ask for it (`seeded`)."""
-    global catalog_flushed
-    if catalog_flushed and uses_the_database(item) and not flushes_the_database(item):
-        catalog_flushed = False
+    """The first database test after a transactional one finds the tables empty. Put back what
+    the migrations and django_db_setup put there, the staff groups and the catalog, before its
+    fixtures open its transaction, once and committed: `seeded` would seed the catalog inside
+    each test's transaction, rolled back with it, so every test after would seed it again
+    (half a second each; with --dist worksteal a worker can run many tests after a journey),
+    and staff_group() would make a group again in each, emptying Django's cache of content
+    types as the migration does. Transactional tests seed when they ask for it (`seeded`)."""
+    global database_flushed
+    if database_flushed and uses_the_database(item) and not flushes_the_database(item):
+        database_flushed = False
         with item.config.stash[blocking_manager_key].unblock():
+            for group in ("Editors", "Moderators"):
+                staff_group(group)
             if not Show.objects.filter(slug="etoile").exists():
                 call_command("seed_etoile", verbosity=0)
 
 
 def pytest_runtest_teardown(item, nextitem):
-    global catalog_flushed
+    global database_flushed
     if flushes_the_database(item):
-        catalog_flushed = True
+        database_flushed = True
 
 
 @pytest.fixture(scope="session")
