@@ -81,6 +81,11 @@ format: install-dev
 PYTEST_WORKERS ?= 2
 test: lint test-suite
 
+# Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): each
+# worker, and each interpreter a test starts (settings cases, gunicorns, job workers), would
+# otherwise compile, and pytest rewrite, every module again: 20 s a worker on a busy machine,
+# and the PostgreSQL pass reads what the SQLite pass wrote.
+test-suite: export PYTHONDONTWRITEBYTECODE :=
 test-suite: install-dev $(NODE_TOOLS)
 	$(MANAGE) makemigrations --check --dry-run
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal \

@@ -7,10 +7,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.test.utils import override_settings
 from django.utils import translation
+from pytest_django.plugin import blocking_manager_key, validate_django_db
 
 from catalog.models import Episode, Show
 from members.models import User
-from tests.factories import empty_the_catalog, make_member, make_staff, signed_in
+from tests.factories import empty_the_catalog, make_member, make_staff, signed_in, staff_group
 
 CHROMIUM = "/usr/bin/chromium"
 # Debian's chromium on these machines: no sandbox as root, and no background traffic
@@ -127,10 +128,57 @@ def emails_link_to_the_live_server(request):
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database holds the catalog as `make run` seeds it, once for the session: each
     test's transaction rolls back whatever it changes. Transactional and live-server tests
-    empty the database after they run (pytest-django runs them after the others); `seeded`
-    seeds again when it finds the catalog gone."""
+    empty the database after they run (pytest-django runs them after the others, but a
+    worksteal worker may take others after them): pytest_runtest_setup puts it back before
+    the next test that holds a transaction, and `seeded` before a transactional test."""
     with django_db_blocker.unblock():
         call_command("seed_etoile", verbosity=0)
+
+
+def flushes_the_database(item: pytest.Item) -> bool:
+    """A transactional or live-server test: pytest-django empties every table after it."""
+    marker = item.get_closest_marker("django_db")
+    if marker and any(validate_django_db(marker)[:2]):  # transaction, reset_sequences
+        return True
+    return bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences"}
+        & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    return bool(item.get_closest_marker("django_db")) or bool(
+        {"db", "transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+
+
+# Whether a transactional test has emptied this worker's database since it was last filled.
+database_flushed = False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """The first database test after a transactional one finds the tables empty. Put back what
+    the migrations and django_db_setup put there, the staff groups and the catalog, before its
+    fixtures open its transaction, once and committed: `seeded` would seed the catalog inside
+    each test's transaction, rolled back with it, so every test after would seed it again
+    (half a second each; with --dist worksteal a worker can run many tests after a journey),
+    and staff_group() would make a group again in each, emptying Django's cache of content
+    types as the migration does. Transactional tests seed when they ask for it (`seeded`)."""
+    global database_flushed
+    if database_flushed and uses_the_database(item) and not flushes_the_database(item):
+        database_flushed = False
+        with item.config.stash[blocking_manager_key].unblock():
+            for group in ("Editors", "Moderators"):
+                staff_group(group)
+            if not Show.objects.filter(slug="etoile").exists():
+                call_command("seed_etoile", verbosity=0)
+
+
+def pytest_runtest_teardown(item, nextitem):
+    global database_flushed
+    if flushes_the_database(item):
+        database_flushed = True
 
 
 @pytest.fixture(scope="session")
