@@ -548,8 +548,8 @@ def measure(database: str, static_root: str, *, small: bool = False) -> list[dic
                 # (5 a minute each), liking one review at once; and one member's ratings.
                 posting = REVIEWING_MEMBERS if kind == "review" else POSTING_MEMBERS
                 # Sessions seen just now, as a member's who posts from the page they have just
-                # loaded: the ones made above were last seen minutes ago, so each one's first
-                # post would also write the session again (SEEN_PRECISION_SECONDS in
+                # loaded: sessions made before the page rows would be last seen minutes ago, so
+                # each one's first post would also write the session again (SEEN_PRECISION_SECONDS in
                 # kernel/security.py), which the page before did for a real member.
                 posters = sign_in_cookies(database, posting)
                 script = post_script(kind, posters[: 1 if "one member" in name else posting])

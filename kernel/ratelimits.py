@@ -74,15 +74,14 @@ def _counted(key: str, left: int) -> int:
     requests at the same instant may count one, and it gives the row the cache's default
     lifetime, so it is given the window's again), or made by `add()` (atomic) when the
     window has none yet."""
-    timeout = left
     try:
         count = cache.incr(key)
     except ValueError:  # the window's first
-        if cache.add(key, 1, timeout=timeout):
+        if cache.add(key, 1, timeout=left):
             return 1
         count = cache.incr(key)  # another request's add came first
     if not isinstance(caches[DEFAULT_CACHE_ALIAS], _INCR_KEEPS_LIFETIME):
-        cache.touch(key, timeout)
+        cache.touch(key, left)
     return count
 
 

@@ -48,8 +48,8 @@ def stars_label(score: int) -> str:
 
 class Rating(models.Model):
     # No index of their own: rating_one_per_member (member, episode) and (episode, score)
-    # below begin with them. A score's UPDATE writes an entry in every index of the table (it
-    # changes indexed columns), and these two were six of a rating's index writes.
+    # below begin with them. On PostgreSQL a score's UPDATE writes an entry in every index of
+    # the table (it changes indexed columns): these two were two of the six it wrote.
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,

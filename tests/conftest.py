@@ -167,12 +167,12 @@ def pytest_runtest_setup(item):
     types as the migration does. Transactional tests seed when they ask for it (`seeded`)."""
     global database_flushed
     if database_flushed and uses_the_database(item) and not flushes_the_database(item):
-        database_flushed = False
         with item.config.stash[blocking_manager_key].unblock():
             for group in ("Editors", "Moderators"):
                 staff_group(group)
             if not Show.objects.filter(slug="etoile").exists():
                 call_command("seed_etoile", verbosity=0)
+        database_flushed = False  # only once it is filled: a seed that failed is tried again
 
 
 def pytest_runtest_teardown(item, nextitem):

@@ -4,8 +4,9 @@ from django.db import migrations, models
 
 # Each foreign key's own index goes, where a composite index begins with its column
 # (reviews/models.py). Dropped by name, the same on both databases: Django's AlterField
-# rebuilds the tables on SQLite, which the triggers of 0008_database_rules refuse, and on
-# PostgreSQL drops and checks again each foreign key, a scan of every rating.
+# rebuilds the tables on SQLite, where the rebuild of reviews_like failed on the like triggers
+# of 0008_database_rules ("no such table: main.reviews_like"), and on PostgreSQL drops and
+# checks again each foreign key, a scan of every rating.
 INDEXES = {
     "reviews_like_member_id_8f6f700e": ("reviews_like", "member_id"),
     "reviews_rating_episode_id_35ce925e": ("reviews_rating", "episode_id"),
