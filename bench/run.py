@@ -47,6 +47,7 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 SETTLE_SECONDS = 3
 PORT = 8765
 WRK = shutil.which("wrk")
+WRK_THREADS = 2
 EPISODES = 8
 
 # Every member rates every episode, so a million ratings on eight episodes take 125,000
@@ -421,7 +422,7 @@ def wrk(path: str, *, cookie: str = "", script: str | None = None) -> dict:
     time.sleep(SETTLE_SECONDS)
     command = [
         WRK,
-        "-t2",
+        f"-t{WRK_THREADS}",
         f"-c{CONNECTIONS}",
         f"-d{SECONDS}s",
         "--latency",
@@ -459,13 +460,24 @@ def wrk(path: str, *, cookie: str = "", script: str | None = None) -> dict:
 
 # Posts from Lua: each request a changing score, review, or like, with the session's cookie
 # and the CSRF token as field. Sessions rotate (SESSIONS) where a rate limit holds each member.
+# Each of wrk's threads runs the script in a Lua state of its own: a counter of its own would
+# send the same posts from both threads, and every second post would repeat the one before
+# (the same score, a like already there). setup() numbers the threads, and thread t sends
+# posts t, t + THREADS, t + 2 × THREADS… of one sequence: every post is a change, and one
+# member's posts all come from one thread.
 POST_SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+local threads = 0
+setup = function(thread)
+  thread:set("thread_number", threads)
+  threads = threads + 1
+end
 local sessions = {SESSIONS}
-local n = 0
+local sent = 0
 request = function()
-  n = n + 1
+  local n = sent * THREADS + thread_number + 1
+  sent = sent + 1
   local session = sessions[(n % #sessions) + 1]
   wrk.headers["Cookie"] = "sessionid=" .. session .. "; csrftoken=TOKEN"
   local body = BODY .. "&csrfmiddlewaretoken=TOKEN"
@@ -489,6 +501,7 @@ def post_script(kind: str, sessions: list[str]) -> str:
         quoted = ", ".join(f'"{session}"' for session in sessions)
         script.write(
             POST_SCRIPT.replace("SESSIONS", quoted)
+            .replace("THREADS", str(WRK_THREADS))
             .replace("TOKEN", CSRF_TOKEN)
             .replace("BODY", POST_BODIES[kind])
         )
