@@ -206,35 +206,35 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
     """Like the review or take the like back. Saying the wanted state (not "toggle") makes a
     double click harmless: the second request finds it already so."""
     if liked and review.member_id == member.pk:
-        # The database refuses it too; without this, the IntegrityError below would read as
-        # "already liked".
+        # The database refuses it too (a trigger), but as an error: this says why.
         raise ReviewError("Members do not like their own reviews.")
     with transaction.atomic():
-        if not liked:
-            # The review's row first, then the like: the order a like takes them (the insert's
-            # trigger, reviews/migrations/0008_database_rules.py, locks the review before the
-            # like's entry in its unique index is written). Deleting first took them the other
-            # way round: an unlike holding the like and waiting for the review, a like of the
-            # same review holding the review and waiting for the deleted like's transaction,
-            # and PostgreSQL ended one of them with "deadlock detected" (a 500).
-            counters.lock_review(review.pk)
-            rows = _LIKE.rows(member=member.pk, review=review.pk)
-            if rows:
-                like = loaded(Like, id=rows[0]["pk"], member_id=member.pk, review_id=review.pk)
-                like.review = review  # with its author, where the caller read them
-                like.member = member  # for its groups, without a query
-                # Its notification goes with it; its signal marks its page groups, which are
-                # the count's and the liker's too.
-                like.delete()
-                counters.shift_likes([review.pk], -1, marked=True)
-            return False
-        try:
-            with transaction.atomic():
-                like = Like.objects.create(member=member, review=review)
-        except IntegrityError:
-            return True  # already liked
-        counters.shift_likes([review.pk], 1, marked=True)  # the like's signal marked them
-        return True
+        # The review's row first, then the like: the order a like's INSERT takes them anyway
+        # (its trigger, reviews/migrations/0008_database_rules.py, locks the review before the
+        # like's entry in its unique index is written). Deleting first took them the other
+        # way round: an unlike holding the like and waiting for the review, a like of the
+        # same review holding the review and waiting for the deleted like's transaction,
+        # and PostgreSQL ended one of them with "deadlock detected" (a 500).
+        counters.lock_review(review.pk)
+        # Every like and unlike of the review waits on that lock, so the like read now stays
+        # as read until the commit. A double click's repeat finds its like here rather than
+        # failing on the unique constraint: that failure's ROLLBACK TO SAVEPOINT also made
+        # psycopg forget every statement it had prepared on the connection.
+        rows = _LIKE.rows(member=member.pk, review=review.pk)
+        if liked:
+            if not rows:
+                Like.objects.create(member=member, review=review)
+                counters.shift_likes([review.pk], 1, marked=True)  # the like's signal marked them
+            return True
+        if rows:
+            like = loaded(Like, id=rows[0]["pk"], member_id=member.pk, review_id=review.pk)
+            like.review = review  # with its author, where the caller read them
+            like.member = member  # for its groups, without a query
+            # Its notification goes with it; its signal marks its page groups, which are
+            # the count's and the liker's too.
+            like.delete()
+            counters.shift_likes([review.pk], -1, marked=True)
+        return False
 
 
 def like_toggle(*, member: User, review: Review) -> bool:

@@ -75,16 +75,24 @@ def test_a_like_and_an_unlike(client, odette, odile, episode):
     review = write(odile, episode)
     url = reverse("reviews:like-toggle", args=[review.pk])
 
-    # The member; the review with its author and episode; the like's INSERT; whether a block
-    # or a mute silences odette to odile; odile's email preferences; the notification's
+    # The member; the review with its author and episode; its row locked before the like's (a
+    # fixed lock order); whether odette has liked it already; the like's INSERT; whether a
+    # block or a mute silences odette to odile; odile's email preferences; the notification's
     # INSERT; the like count's UPDATE.
     liked = posted(client, url, {"liked": "1"})
-    assert statements(liked) == 7
-    # The like's transaction and its INSERT's savepoint (a double click's repeat is a no-op):
-    # two pairs in a test, one in production, where the transaction is not a savepoint. The
-    # notification, of a like just written, needs none (notifications.services.TOLD_ONCE).
-    assert len(liked) - statements(liked) == 4
+    assert statements(liked) == 9
+    # Only the like's transaction: one pair in a test, none in production, where it is not a
+    # savepoint. The notification, of a like just written, needs none
+    # (notifications.services.TOLD_ONCE).
+    assert len(liked) - statements(liked) == 2
     assert Notification.objects.filter(recipient=odile, kind="like").count() == 1
+
+    # A double click's repeat finds the like under the review's lock and writes nothing: no
+    # failed INSERT, whose ROLLBACK TO SAVEPOINT made psycopg forget its prepared statements.
+    again = posted(client, url, {"liked": "1"})
+    assert not any(sql.startswith(("INSERT", "ROLLBACK")) for sql in again)
+    assert statements(again) == 4
+    assert Like.objects.count() == 1
 
     # The member; the review; its row locked before the like's (a fixed lock order); the
     # like; the notification and the like deleted; the like count's UPDATE.
