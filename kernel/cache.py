@@ -46,6 +46,15 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
             raise ValueError(f"Key '{key}' not found.")
         return value
 
+    def set_many(self, data, timeout):
+        if timeout is not None:
+            return super().set_many(data, timeout)
+        # MSET is atomic by itself: Django sends it in a pipeline wrapped in MULTI … EXEC,
+        # three commands and a transaction's replies for what each write's page groups move
+        # (kernel/pagecache.py, at every rating, review and like).
+        self.get_client(write=True).mset({k: self._serializer.dumps(v) for k, v in data.items()})
+        return None
+
     def count_until_refused(self, counters: list[tuple[str, int, int]]) -> int:
         arguments = [value for _, seconds, amount in counters for value in (seconds, amount)]
         keys = [key for key, _, _ in counters]

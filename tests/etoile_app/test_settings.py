@@ -173,6 +173,40 @@ def test_the_redis_cache_keeps_one_client_and_still_reads_and_writes():
     assert cache.get("step") is None
 
 
+def test_the_redis_cache_writes_versions_kept_forever_in_one_command():
+    """kernel/cache.py: set_many without a lifetime (the page groups' versions, at each
+    write) is one MSET, not Django's MULTI, MSET, EXEC; what it wrote reads back and stays."""
+    if not redis_reachable():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required in CI at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    from kernel.cache import ReusedClientRedisCache
+
+    cache = ReusedClientRedisCache(REDIS_URL, {"KEY_PREFIX": f"etoile-test-{uuid.uuid4().hex}"})
+    client = cache._cache.get_client(write=True)
+    sent = []
+    execute = client.execute_command
+
+    def watched(*args, **options):
+        sent.append(args[0])
+        return execute(*args, **options)
+
+    client.execute_command = watched
+    try:
+        cache.set_many({"version:episode:3": "a1", "version:season:1": "b2"}, timeout=None)
+    finally:
+        del client.execute_command
+    assert sent == ["MSET"]
+    assert cache.get_many(["version:episode:3", "version:season:1"]) == {
+        "version:episode:3": "a1",
+        "version:season:1": "b2",
+    }
+    assert client.ttl(cache.make_and_validate_key("version:episode:3")) == -1  # no lifetime
+    cache.set_many({"a": 1}, 30)  # with a lifetime: Django's own way, each key's EXPIRE
+    assert 0 < client.ttl(cache.make_and_validate_key("a")) <= 30
+    cache.delete_many(["version:episode:3", "version:season:1", "a"])
+
+
 def test_uploads_go_to_an_s3_bucket_when_one_is_named_and_to_disk_otherwise():
     on_disk = settings_under()
     assert on_disk["storage"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
