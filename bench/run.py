@@ -475,8 +475,10 @@ setup = function(thread)
 end
 local sessions = {SESSIONS}
 local sent = 0
+-- wrk calls request() once in the first thread before the run, to check what it makes
+-- (script_verify_request): that post is never sent, so that thread counts from one less.
 request = function()
-  local n = sent * THREADS + thread_number + 1
+  local n = (sent - (thread_number == 0 and 1 or 0)) * THREADS + thread_number + 1
   sent = sent + 1
   local session = sessions[(n % #sessions) + 1]
   wrk.headers["Cookie"] = "sessionid=" .. session .. "; csrftoken=TOKEN"

@@ -205,7 +205,7 @@ def main() -> None:
             import pstats
 
             profiler.disable()
-            if os.environ.get("DUMP"):  # the raw profile, for pstats or a diff of two runs
+            if os.environ.get("DUMP"):  # the raw profile (the last PATH's), for a diff of two runs
                 profiler.dump_stats(os.environ["DUMP"])
             stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))
             stats.print_stats(int(os.environ.get("TOP", 35)))
