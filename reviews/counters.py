@@ -79,9 +79,10 @@ _LOCKED_REVIEW = Prepared(
 )
 
 
-def lock_review(review_id: int) -> None:
-    """The lock an UPDATE of the review's counters takes, taken now (a fixed lock order)."""
-    _LOCKED_REVIEW.rows(review=review_id)
+def lock_review(review_id: int) -> bool:
+    """The lock an UPDATE of the review's counters takes, taken now (a fixed lock order);
+    False when the review is no longer there."""
+    return bool(_LOCKED_REVIEW.rows(review=review_id))
 
 
 def shift_likes(

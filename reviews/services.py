@@ -2,7 +2,8 @@
 
 Each write runs in one transaction. Counters (rating steps, likes, replies) change in that
 same transaction, through reviews.counters, and the database constraints are the last word:
-a double submission that trips one is turned into the idempotent answer. What the visitors'
+a double submission that trips one is turned into the idempotent answer (a like looks for
+itself under its review's lock first instead: see like_set). What the visitors'
 cached pages must show again follows from the rows written (reviews/apps.py); only the
 bulk inserts, which send no signal, say so here.
 """
@@ -215,11 +216,14 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
         # way round: an unlike holding the like and waiting for the review, a like of the
         # same review holding the review and waiting for the deleted like's transaction,
         # and PostgreSQL ended one of them with "deadlock detected" (a 500).
-        counters.lock_review(review.pk)
-        # Every like and unlike of the review waits on that lock, so the like read now stays
-        # as read until the commit. A double click's repeat finds its like here rather than
-        # failing on the unique constraint: that failure's ROLLBACK TO SAVEPOINT also made
-        # psycopg forget every statement it had prepared on the connection.
+        if not counters.lock_review(review.pk):
+            # Deleted since the view read it: nothing to like, and a like's INSERT would fail
+            # on its foreign key at the commit.
+            return False
+        # Every like_set of the review waits on that lock, so the like read now stays as read
+        # until the commit. A double click's repeat finds its like here rather than failing
+        # on the unique constraint: that failure's ROLLBACK TO SAVEPOINT also made psycopg
+        # forget every statement it had prepared on the connection.
         rows = _LIKE.rows(member=member.pk, review=review.pk)
         if liked:
             if not rows:

@@ -443,7 +443,10 @@ def like_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         liked = services.like_toggle(member=request.user, review=review)
     if request.htmx:
-        review.refresh_from_db(fields=["like_count"])
+        try:
+            review.refresh_from_db(fields=["like_count"])
+        except Review.DoesNotExist:
+            raise Http404 from None  # deleted meanwhile: like_set wrote nothing
         return render(
             request, "reviews/_like.html", {"review": review, "liked": liked, "member": True}
         )

@@ -114,6 +114,18 @@ def test_a_double_click_on_like_leaves_one_like(client, episode):
     assert review.like_count == 0 and not Like.objects.exists()
 
 
+def test_a_like_of_a_review_deleted_meanwhile_writes_nothing(episode):
+    """The view read the review, then it was deleted: the like finds no review to lock and
+    writes no like, whose foreign key would fail at the commit (a 500)."""
+    author, fan = members(2)
+    review = services.review_post(member=author, episode=episode, body="Bravo.")
+    Review.objects.filter(pk=review.pk).delete()
+
+    with transaction.atomic():
+        assert services.like_set(member=fan, review=review, liked=True) is False
+    assert not Like.objects.exists()
+
+
 def test_a_deactivated_members_reviews_leave_the_episode_page(client, episode):
     author, replier = members(2)
     review = services.review_post(member=author, episode=episode, body="Gone soon.")
