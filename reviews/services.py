@@ -12,7 +12,6 @@ import datetime
 from collections import Counter
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -197,10 +196,6 @@ def review_edit(
 
 def review_delete(*, review: Review) -> None:
     with transaction.atomic():
-        # The review and its replies locked first, in one order: the deletion below removes
-        # their likes before them, while a like or an unlike locks its review before its like
-        # row, and each would wait for the other (PostgreSQL's "deadlock detected").
-        _lock_reviews(Q(pk=review.pk) | Q(parent_id=review.pk))
         # Only the request that really deletes the row changes the count: a double click's
         # second request finds nothing left to delete (on PostgreSQL it waits for the first).
         deleted, _ = Review.objects.filter(pk=review.pk).delete()
@@ -246,17 +241,6 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
         return False
 
 
-def _lock_reviews(which: Q) -> None:
-    """Lock these reviews, in the order of their keys: two such locks never wait on each
-    other."""
-    list(
-        Review.objects.select_for_update(of=("self",))
-        .filter(which)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
 def like_toggle(*, member: User, review: Review) -> bool:
     """Flip the like; returns whether it is now liked."""
     liked = Like.objects.filter(member=member, review=review).exists()
@@ -267,10 +251,6 @@ def member_contributions_delete(*, member: User) -> None:
     """Before a member is deleted: take their ratings out of the episode counters and their
     likes out of the like counts, so the aggregates stay exact once the rows cascade away."""
     with transaction.atomic():
-        # Their reviews and the replies to them locked before their own row (_counted): a like
-        # of one of them holds the review and, at its commit, checks the author's row, its
-        # notification's recipient. Locked the other way round, each would wait for the other.
-        _lock_reviews(Q(member=member) | Q(parent__member=member))
         counted = _counted(member)
         by_episode: dict[int, Counter] = {}
         for episode_id, score in Rating.objects.filter(member=member).values_list(

@@ -2,17 +2,14 @@
 a deadlock, and every like count equals a recount."""
 
 import random
-import time
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
 
 from catalog.models import Episode
-from etoile_app.accounts import member_purge
 from members.models import User
-from reviews import counters, services
+from reviews import services
 from reviews.models import Like, Review
 from tests.concurrency import raise_first, run_together, skip_unless_postgresql
 
@@ -20,8 +17,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 THREADS = 16
 OPERATIONS = 25
-# How long a like holds its review before its own statements, in the races below.
-HOLD_SECONDS = 0.6
 
 
 @pytest.fixture(autouse=True)
@@ -94,63 +89,3 @@ def test_one_member_liking_from_many_tabs_at_once(reviews, members):
     raise_first(errors)
     assert_like_counts_equal_a_recount()
     assert Review.objects.get(pk=review.pk).like_count in {0, 1}
-
-
-def liking_while_holding_the_review(member: User, review: Review, *, liked: bool):
-    """A like_set whose review lock is already held when the other side starts, as a like that
-    reached the review first: its own statements come after the other side's first ones."""
-
-    def act():
-        with transaction.atomic():
-            counters.lock_review(review.pk)
-            time.sleep(HOLD_SECONDS)
-            services.like_set(member=member, review=review, liked=liked)
-
-    return act
-
-
-def after_the_liker_locked(act):
-    def later():
-        time.sleep(HOLD_SECONDS / 3)
-        act()
-
-    return later
-
-
-def test_an_unlike_and_the_deletion_of_its_review_at_once(reviews, members):
-    """The deletion's collector deletes the likes before the review; the unlike locks the
-    review before its like. Each would wait for the other (PostgreSQL ends one with "deadlock
-    detected") unless the deletion locks the review first."""
-    fan, review = members[0], reviews[0]
-    services.like_set(member=fan, review=review, liked=True)
-
-    _, errors = run_together(
-        [
-            liking_while_holding_the_review(fan, review, liked=False),
-            after_the_liker_locked(lambda: services.review_delete(review=review)),
-        ]
-    )
-
-    raise_first(errors)
-    assert not Review.objects.filter(pk=review.pk).exists()
-    assert not Like.objects.filter(review_id=review.pk).exists()
-
-
-def test_a_like_and_the_deletion_of_the_reviews_author_at_once(reviews, members):
-    """The like holds the review and, at its commit, checks its notification's recipient: the
-    author, whose row the deletion locks before it deletes their reviews. The deletion locks
-    the reviews first, so it waits for the like instead of the like waiting for it."""
-    fan, review = members[0], reviews[0]
-    author = review.member
-
-    _, errors = run_together(
-        [
-            liking_while_holding_the_review(fan, review, liked=True),
-            after_the_liker_locked(lambda: member_purge(member=author)),
-        ]
-    )
-
-    raise_first(errors)
-    assert not User.objects.filter(pk=author.pk).exists()
-    assert not Like.objects.filter(member=fan).exists()
-    assert_like_counts_equal_a_recount()
