@@ -8,6 +8,7 @@ from django.db import transaction
 
 from jobs.mail import forget_unsent_to
 from kernel.images import delete_stored, stored_names
+from kernel.transactions import retried_on_deadlock
 from members import adapters
 from members.models import User
 from picks.services import member_picks_delete
@@ -45,9 +46,17 @@ def member_purge(*, member: User) -> None:
     """
     previous = stored_names(member, User.AVATAR)
     addresses = {member.email, *member.emailaddress_set.values_list("email", flat=True)}
-    with transaction.atomic():
-        forget_unsent_to(addresses)
-        member_contributions_delete(member=member)
-        member_picks_delete(member=member)
-        member.delete()
-        transaction.on_commit(partial(delete_stored, previous))
+    pk = member.pk
+
+    @retried_on_deadlock
+    def purge():
+        # An attempt ended at its commit has been through delete(), which clears the key.
+        member.pk = pk
+        with transaction.atomic():
+            forget_unsent_to(addresses)
+            member_contributions_delete(member=member)
+            member_picks_delete(member=member)
+            member.delete()
+            transaction.on_commit(partial(delete_stored, previous))
+
+    purge()

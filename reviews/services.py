@@ -19,6 +19,7 @@ from catalog.models import Episode
 from kernel import pagecache
 from kernel.dates import date_format
 from kernel.prepared import Prepared, loaded
+from kernel.transactions import retried_on_deadlock
 from members.models import User
 from members.relations import is_blocked_between
 from reviews import counters, pagegroups
@@ -138,6 +139,7 @@ def recount_ratings(episodes=None) -> counters.ScoresRecount:
     return counters.recount_scores(episodes)
 
 
+@retried_on_deadlock
 def review_post(
     *,
     member: User,
@@ -194,6 +196,7 @@ def review_edit(
         return current
 
 
+@retried_on_deadlock
 def review_delete(*, review: Review) -> None:
     with transaction.atomic():
         # Only the request that really deletes the row changes the count: a double click's
@@ -203,6 +206,7 @@ def review_delete(*, review: Review) -> None:
             counters.shift_replies(review.parent_id, -1)
 
 
+@retried_on_deadlock
 def like_set(*, member: User, review: Review, liked: bool) -> bool:
     """Like the review or take the like back. Saying the wanted state (not "toggle") makes a
     double click harmless: the second request finds it already so."""
