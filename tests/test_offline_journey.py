@@ -27,10 +27,31 @@ KEPT_PAGES_JS = """async () => {
 }"""
 
 
+# Whether the site's worker is active within 15 s. page.evaluate awaits the check's promise;
+# wait_for_function, given the same async check, timed out every time.
+ACTIVE_WORKER_JS = """async () => {
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline) {
+        const registration = await navigator.serviceWorker.getRegistration();
+        if (registration !== undefined && registration.active !== null) {
+            return true;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return false;
+}"""
+
+
 def controlled(page: Page) -> None:
     """Wait for the worker to control the page: from then on it sees the page's requests."""
-    # A worker that fails to install never becomes ready: waiting on the controller, with a
-    # time limit, fails the test where awaiting navigator.serviceWorker.ready would hang it.
+    # A worker that fails to install never becomes active: waiting for it with a time limit
+    # fails the test where awaiting navigator.serviceWorker.ready would hang it.
+    assert page.evaluate(ACTIVE_WORKER_JS), "the service worker did not become active"
+    # clients.claim() takes the pages already loaded when the worker activates; a page whose
+    # navigation began while it was installing (the page after signing in, on a busy
+    # machine) stays uncontrolled until it is opened again, as a member's next page would be.
+    if page.evaluate("() => navigator.serviceWorker.controller === null"):
+        page.reload()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
 
 
