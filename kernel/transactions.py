@@ -1,12 +1,11 @@
 """Transactions that PostgreSQL ended with "deadlock detected", run again.
 
-Two transactions that lock the same rows in opposite orders wait for each other, and
-PostgreSQL ends one of them after `deadlock_timeout` (a second by default) so that the
-other can go on. Its documentation asks applications to be ready to run such a transaction
-again: the one ended has changed nothing, and the one that went on has committed or soon
-will. A like and the deletion of its review, or of the review's author, lock a review and
-its likes in opposite orders (docs/PERFORMANCE.md); ordering every deletion's locks the
-like's way was tried and made new cycles of its own.
+Two transactions that each hold a row lock the other waits for wait forever, and PostgreSQL
+ends one of them after `deadlock_timeout` (a second by default) so that the other can go
+on. The one ended has changed nothing, and PostgreSQL's documentation says that running it
+again may be advisable. Here: a like or a reply holds its review and, at its commit, checks
+the row of the member its notification is for, while deleting that member's account locks
+their row first and then deletes or updates the review (docs/PERFORMANCE.md).
 """
 
 import functools
@@ -23,7 +22,9 @@ ATTEMPTS = 3
 
 
 def _is_deadlock(error: OperationalError) -> bool:
-    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+    cause = error.__cause__  # psycopg's error: sqlstate in psycopg 3, pgcode in psycopg2
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    return code == DEADLOCK_DETECTED
 
 
 def retried_on_deadlock(function):
@@ -34,7 +35,7 @@ def retried_on_deadlock(function):
     @functools.wraps(function)
     def run(*args, **kwargs):
         for attempt in range(1, ATTEMPTS):
-            outermost = not connection.in_atomic_block
+            outermost = connection.get_autocommit() and not connection.in_atomic_block
             try:
                 return function(*args, **kwargs)
             except OperationalError as error:

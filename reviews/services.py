@@ -12,6 +12,7 @@ import datetime
 from collections import Counter
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,10 @@ class ReviewError(Exception):
 
 class ReplyBlocked(ReviewError):
     """A reply between two members with a block between them (members.relations)."""
+
+
+class ParentGone(ReviewError):
+    """A reply to a review that was deleted while the reply was being sent."""
 
 
 # Built and compiled once (kernel/prepared.py): building the ORM's queries cost more than
@@ -157,6 +162,11 @@ def review_post(
         if is_blocked_between(member.pk, parent.member_id):
             raise ReplyBlocked("A blocked member cannot answer, nor be answered.")
     with transaction.atomic():
+        # The review answered is locked first, as its deletion locks it (review_delete): a
+        # reply waits for a deletion under way and then finds the review gone, where its
+        # insert would have failed on the foreign key at the commit.
+        if parent is not None and not counters.lock_review(parent.pk):
+            raise ParentGone("The review was deleted while the reply was being sent.")
         review = Review.objects.create(
             member=member,
             episode=episode,
@@ -199,6 +209,12 @@ def review_edit(
 @retried_on_deadlock
 def review_delete(*, review: Review) -> None:
     with transaction.atomic():
+        # Locked before anything is deleted, in the order of their keys: the review answered
+        # (for a reply), the review, its replies. Every other writer of these rows (a like,
+        # an unlike, a reply, another deletion) locks the review before its own row, so the
+        # deletion waits for it, or it for the deletion, and neither finds its row changed
+        # under it: the deletion's likes are collected after a like under way has committed.
+        _lock_reviews(Q(pk=review.pk) | Q(parent_id=review.pk) | Q(pk=review.parent_id))
         # Only the request that really deletes the row changes the count: a double click's
         # second request finds nothing left to delete (on PostgreSQL it waits for the first).
         deleted, _ = Review.objects.filter(pk=review.pk).delete()
@@ -243,6 +259,14 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
             like.delete()
             counters.shift_likes([review.pk], -1, marked=True)
         return False
+
+
+def _lock_reviews(which: Q) -> None:
+    """Lock these reviews for their deletion, in one statement, in the order of their keys
+    (a review's key is lower than its replies'): two such locks never wait for each other."""
+    list(
+        Review.objects.select_for_update().filter(which).order_by("pk").values_list("pk", flat=True)
+    )
 
 
 def like_toggle(*, member: User, review: Review) -> bool:

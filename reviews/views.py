@@ -299,6 +299,8 @@ def reply_create(request: HttpRequest, pk: int, *, render_episode: PageRenderer)
                     body=form.cleaned_data["body"],
                     parent=parent,
                 )
+            except services.ParentGone:
+                raise Http404("The review was deleted.") from None
             except services.ReplyBlocked:
                 status = 403
                 form.add_error(

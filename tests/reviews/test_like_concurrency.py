@@ -1,7 +1,9 @@
 """Many members liking at once (tests/concurrency.py; PostgreSQL only): no request fails with
-a deadlock, and every like count equals a recount. A like, or a reply, at the instant its
-review or the account of somebody it concerns is deleted: PostgreSQL ends one side for a
-deadlock, and it is run again (kernel/transactions.py) instead of failing."""
+a deadlock, and every like count equals a recount. A like, an unlike or a reply at the
+instant its review is deleted: the deletion locks the review first, as they do, and one
+waits for the other. At the instant the account of somebody it concerns is deleted:
+PostgreSQL ends one side for a deadlock, whichever started waiting first, and that side is
+run again (kernel/transactions.py) instead of failing."""
 
 import logging
 import random
@@ -23,9 +25,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 THREADS = 16
 OPERATIONS = 25
-# How long the first side holds its review's row before its next statement, in the races
+# How long the first side holds what it has locked before its next statement, in the races
 # below: the other side starts a third of it later and takes its first locks meanwhile.
-HOLD_SECONDS = 0.6
+# PostgreSQL looks for a deadlock after a wait of deadlock_timeout (1 s by default): the side
+# that started waiting first is the one ended.
+HOLD_SECONDS = 0.9
 
 
 @pytest.fixture(autouse=True)
@@ -100,17 +104,20 @@ def test_one_member_liking_from_many_tabs_at_once(reviews, members):
     assert Review.objects.get(pk=review.pk).like_count in {0, 1}
 
 
-def held_after(monkeypatch, name: str, *, when=lambda *args: True) -> None:
-    """counters.<name> holds what it locked for HOLD_SECONDS before the caller goes on."""
-    original = getattr(counters, name)
+def held_after(monkeypatch, module, name: str) -> None:
+    """module.<name>, at its first call, holds what it locked for HOLD_SECONDS before its
+    caller goes on; later calls (the other side's, a second attempt's) do not wait."""
+    original = getattr(module, name)
+    calls = []
 
     def holding(*args, **kwargs):
         result = original(*args, **kwargs)
-        if when(*args):
+        calls.append(name)
+        if len(calls) == 1:
             time.sleep(HOLD_SECONDS)
         return result
 
-    monkeypatch.setattr(counters, name, holding)
+    monkeypatch.setattr(module, name, holding)
 
 
 def a_moment_later(act):
@@ -121,18 +128,27 @@ def a_moment_later(act):
     return later
 
 
-def run_again_after_a_deadlock(caplog) -> bool:
-    return any("ended by a deadlock" in record.getMessage() for record in caplog.records)
+def run_again(caplog) -> list[str]:
+    """The functions run again after a deadlock, as kernel/transactions.py logs them."""
+    return [
+        record.args[0]
+        for record in caplog.records
+        if record.name == "kernel.transactions" and "ended by a deadlock" in record.msg
+    ]
 
 
-def test_an_unlike_and_the_deletion_of_its_review_at_once(reviews, members, monkeypatch, caplog):
-    """The unlike locks the review, then deletes its like; the deletion deletes the review's
-    likes, then the review. Each waits for the other until PostgreSQL ends one; that one runs
-    again, and the member sees no error."""
+@pytest.fixture
+def retries(caplog):
     caplog.set_level(logging.WARNING, logger="kernel.transactions")
+    return caplog
+
+
+def test_an_unlike_and_the_deletion_of_its_review_at_once(reviews, members, monkeypatch, retries):
+    """The unlike holds the review, then deletes its like; the deletion waits for the review
+    before it deletes the likes, so neither waits for the other."""
     fan, review = members[0], reviews[0]
     services.like_set(member=fan, review=review, liked=True)
-    held_after(monkeypatch, "lock_review")
+    held_after(monkeypatch, counters, "lock_review")
 
     _, errors = run_together(
         [
@@ -142,23 +158,81 @@ def test_an_unlike_and_the_deletion_of_its_review_at_once(reviews, members, monk
     )
 
     raise_first(errors)
-    assert run_again_after_a_deadlock(caplog)
+    assert run_again(retries) == []
     assert not Review.objects.filter(pk=review.pk).exists()
-    assert not Like.objects.filter(review_id=review.pk).exists()
     assert_like_counts_equal_a_recount()
 
 
-def test_a_like_and_the_deletion_of_the_reviews_author_at_once(
-    reviews, members, monkeypatch, caplog
-):
-    """The like holds the review and, at its commit, checks its notification's recipient: the
-    author, whose row the deletion locks before it takes their reviews' likes back."""
-    caplog.set_level(logging.WARNING, logger="kernel.transactions")
+def test_a_like_and_the_deletion_of_its_review_at_once(reviews, members, monkeypatch, retries):
+    """The deletion collects the review's likes after the like under way has committed, so it
+    takes that one too, where its commit would have found a like of a deleted review."""
+    fan, review = members[0], reviews[0]
+    held_after(monkeypatch, counters, "lock_review")
+
+    _, errors = run_together(
+        [
+            lambda: services.like_set(member=fan, review=review, liked=True),
+            a_moment_later(lambda: services.review_delete(review=review)),
+        ]
+    )
+
+    raise_first(errors)
+    assert not Review.objects.filter(pk=review.pk).exists()
+    assert not Like.objects.filter(member=fan).exists()
+
+
+def test_a_reply_to_a_review_being_deleted(reviews, members, monkeypatch, retries):
+    """The reply waits for the deletion and then finds the review gone: the member is told
+    (a 404 in the view), and no reply is left without its review."""
+    review = reviews[0]
+    replier = members[0]
+    held_after(monkeypatch, services, "_lock_reviews")
+
+    _, errors = run_together(
+        [
+            lambda: services.review_delete(review=review),
+            a_moment_later(
+                lambda: services.review_post(
+                    member=replier, episode=review.episode, body="Too late.", parent=review
+                )
+            ),
+        ]
+    )
+
+    assert [type(error) for error in errors] == [services.ParentGone]
+    assert not Review.objects.filter(member=replier).exists()
+    assert not Review.objects.filter(pk=review.pk).exists()
+
+
+def test_deleting_a_review_and_one_of_its_replies_at_once(reviews, members, monkeypatch, retries):
+    """Both lock the review before the reply: the reply's deletion, which then lowers the
+    review's reply count, and the review's, which deletes its replies with it."""
+    review = reviews[0]
+    reply = services.review_post(
+        member=members[0], episode=review.episode, body="A reply.", parent=review
+    )
+    held_after(monkeypatch, services, "_lock_reviews")
+
+    _, errors = run_together(
+        [
+            lambda: services.review_delete(review=reply),
+            a_moment_later(lambda: services.review_delete(review=review)),
+        ]
+    )
+
+    raise_first(errors)
+    assert run_again(retries) == []
+    assert not Review.objects.filter(pk__in=[review.pk, reply.pk]).exists()
+
+
+def test_a_like_then_the_deletion_of_the_reviews_author(reviews, members, monkeypatch, retries):
+    """The like holds the review and, at its commit, checks its notification's recipient, the
+    author; the deletion of the author's account locks their row, then waits for the review.
+    The deletion waited first: PostgreSQL ends it, and it runs again once the like is in."""
     fan, review = members[0], reviews[0]
     author = review.member
-    other_author = reviews[1].member
     services.like_set(member=members[1], review=reviews[1], liked=True)
-    held_after(monkeypatch, "lock_review")
+    held_after(monkeypatch, counters, "lock_review")
 
     _, errors = run_together(
         [
@@ -168,29 +242,47 @@ def test_a_like_and_the_deletion_of_the_reviews_author_at_once(
     )
 
     raise_first(errors)
-    assert run_again_after_a_deadlock(caplog)
+    assert run_again(retries) == ["member_purge.<locals>.purge"]
     assert not User.objects.filter(pk=author.pk).exists()
-    assert not Like.objects.filter(review__member_id=author.pk).exists()
-    assert User.objects.filter(pk=other_author.pk).exists()
     assert_like_counts_equal_a_recount()
     assert Review.objects.get(pk=reviews[1].pk).like_count == 1
 
 
-def test_a_reply_and_the_deletion_of_an_earlier_repliers_account_at_once(
-    reviews, members, monkeypatch, caplog
+def test_the_deletion_of_the_reviews_author_then_a_like(reviews, members, monkeypatch, retries):
+    """The same two, the other way round: the like waited first, at its commit. It is ended,
+    runs again, waits for the deletion and finds the review gone: nothing to like."""
+    fan, review = members[0], reviews[0]
+    author = review.member
+    held_after(monkeypatch, services, "_counted")
+
+    results, errors = run_together(
+        [
+            lambda: member_purge(member=author),
+            a_moment_later(lambda: services.like_set(member=fan, review=review, liked=True)),
+        ]
+    )
+
+    raise_first(errors)
+    assert run_again(retries) == ["like_set"]
+    assert False in results  # the like's answer: not liked
+    assert not User.objects.filter(pk=author.pk).exists()
+    assert not Like.objects.filter(member=fan).exists()
+
+
+def test_a_reply_then_the_deletion_of_an_earlier_repliers_account(
+    reviews, members, monkeypatch, retries
 ):
-    """A new reply holds its review's row (its reply count) and, at its commit, checks its
+    """A new reply holds its review (its reply count) and, at its commit, checks its
     notification to an earlier replier; deleting that replier's account locks their row,
-    then takes their reply out of the same count."""
-    caplog.set_level(logging.WARNING, logger="kernel.transactions")
+    then takes their reply out of the same count. The deletion waited first and runs again."""
     review = reviews[0]
     earlier, replier = members[0], members[1]
     services.review_post(
         member=earlier, episode=review.episode, body="An earlier reply.", parent=review
     )
-    held_after(monkeypatch, "shift_replies", when=lambda parent_id, delta: delta > 0)
+    held_after(monkeypatch, counters, "lock_review")
 
-    results, errors = run_together(
+    _, errors = run_together(
         [
             lambda: services.review_post(
                 member=replier, episode=review.episode, body="A new reply.", parent=review
@@ -200,39 +292,68 @@ def test_a_reply_and_the_deletion_of_an_earlier_repliers_account_at_once(
     )
 
     raise_first(errors)
-    assert run_again_after_a_deadlock(caplog)
-    assert not User.objects.filter(pk=earlier.pk).exists()
-    assert list(Review.objects.filter(parent=review).values_list("body", flat=True)) == [
-        "A new reply."
+    assert run_again(retries) == ["member_purge.<locals>.purge"]
+    assert list(Review.objects.filter(parent=review).values_list("member", flat=True)) == [
+        replier.pk
+    ]
+    assert Review.objects.get(pk=review.pk).reply_count == 1
+
+
+def test_the_deletion_of_an_earlier_repliers_account_then_a_reply(
+    reviews, members, monkeypatch, retries
+):
+    """The other way round: the reply waited first, at its commit, and runs again; the
+    replier whose account is gone is told nothing."""
+    review = reviews[0]
+    earlier, replier = members[0], members[1]
+    services.review_post(
+        member=earlier, episode=review.episode, body="An earlier reply.", parent=review
+    )
+    held_after(monkeypatch, services, "_counted")
+
+    _, errors = run_together(
+        [
+            lambda: member_purge(member=earlier),
+            a_moment_later(
+                lambda: services.review_post(
+                    member=replier, episode=review.episode, body="A new reply.", parent=review
+                )
+            ),
+        ]
+    )
+
+    raise_first(errors)
+    assert run_again(retries) == ["review_post"]
+    assert list(Review.objects.filter(parent=review).values_list("member", flat=True)) == [
+        replier.pk
     ]
     assert Review.objects.get(pk=review.pk).reply_count == 1
 
 
 def test_a_deletion_inside_a_callers_transaction_is_not_run_again(
-    reviews, members, monkeypatch, caplog
+    reviews, members, monkeypatch, retries
 ):
     """Only the outermost transaction can be run again: ended inside its caller's, the
-    deletion says so, and its caller's transaction is rolled back whole."""
-    caplog.set_level(logging.WARNING, logger="kernel.transactions")
+    account's deletion raises, and its caller's transaction is rolled back whole."""
     fan, review = members[0], reviews[0]
-    services.like_set(member=fan, review=review, liked=True)
-    held_after(monkeypatch, "lock_review")
+    author = review.member
+    held_after(monkeypatch, counters, "lock_review")
 
     def deletion_in_a_callers_transaction():
         with transaction.atomic():
             services.review_delete(review=reviews[1])
-            services.review_delete(review=review)
+            member_purge(member=author)
 
     _, errors = run_together(
         [
-            lambda: services.like_set(member=fan, review=review, liked=False),
+            lambda: services.like_set(member=fan, review=review, liked=True),
             a_moment_later(deletion_in_a_callers_transaction),
         ]
     )
 
     assert [type(error) for error in errors] == [OperationalError]
     assert "deadlock detected" in str(errors[0])
-    assert not run_again_after_a_deadlock(caplog)
-    assert Review.objects.filter(pk__in=[review.pk, reviews[1].pk]).count() == 2
-    assert not Like.objects.filter(review_id=review.pk).exists()
-    assert_like_counts_equal_a_recount()
+    assert run_again(retries) == []
+    assert User.objects.filter(pk=author.pk).exists()
+    assert Review.objects.filter(pk=reviews[1].pk).exists()
+    assert Review.objects.get(pk=review.pk).like_count == 1
