@@ -308,7 +308,6 @@ def test_the_api_lists_counts_and_marks_read_without_spoiling(odette, odile, ep5
     assert api.get("/api/v1/me/notifications/unread").json() == {"unread": 1}
 
 
-
 def test_the_api_refuses_ids_no_notification_can_have(odette):
     """A number past the database's 64-bit keys is a mistake to name, not a server error."""
     _, token = AccessToken.objects.create_for(odette, "script", scope="read_write")
@@ -327,6 +326,7 @@ def test_the_api_refuses_ids_no_notification_can_have(odette):
         content_type="application/json",
     )
     assert largest.json() == {"marked": 0}
+
 
 def test_the_export_and_account_deletion_include_notifications(odette, odile, episode, client):
     EmailPreferences.objects.create(member=odette, like=True)
