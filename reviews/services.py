@@ -262,10 +262,13 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
 
 
 def _lock_reviews(which: Q) -> None:
-    """Lock these reviews for their deletion, in one statement, in the order of their keys
-    (a review's key is lower than its replies'): two such locks never wait for each other."""
+    """Lock these reviews (their rows alone) in one statement, in the order of their keys (a
+    review's key is lower than its replies'): two such locks never wait for each other."""
     list(
-        Review.objects.select_for_update().filter(which).order_by("pk").values_list("pk", flat=True)
+        Review.objects.select_for_update(of=("self",))
+        .filter(which)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
@@ -280,6 +283,16 @@ def member_contributions_delete(*, member: User) -> None:
     likes out of the like counts, so the aggregates stay exact once the rows cascade away."""
     with transaction.atomic():
         counted = _counted(member)
+        # Then every review whose counts change or that goes with the account, in the order
+        # of their keys as review_delete locks them, before their counts are read: a
+        # deletion of one of the member's replies would otherwise lower a count read here
+        # a second time, or lock the reply and its review the other way round.
+        _lock_reviews(
+            Q(pk__in=Like.objects.filter(member=member).values("review_id"))
+            | Q(pk__in=Review.objects.filter(member=member).values("parent_id"))
+            | Q(member=member)
+            | Q(parent__member=member)
+        )
         by_episode: dict[int, Counter] = {}
         for episode_id, score in Rating.objects.filter(member=member).values_list(
             "episode_id", "score"

@@ -177,6 +177,7 @@ def test_a_like_and_the_deletion_of_its_review_at_once(reviews, members, monkeyp
     )
 
     raise_first(errors)
+    assert run_again(retries) == []
     assert not Review.objects.filter(pk=review.pk).exists()
     assert not Like.objects.filter(member=fan).exists()
 
@@ -200,6 +201,7 @@ def test_a_reply_to_a_review_being_deleted(reviews, members, monkeypatch, retrie
     )
 
     assert [type(error) for error in errors] == [services.ParentGone]
+    assert run_again(retries) == []
     assert not Review.objects.filter(member=replier).exists()
     assert not Review.objects.filter(pk=review.pk).exists()
 
@@ -357,3 +359,29 @@ def test_a_deletion_inside_a_callers_transaction_is_not_run_again(
     assert User.objects.filter(pk=author.pk).exists()
     assert Review.objects.filter(pk=reviews[1].pk).exists()
     assert Review.objects.get(pk=review.pk).like_count == 1
+
+
+def test_deleting_an_account_and_a_reply_it_liked_at_once(reviews, members, monkeypatch, retries):
+    """The account's deletion lowers the like count of a reply the member liked, then deletes
+    their review that the reply answers; the reply's deletion locks that review, then the
+    reply. Both now lock the reviews in the order of their keys, so neither waits on the
+    other's second row."""
+    review = reviews[0]
+    author, replier = review.member, members[0]
+    reply = services.review_post(
+        member=replier, episode=review.episode, body="A reply.", parent=review
+    )
+    services.like_set(member=author, review=reply, liked=True)
+    held_after(monkeypatch, counters, "shift_likes")
+
+    _, errors = run_together(
+        [
+            lambda: member_purge(member=author),
+            a_moment_later(lambda: services.review_delete(review=reply)),
+        ]
+    )
+
+    raise_first(errors)
+    assert run_again(retries) == []
+    assert not User.objects.filter(pk=author.pk).exists()
+    assert not Review.objects.filter(pk__in=[review.pk, reply.pk]).exists()

@@ -369,6 +369,21 @@ def test_a_reply_is_shown_under_the_review_and_counted(client, odette, odile_cli
     assert not reply_article.find_all("details", **{"class": "reply-compose"})
 
 
+def test_a_reply_to_a_review_deleted_as_it_is_sent_is_a_404(
+    odette, odile, odile_client, episode, monkeypatch
+):
+    """The page read the review; by the time the reply's transaction locks it, its author
+    has deleted it (counters.lock_review finds no row). The race itself runs for real on
+    PostgreSQL in tests/reviews/test_like_concurrency.py."""
+    review = write(odette, episode, "The finale is a triumph.")
+    monkeypatch.setattr(services.counters, "lock_review", lambda review_id: False)
+
+    response = reply_to(odile_client, review, "Agreed.")
+
+    assert response.status_code == 404
+    assert not Review.objects.filter(member=odile).exists()
+
+
 def test_the_reply_form_is_a_closed_disclosure_labelled_your_reply(client, odette, episode):
     review = write(odette, episode)
 
