@@ -46,9 +46,11 @@ def describe(review: Review) -> str:
 
 
 def _locked(review: Review) -> Review | None:
-    """The item, locked for this transaction; None when its author deleted it meanwhile."""
+    """The item, locked for this transaction; None when its author deleted it meanwhile.
+    Its row alone: its author's, episode's and season's rows, read with it, stay unlocked, or
+    every rating of the episode would wait for the moderator's decision to commit."""
     return (
-        Review.objects.select_for_update()
+        Review.objects.select_for_update(of=("self",))
         .select_related("member", "episode__season")
         .filter(pk=review.pk)
         .first()
