@@ -48,7 +48,8 @@ def describe(review: Review) -> str:
 def _locked(review: Review) -> Review | None:
     """The item, locked for this transaction; None when its author deleted it meanwhile.
     Its row alone: its author's, episode's and season's rows, read with it, stay unlocked, or
-    every rating of the episode would wait for the moderator's decision to commit."""
+    a first rating or a new review of the episode would wait at its commit (its foreign-key
+    check) for the decision to commit."""
     return (
         Review.objects.select_for_update(of=("self",))
         .select_related("member", "episode__season")

@@ -263,7 +263,8 @@ def like_set(*, member: User, review: Review, liked: bool) -> bool:
 
 def _lock_reviews(which: Q) -> None:
     """Lock these reviews (their rows alone) in one statement, in the order of their keys (a
-    review's key is lower than its replies'): two such locks never wait for each other."""
+    review's key is lower than its replies'): one may wait for another, never each for the
+    other."""
     list(
         Review.objects.select_for_update(of=("self",))
         .filter(which)
