@@ -128,6 +128,15 @@ def a_moment_later(act):
     return later
 
 
+def race(first, second):
+    """Run `first` at once and `second` a moment later, in threads of their own."""
+    return run_together([first, a_moment_later(second)])
+
+
+def post_reply(member: User, review: Review, body: str) -> Review:
+    return services.review_post(member=member, episode=review.episode, body=body, parent=review)
+
+
 def run_again(caplog) -> list[str]:
     """The functions run again after a deadlock, as kernel/transactions.py logs them."""
     return [
@@ -150,11 +159,9 @@ def test_an_unlike_and_the_deletion_of_its_review_at_once(reviews, members, monk
     services.like_set(member=fan, review=review, liked=True)
     held_after(monkeypatch, counters, "lock_review")
 
-    _, errors = run_together(
-        [
-            lambda: services.like_set(member=fan, review=review, liked=False),
-            a_moment_later(lambda: services.review_delete(review=review)),
-        ]
+    _, errors = race(
+        lambda: services.like_set(member=fan, review=review, liked=False),
+        lambda: services.review_delete(review=review),
     )
 
     raise_first(errors)
@@ -169,11 +176,9 @@ def test_a_like_and_the_deletion_of_its_review_at_once(reviews, members, monkeyp
     fan, review = members[0], reviews[0]
     held_after(monkeypatch, counters, "lock_review")
 
-    _, errors = run_together(
-        [
-            lambda: services.like_set(member=fan, review=review, liked=True),
-            a_moment_later(lambda: services.review_delete(review=review)),
-        ]
+    _, errors = race(
+        lambda: services.like_set(member=fan, review=review, liked=True),
+        lambda: services.review_delete(review=review),
     )
 
     raise_first(errors)
@@ -189,15 +194,9 @@ def test_a_reply_to_a_review_being_deleted(reviews, members, monkeypatch, retrie
     replier = members[0]
     held_after(monkeypatch, services, "_lock_reviews")
 
-    _, errors = run_together(
-        [
-            lambda: services.review_delete(review=review),
-            a_moment_later(
-                lambda: services.review_post(
-                    member=replier, episode=review.episode, body="Too late.", parent=review
-                )
-            ),
-        ]
+    _, errors = race(
+        lambda: services.review_delete(review=review),
+        lambda: post_reply(replier, review, "Too late."),
     )
 
     assert [type(error) for error in errors] == [services.ParentGone]
@@ -215,11 +214,9 @@ def test_deleting_a_review_and_one_of_its_replies_at_once(reviews, members, monk
     )
     held_after(monkeypatch, services, "_lock_reviews")
 
-    _, errors = run_together(
-        [
-            lambda: services.review_delete(review=reply),
-            a_moment_later(lambda: services.review_delete(review=review)),
-        ]
+    _, errors = race(
+        lambda: services.review_delete(review=reply),
+        lambda: services.review_delete(review=review),
     )
 
     raise_first(errors)
@@ -236,11 +233,9 @@ def test_a_like_then_the_deletion_of_the_reviews_author(reviews, members, monkey
     services.like_set(member=members[1], review=reviews[1], liked=True)
     held_after(monkeypatch, counters, "lock_review")
 
-    _, errors = run_together(
-        [
-            lambda: services.like_set(member=fan, review=review, liked=True),
-            a_moment_later(lambda: member_purge(member=author)),
-        ]
+    _, errors = race(
+        lambda: services.like_set(member=fan, review=review, liked=True),
+        lambda: member_purge(member=author),
     )
 
     raise_first(errors)
@@ -257,11 +252,9 @@ def test_the_deletion_of_the_reviews_author_then_a_like(reviews, members, monkey
     author = review.member
     held_after(monkeypatch, services, "_counted")
 
-    results, errors = run_together(
-        [
-            lambda: member_purge(member=author),
-            a_moment_later(lambda: services.like_set(member=fan, review=review, liked=True)),
-        ]
+    results, errors = race(
+        lambda: member_purge(member=author),
+        lambda: services.like_set(member=fan, review=review, liked=True),
     )
 
     raise_first(errors)
@@ -279,18 +272,12 @@ def test_a_reply_then_the_deletion_of_an_earlier_repliers_account(
     then takes their reply out of the same count. The deletion waited first and runs again."""
     review = reviews[0]
     earlier, replier = members[0], members[1]
-    services.review_post(
-        member=earlier, episode=review.episode, body="An earlier reply.", parent=review
-    )
+    post_reply(earlier, review, "An earlier reply.")
     held_after(monkeypatch, counters, "lock_review")
 
-    _, errors = run_together(
-        [
-            lambda: services.review_post(
-                member=replier, episode=review.episode, body="A new reply.", parent=review
-            ),
-            a_moment_later(lambda: member_purge(member=earlier)),
-        ]
+    _, errors = race(
+        lambda: post_reply(replier, review, "A new reply."),
+        lambda: member_purge(member=earlier),
     )
 
     raise_first(errors)
@@ -308,20 +295,12 @@ def test_the_deletion_of_an_earlier_repliers_account_then_a_reply(
     replier whose account is gone is told nothing."""
     review = reviews[0]
     earlier, replier = members[0], members[1]
-    services.review_post(
-        member=earlier, episode=review.episode, body="An earlier reply.", parent=review
-    )
+    post_reply(earlier, review, "An earlier reply.")
     held_after(monkeypatch, services, "_counted")
 
-    _, errors = run_together(
-        [
-            lambda: member_purge(member=earlier),
-            a_moment_later(
-                lambda: services.review_post(
-                    member=replier, episode=review.episode, body="A new reply.", parent=review
-                )
-            ),
-        ]
+    _, errors = race(
+        lambda: member_purge(member=earlier),
+        lambda: post_reply(replier, review, "A new reply."),
     )
 
     raise_first(errors)
@@ -346,11 +325,9 @@ def test_a_deletion_inside_a_callers_transaction_is_not_run_again(
             services.review_delete(review=reviews[1])
             member_purge(member=author)
 
-    _, errors = run_together(
-        [
-            lambda: services.like_set(member=fan, review=review, liked=True),
-            a_moment_later(deletion_in_a_callers_transaction),
-        ]
+    _, errors = race(
+        lambda: services.like_set(member=fan, review=review, liked=True),
+        deletion_in_a_callers_transaction,
     )
 
     assert [type(error) for error in errors] == [OperationalError]
@@ -368,17 +345,13 @@ def test_deleting_an_account_and_a_reply_it_liked_at_once(reviews, members, monk
     other's second row."""
     review = reviews[0]
     author, replier = review.member, members[0]
-    reply = services.review_post(
-        member=replier, episode=review.episode, body="A reply.", parent=review
-    )
+    reply = post_reply(replier, review, "A reply.")
     services.like_set(member=author, review=reply, liked=True)
     held_after(monkeypatch, counters, "shift_likes")
 
-    _, errors = run_together(
-        [
-            lambda: member_purge(member=author),
-            a_moment_later(lambda: services.review_delete(review=reply)),
-        ]
+    _, errors = race(
+        lambda: member_purge(member=author),
+        lambda: services.review_delete(review=reply),
     )
 
     raise_first(errors)
