@@ -490,6 +490,14 @@ VISITOR_PAGE_CACHE_SECONDS = env_int("ETOILE_VISITOR_PAGE_CACHE_SECONDS", 600)
 # member's page in full.
 MEMBER_PAGE_CACHE_BYTES = env_int("ETOILE_MEMBER_PAGE_CACHE_BYTES", 64 * 1024 * 1024)
 
+# The signed-in member's row (with their unread count), read on every request of theirs, is
+# kept in each process for the version of its page group (members.models.signed_in_group),
+# which every change to it moves at its commit: a member's page served from its skeleton then
+# asks the database nothing. Read from Redis, that version costs less than the row; read from
+# the database cache, as much, so without REDIS_URL the row is read each time. No kept row
+# serves longer than this many seconds, should a version's move be lost to a Redis failure.
+SIGNED_IN_ROW_SECONDS = env_int("ETOILE_SIGNED_IN_ROW_SECONDS", 60 if REDIS_URL else 0)
+
 # `make bench` only: a view answering "ok" at /bench/ok, Django's ceiling on the machine.
 BENCH_VIEW = env_bool("ETOILE_BENCH_VIEW", False)
 

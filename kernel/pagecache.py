@@ -208,11 +208,30 @@ def per_version(request: HttpRequest, group: str, name: object, compute: Callabl
     version = getattr(request, "group_versions", {}).get(group)
     if version is None:
         return compute()
+    return _kept(group, name, version, compute, PER_VERSION_SECONDS)
+
+
+def kept_for_current_version(
+    group: str, name: object, compute: Callable[[], object], *, seconds: float
+):
+    """`compute()`, kept in this process for `group`'s version as the cache has it now (one
+    round trip), for at most `seconds`; computed where the cache does not answer. For what
+    is read before a page knows its groups (the signed-in member's row). Shared as
+    per_version's values are: it must not be changed."""
+    try:
+        version = _versions({VERSION_KEY + group: cache.get(VERSION_KEY + group)}, [group])[0]
+    except Exception:  # noqa: BLE001 (a cache that does not answer must not stop the site)
+        logger.warning("page cache unavailable; %s read afresh", group)
+        return compute()
+    return _kept(group, name, version, compute, seconds)
+
+
+def _kept(group: str, name: object, version: str, compute: Callable[[], object], seconds: float):
     key = (group, name)
     now = time.monotonic()
     with _per_version_lock:
         found = _per_version.get(key)
-        if found is not None and found[0] == version and now - found[1] < PER_VERSION_SECONDS:
+        if found is not None and found[0] == version and now - found[1] < seconds:
             _per_version.move_to_end(key)
             return found[2]
     value = compute()

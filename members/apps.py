@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,7 +17,7 @@ class MembersConfig(AppConfig):
         from kernel import pagecache
         from members import regions  # noqa: F401 (the follow forms register themselves)
         from members.converters import HandleConverter
-        from members.models import SIGNED_IN_EXTRAS, Block, Follow, Mute, User
+        from members.models import SIGNED_IN_EXTRAS, Block, Follow, Mute, User, signed_in_group
         from members.pagegroups import member_group_of
         from members.relations import SIGNED_IN_HIDES, hides_anyone_on_member_row
 
@@ -60,3 +61,23 @@ class MembersConfig(AppConfig):
             ),
         )
         pagecache.shows_on(Mute, groups=lambda mute: member_group_of(mute, "muter"))
+
+        # What the member's own row holds, kept for their requests under signed_in_group
+        # (SIGNED_IN_ROW_SECONDS): every field of it (a new password or session generation
+        # must end other sessions at their next request), and whether a block either way or
+        # a mute of theirs hides anyone (hides_anyone_on_member_row).
+        def signed_in_changed(members_of):
+            def receiver(sender, instance, **kwargs):
+                pagecache.changed(*map(signed_in_group, members_of(instance)))
+
+            return receiver
+
+        for model, members_of in (
+            (User, lambda member: [member.pk]),
+            (Block, lambda block: [block.blocker_id, block.blocked_id]),
+            (Mute, lambda mute: [mute.muter_id]),
+        ):
+            receiver = signed_in_changed(members_of)
+            uid = f"members.signed_in.{model.__name__}"
+            post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid)
+            post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid)

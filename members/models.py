@@ -1,3 +1,4 @@
+import copy
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -6,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from kernel import pagecache
 from kernel.images import RenditionSpec
 from kernel.prepared import Prepared
 
@@ -74,6 +76,15 @@ _USER_FIELDS: list[str] = []
 SIGNED_IN_EXTRAS: dict = {}
 
 
+def signed_in_group(pk: int) -> str:
+    """The page group (kernel.pagecache) of what the member's row holds, SIGNED_IN_EXTRAS
+    included: where SIGNED_IN_ROW_SECONDS keeps the row read for their requests (in each
+    process, under the group's version), every change to it marks this group. Those are
+    saves and deletions of the member and of their notifications, blocks and mutes (each
+    app's ready()), and the writes that send no signal (`update()`), each where it is made."""
+    return f"signed-in:{pk}"
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -81,8 +92,11 @@ class UserManager(BaseUserManager):
         """Django's authentication reads the signed-in member with `get(pk=…)` on every
         request (ModelBackend.get_user, which allauth's backend inherits): that one form is
         read with a query compiled once (kernel/prepared.py) where building and compiling it
-        cost a third of a member's bare request, with SIGNED_IN_EXTRAS. Any other call, and
-        any manager made from this one (related managers filter), asks as usual."""
+        cost a third of a member's bare request, with SIGNED_IN_EXTRAS; and outside a
+        transaction, where SIGNED_IN_ROW_SECONDS is set, kept in the process for the version
+        of signed_in_group(pk), so that a member's page the skeletons serve asks the database
+        nothing. Any other call, and any manager made from this one (related managers
+        filter), asks as usual."""
         if type(self) is UserManager and not args and kwargs.keys() == {"pk"}:
             pk = kwargs["pk"]
             if type(pk) is int:
@@ -100,13 +114,33 @@ class UserManager(BaseUserManager):
                     .values(*_USER_FIELDS, *SIGNED_IN_EXTRAS)
                 )
             )
-        rows = _USER_BY_PK.rows(using=self.db, pk=pk)
+        seconds = settings.SIGNED_IN_ROW_SECONDS
+        if seconds and not connections[self.db].in_atomic_block:
+            # Outside a transaction, where what is read is what was committed: the row as of
+            # its group's version, which every change to what it holds moves at its commit.
+            rows = pagecache.kept_for_current_version(
+                signed_in_group(pk),
+                ("signed-in row", self.db),
+                lambda: _USER_BY_PK.rows(using=self.db, pk=pk),
+                seconds=seconds,
+            )
+        else:
+            rows = _USER_BY_PK.rows(using=self.db, pk=pk)
         if not rows:
             raise self.model.DoesNotExist(
                 f"{self.model._meta.object_name} matching query does not exist."
             )
         row = rows[0]
-        member = self.model.from_db(self.db, _USER_FIELDS, [row[name] for name in _USER_FIELDS])
+        # The row may be kept and shared between requests: a dict (avatar_renditions) is
+        # each member object's own copy.
+        member = self.model.from_db(
+            self.db,
+            _USER_FIELDS,
+            [
+                copy.deepcopy(v) if isinstance(v, dict | list) else v
+                for v in map(row.get, _USER_FIELDS)
+            ],
+        )
         for name in SIGNED_IN_EXTRAS:
             setattr(member, name, row[name])
         return member

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kernel import languages, security
+from kernel import languages, pagecache, security
 from kernel.addresses import posted_next
 from kernel.memberpages import cache_for_members
 from kernel.pagecache import cache_for_visitors
 from members import services
 from members.forms import AccessTokenForm, AvatarForm, ProfileForm
-from members.models import Block, Follow, Mute, User
+from members.models import Block, Follow, Mute, User, signed_in_group
 
 
 @require_safe
@@ -32,7 +32,9 @@ def switch_language(request: HttpRequest, language: str) -> HttpResponse:
     language of their emails and, for staff, of the admin."""
     response = languages.switch_language(request, language)
     if request.user.is_authenticated and response.status_code == 302:
-        User.objects.filter(pk=request.user.pk).exclude(language=language).update(language=language)
+        mine = User.objects.filter(pk=request.user.pk).exclude(language=language)
+        if mine.update(language=language):  # an update() sends no signal: mark the row's group
+            pagecache.changed(signed_in_group(request.user.pk))
     return response
 
 

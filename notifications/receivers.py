@@ -5,7 +5,8 @@ hears, so a notification exists if and only if its cause was committed."""
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from members.models import Follow, User
+from kernel import pagecache
+from members.models import Follow, User, signed_in_group
 from notifications.models import Notification
 from notifications.services import notify
 from reviews import signals
@@ -77,3 +78,12 @@ def follow_deleted(sender, instance: Follow, **kwargs):
     Notification.objects.filter(
         recipient_id=instance.followed_id, actor_id=instance.follower_id, kind=Kind.FOLLOWER
     ).delete()
+
+
+@receiver(post_save, sender=Notification, dispatch_uid="notifications.signed_in_saved")
+@receiver(post_delete, sender=Notification, dispatch_uid="notifications.signed_in_deleted")
+def unread_changed(sender, instance: Notification, **kwargs):
+    """The recipient's unread count is part of their signed-in row (SIGNED_IN_EXTRAS), which
+    may be kept under its group: a notification written, read or deleted (an unlike's, a
+    cascade's) marks it. Marking read in bulk, an `update()`, marks it in services."""
+    pagecache.changed(signed_in_group(instance.recipient_id))

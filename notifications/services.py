@@ -13,7 +13,8 @@ from django.db.models import IntegerField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from members.models import User
+from kernel import pagecache
+from members.models import User, signed_in_group
 from notifications import emails
 from notifications.models import EMAIL_KINDS, EmailPreferences, Notification, preferences_of
 from notifications.rules import may_notify
@@ -95,15 +96,18 @@ def unread_count(member: User) -> int:
 
 
 def mark_all_read(member: User) -> int:
-    return Notification.objects.filter(recipient=member, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    return _marked_read(Notification.objects.filter(recipient=member), member)
 
 
 def mark_read(member: User, ids) -> int:
-    return Notification.objects.filter(
-        recipient=member, pk__in=list(ids), read_at__isnull=True
-    ).update(read_at=timezone.now())
+    return _marked_read(Notification.objects.filter(recipient=member, pk__in=list(ids)), member)
+
+
+def _marked_read(notifications, member: User) -> int:
+    count = notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    if count:  # an update() sends no signal: the unread count on the member's row moved
+        pagecache.changed(signed_in_group(member.pk))
+    return count
 
 
 def listed(member: User):

@@ -211,6 +211,7 @@ def visitor_page_cache_off(settings):
     tests/etoile_app/test_member_pages.py."""
     settings.VISITOR_PAGE_CACHE_SECONDS = 0
     settings.MEMBER_PAGE_CACHE_BYTES = 0
+    settings.SIGNED_IN_ROW_SECONDS = 0
 
 
 @pytest.fixture

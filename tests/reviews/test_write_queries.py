@@ -95,9 +95,10 @@ def test_a_like_and_an_unlike(client, odette, odile, episode):
     assert Like.objects.count() == 1
 
     # The member; the review; its row locked before the like's (a fixed lock order); the
-    # like; the notification and the like deleted; the like count's UPDATE.
+    # like; the notification read (its recipient's signed-in row is marked changed: their
+    # unread count) and deleted; the like deleted; the like count's UPDATE.
     unliked = posted(client, url, {"liked": "0"})
-    assert statements(unliked) == 7
+    assert statements(unliked) == 8
     assert not Like.objects.exists()
     assert not Notification.objects.exists()
     review.refresh_from_db()
