@@ -495,8 +495,10 @@ MEMBER_PAGE_CACHE_BYTES = env_int("ETOILE_MEMBER_PAGE_CACHE_BYTES", 64 * 1024 * 
 # which every change to it moves at its commit: a member's page served from its skeleton then
 # asks the database nothing. Read from Redis, that version costs less than the row; read from
 # the database cache, as much, so without REDIS_URL the row is read each time. No kept row
-# serves longer than this many seconds, should a version's move be lost to a Redis failure.
-SIGNED_IN_ROW_SECONDS = env_int("ETOILE_SIGNED_IN_ROW_SECONDS", 60 if REDIS_URL else 0)
+# serves longer than this many seconds: should a version's move be lost (Redis failing to
+# take a write it could read, a process killed between a commit and its on-commit work, a
+# row changed with psql), a new password or a suspension ends the other sessions this late.
+SIGNED_IN_ROW_SECONDS = env_int("ETOILE_SIGNED_IN_ROW_SECONDS", 10 if REDIS_URL else 0)
 
 # `make bench` only: a view answering "ok" at /bench/ok, Django's ceiling on the machine.
 BENCH_VIEW = env_bool("ETOILE_BENCH_VIEW", False)

@@ -172,6 +172,11 @@ def _bump(groups: frozenset[str]) -> None:
         cache.set_many({VERSION_KEY + group: _token() for group in groups}, timeout=None)
     except Exception:  # noqa: BLE001 (the write itself succeeded; pages expire on their own)
         logger.error("page cache unavailable: cached pages stay stale until they expire")
+        # What this process kept for those groups goes now; other processes keep theirs
+        # until their own limit (PER_VERSION_SECONDS, SIGNED_IN_ROW_SECONDS).
+        with _per_version_lock:
+            for key in [key for key in _per_version if key[0] in groups]:
+                del _per_version[key]
 
 
 def _versions(found: dict, groups: list[str]) -> list[str]:

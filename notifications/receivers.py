@@ -81,9 +81,16 @@ def follow_deleted(sender, instance: Follow, **kwargs):
 
 
 @receiver(post_save, sender=Notification, dispatch_uid="notifications.signed_in_saved")
-@receiver(post_delete, sender=Notification, dispatch_uid="notifications.signed_in_deleted")
-def unread_changed(sender, instance: Notification, **kwargs):
-    """The recipient's unread count is part of their signed-in row (SIGNED_IN_EXTRAS), which
-    may be kept under its group: a notification written, read or deleted (an unlike's, a
-    cascade's) marks it. Marking read in bulk, an `update()`, marks it in services."""
+def unread_written(sender, instance: Notification, **kwargs):
+    """The recipient's unread count is part of their signed-in row (SIGNED_IN_EXTRAS), kept
+    under its group: a notification written marks it. Marking read in bulk, an `update()`,
+    marks it in services."""
     pagecache.changed(signed_in_group(instance.recipient_id))
+
+
+@receiver(post_delete, sender=Notification, dispatch_uid="notifications.signed_in_deleted")
+def unread_deleted(sender, instance: Notification, **kwargs):
+    """An unread notification deleted (an unlike's, a cascade's) lowers the count; a read one
+    does not, and a cascade through thousands of those moves nothing."""
+    if instance.read_at is None:
+        pagecache.changed(signed_in_group(instance.recipient_id))
